@@ -1,0 +1,140 @@
+/**
+ * Sharing agreements: who (side A, side B) may look up or write to whom, for which data, for
+ * which purposes, under which legal basis and in which period. Values are immutable; a change
+ * to an active agreement is a new version (see lifecycle.ts).
+ */
+import type { LegalBasisCode } from './legal-basis.js';
+
+export type AgreementStatus =
+  | 'draft'
+  | 'awaiting-approval'
+  | 'active'
+  | 'suspended'
+  | 'revoked'
+  | 'expired'
+  /** An older version replaced by an approved amendment. */
+  | 'superseded';
+
+/** What an agreement covers; also what a request asks for. */
+export type DataElement = 'case-existence' | 'contact-details' | 'correspondence';
+export const DATA_ELEMENTS: readonly DataElement[] = ['case-existence', 'contact-details', 'correspondence'];
+
+/** `a-to-b`: side A may look up / write to side B, not the reverse. `mutual`: both ways. */
+export type Direction = 'a-to-b' | 'mutual';
+
+/**
+ * Purposes of use. A lookup states one; an agreement lists those it allows.
+ * - child-welfare-concern: concern for a child's welfare (before or without a case)
+ * - case-assessment: the municipality's assessment of a child's need for support (barnets lov)
+ * - coordinated-care: coordinating an ongoing course across sectors
+ * - treatment: the health professional's own treatment of the child
+ * - referral: referring the child to, or receiving a referral from, the other party
+ * - notification: a professional's notification (underretning) to the municipality
+ */
+export const PURPOSES = [
+  'child-welfare-concern',
+  'case-assessment',
+  'coordinated-care',
+  'treatment',
+  'referral',
+  'notification',
+] as const;
+export type Purpose = (typeof PURPOSES)[number];
+
+export type Role = 'clinician' | 'caseworker';
+export const ROLES: readonly Role[] = ['clinician', 'caseworker'];
+
+/** NSIS assurance levels, lowest first. */
+export type Assurance = 'low' | 'substantial' | 'high';
+export const ASSURANCE_RANK: Readonly<Record<Assurance, number>> = { low: 0, substantial: 1, high: 2 };
+
+export type Area =
+  | { readonly kind: 'region'; readonly regionCode: string }
+  | { readonly kind: 'municipality'; readonly municipalityCode: string };
+
+/**
+ * Who a side covers. Resolved against the directory at decision time, so a GP practice opened
+ * in the region tomorrow is covered by "all GP practices in Region Nordjylland" without an edit.
+ */
+export type PartySelector =
+  /** That single unit. */
+  | { readonly kind: 'unit'; readonly sor: string }
+  /** That unit and everything below it. */
+  | { readonly kind: 'subtree'; readonly sor: string }
+  /** Every unit of that SOR unit type whose region/municipality (own or inherited) is the area. */
+  | { readonly kind: 'unit-type'; readonly unitType: string; readonly area: Area };
+
+export type SideName = 'a' | 'b';
+
+export interface AgreementSide {
+  readonly parties: readonly PartySelector[];
+  /** SOR code of the organisation whose agreement administrator approves for this side. */
+  readonly approvingOrganisationSor: string;
+}
+
+export interface LegalBasisRef {
+  readonly code: LegalBasisCode;
+  /** Free text: the exact provision (stk., nr.), a journal number, a decision reference. */
+  readonly reference: string;
+}
+
+/**
+ * Validity period as ISO 8601 instants (a bare date means 00:00 UTC that day).
+ * `validFrom` is inclusive, `validTo` exclusive: an agreement valid to 2027-01-01 ends at the
+ * first instant of 2027-01-01, so consecutive periods meet without overlapping. `null` = open.
+ */
+export interface ValidityPeriod {
+  readonly validFrom: string;
+  readonly validTo: string | null;
+}
+
+export interface Approval {
+  readonly side: SideName;
+  /** The approving administrator's user id (not a CPR number). */
+  readonly approvedBy: string;
+  /** The organisation the administrator acted for. */
+  readonly actingForSor: string;
+  readonly approvedAt: string;
+  /** The version approved; an approval never carries over to a later version. */
+  readonly version: number;
+}
+
+/** The negotiable content of an agreement: what a draft or an amendment sets. */
+export interface AgreementTerms {
+  readonly title: string;
+  readonly sideA: AgreementSide;
+  readonly sideB: AgreementSide;
+  readonly dataElements: readonly DataElement[];
+  readonly direction: Direction;
+  readonly purposes: readonly Purpose[];
+  readonly roles: readonly Role[];
+  readonly minimumAssurance: Assurance;
+  readonly legalBasis: LegalBasisRef;
+  readonly period: ValidityPeriod;
+}
+
+/** One version of an agreement. */
+export interface Agreement extends AgreementTerms {
+  readonly id: string;
+  readonly version: number;
+  readonly status: AgreementStatus;
+  readonly approvals: readonly Approval[];
+  /** For an amendment: the version it replaces once active. */
+  readonly amends: number | null;
+}
+
+/** All versions of one agreement, oldest first. */
+export interface AgreementRecord {
+  readonly id: string;
+  readonly versions: readonly Agreement[];
+}
+
+export interface AgreementRef {
+  readonly id: string;
+  readonly version: number;
+}
+
+/** Statuses a version can be indexed with; drafts and superseded versions never decide. */
+export function isIndexable(status: AgreementStatus): boolean {
+  return status !== 'draft' && status !== 'superseded';
+}
