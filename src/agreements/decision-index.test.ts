@@ -1,0 +1,151 @@
+import { describe, it, expect } from 'vitest';
+import { createMemoryDirectoryView } from '../directory/memory-view.js';
+import type { Organisation } from '../directory/model.js';
+import { buildDecisionIndex, SIDE_A, SIDE_B, type DecisionIndex } from './decision-index.js';
+import { decide } from './decision.js';
+import type { Agreement, PartySelector } from './model.js';
+
+const REGION = '1000000000001';
+const BUP = '1000000000003';
+const GP = '1000000000010';
+const FAMILY = '1000000000021';
+
+function org(sor: string, parentSor: string | null, extra: Partial<Organisation> = {}): Organisation {
+  return {
+    sor,
+    parentSor,
+    level: parentSor === null ? 'institution-owner' : 'organisational-unit',
+    name: `Org ${sor}`,
+    unitType: null,
+    ownerType: null,
+    regionCode: null,
+    municipalityCode: null,
+    ydernummer: null,
+    shakCode: null,
+    validFrom: '2020-01-01',
+    validTo: null,
+    local: false,
+    ...extra,
+  };
+}
+
+const directory = createMemoryDirectoryView([
+  org(REGION, null, { regionCode: '1081' }),
+  org(BUP, REGION, { unitType: 'child-psychiatry' }),
+  org(GP, null, { unitType: 'general-practice', regionCode: '1081', municipalityCode: '851' }),
+  org(FAMILY, null, { unitType: 'children-family', municipalityCode: '851' }),
+]);
+
+function agreement(id: string, a: PartySelector[], b: PartySelector[], extra: Partial<Agreement> = {}): Agreement {
+  return {
+    id,
+    version: 1,
+    status: 'active',
+    approvals: [],
+    amends: null,
+    title: id,
+    sideA: { parties: a, approvingOrganisationSor: REGION },
+    sideB: { parties: b, approvingOrganisationSor: FAMILY },
+    dataElements: ['case-existence'],
+    direction: 'a-to-b',
+    purposes: ['coordinated-care'],
+    roles: ['clinician'],
+    minimumAssurance: 'low',
+    legalBasis: { code: 'sundhedsloven-43', reference: '' },
+    period: { validFrom: '2026-01-01', validTo: null },
+    ...extra,
+  };
+}
+
+const gpsInRegion: PartySelector = { kind: 'unit-type', unitType: 'general-practice', area: { kind: 'region', regionCode: '1081' } };
+
+function matched(index: DecisionIndex, sor: string): [string, number][] {
+  const m = index.matchesOf(sor);
+  return [...m.slots].map((slot, i) => [index.agreementAt(slot)?.agreement.id ?? '?', m.sides[i] ?? 0]);
+}
+
+const AT = new Date('2026-11-23T12:00:00Z');
+/** The index the `ask` helper decides against; each test builds its own. */
+let currentIndex: DecisionIndex;
+const ask = (from: string, to: string) =>
+  decide(currentIndex, {
+    caller: { organisationSor: from, role: 'clinician', assurance: 'low', purpose: 'coordinated-care' },
+    action: 'case-existence',
+    targetSor: to,
+    at: AT,
+  });
+
+describe('buildDecisionIndex', () => {
+  it('finds the agreements and sides an organisation falls under by unit, subtree and unit type', () => {
+    const index = buildDecisionIndex(
+      [
+        agreement('by-subtree', [{ kind: 'subtree', sor: REGION }], [{ kind: 'unit', sor: FAMILY }]),
+        agreement('by-type', [gpsInRegion], [{ kind: 'unit', sor: FAMILY }]),
+        agreement('both-sides', [{ kind: 'unit', sor: BUP }], [{ kind: 'subtree', sor: REGION }]),
+      ],
+      directory,
+    );
+    expect(matched(index, BUP)).toEqual([
+      ['by-subtree', SIDE_A],
+      ['both-sides', SIDE_A | SIDE_B],
+    ]);
+    expect(matched(index, GP)).toEqual([['by-type', SIDE_A]]);
+    expect(matched(index, FAMILY)).toEqual([
+      ['by-subtree', SIDE_B],
+      ['by-type', SIDE_B],
+    ]);
+    expect(matched(index, '1999999999999')).toEqual([]);
+  });
+
+  it('leaves out drafts and superseded versions', () => {
+    const index = buildDecisionIndex(
+      [
+        agreement('d', [{ kind: 'unit', sor: GP }], [{ kind: 'unit', sor: FAMILY }], { status: 'draft' }),
+        agreement('s', [{ kind: 'unit', sor: GP }], [{ kind: 'unit', sor: FAMILY }], { status: 'superseded' }),
+        agreement('x', [{ kind: 'unit', sor: GP }], [{ kind: 'unit', sor: FAMILY }], { status: 'expired' }),
+      ],
+      directory,
+    );
+    expect(index.size).toBe(1);
+    expect(matched(index, GP)).toEqual([['x', SIDE_A]]);
+  });
+
+  it('replaces one agreement incrementally, dropping the parties it no longer names', () => {
+    currentIndex = buildDecisionIndex([agreement('ag', [{ kind: 'unit', sor: GP }], [{ kind: 'unit', sor: FAMILY }])], directory);
+    expect(ask(GP, FAMILY).effect).toBe('permit');
+    currentIndex.replace('ag', [agreement('ag', [{ kind: 'unit', sor: BUP }], [{ kind: 'unit', sor: FAMILY }], { version: 2 })]);
+    expect(ask(GP, FAMILY)).toMatchObject({ effect: 'deny', reasons: ['no-agreement'] });
+    expect(ask(BUP, FAMILY)).toMatchObject({ effect: 'permit', agreements: [{ id: 'ag', version: 2 }] });
+    expect(currentIndex.size).toBe(1);
+  });
+
+  it('removes an agreement', () => {
+    currentIndex = buildDecisionIndex(
+      [
+        agreement('keep', [gpsInRegion], [{ kind: 'unit', sor: FAMILY }]),
+        agreement('gone', [{ kind: 'unit', sor: GP }], [{ kind: 'unit', sor: FAMILY }]),
+      ],
+      directory,
+    );
+    currentIndex.remove('gone');
+    expect(ask(GP, FAMILY)).toMatchObject({ effect: 'permit', agreements: [{ id: 'keep', version: 1 }] });
+    expect(currentIndex.size).toBe(1);
+  });
+
+  it('decides the same with a tiny memo as with a large one', () => {
+    const list = [agreement('ag', [gpsInRegion], [{ kind: 'subtree', sor: REGION }], { direction: 'mutual' })];
+    currentIndex = buildDecisionIndex(list, directory, { memoLimit: 1 });
+    const small = [ask(GP, BUP), ask(BUP, GP), ask(FAMILY, GP)];
+    currentIndex = buildDecisionIndex(list, directory);
+    expect([ask(GP, BUP), ask(BUP, GP), ask(FAMILY, GP)]).toEqual(small);
+    expect(small.map((d) => d.effect)).toEqual(['permit', 'permit', 'deny']);
+  });
+
+  it('refuses a version of another agreement in replace, and an unparseable period', () => {
+    const index = buildDecisionIndex([], directory);
+    expect(() => index.replace('a', [agreement('b', [], [])])).toThrow(/agreement b/);
+    expect(() =>
+      buildDecisionIndex([agreement('bad', [], [], { period: { validFrom: 'tomorrow', validTo: null } })], directory),
+    ).toThrow(/validFrom/);
+  });
+});
