@@ -75,6 +75,7 @@ describe('createMemoryDirectoryView', () => {
   it('ends the ancestor chain at a cycle instead of hanging', () => {
     const cyclic = createMemoryDirectoryView([org('1', '2'), org('2', '1')]);
     expect(cyclic.ancestors('1').map((o) => o.sor)).toEqual(['2']);
+    expect(cyclic.ancestors('2').map((o) => o.sor)).toEqual(['1']);
     expect(cyclic.isWithin('1', '3')).toBe(false);
   });
 });

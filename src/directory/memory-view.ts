@@ -68,7 +68,11 @@ export function createMemoryDirectoryView(orgs: readonly Organisation[]): Decisi
       // A dangling parent or a cycle ends the chain: a bad snapshot must not hang the decision.
       if (!parent || seen.has(parentSor)) break;
       if (parent.ancestors) {
-        chain.push(parent.org, ...parent.ancestors);
+        chain.push(parent.org);
+        for (const a of parent.ancestors) {
+          if (seen.has(a.sor)) break;
+          chain.push(a);
+        }
         break;
       }
       seen.add(parentSor);
