@@ -1,0 +1,6 @@
+import type { TokenUseTable } from './token-use.js';
+
+/** The database as Kysely sees it: one entry per table, snake_case as in PostgreSQL. */
+export interface Database {
+  token_use: TokenUseTable;
+}

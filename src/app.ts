@@ -1,0 +1,111 @@
+/**
+ * Composition of the HTTP surface: cross-cutting middleware, system routes, and every capability's
+ * router under /v1. Services are passed in; nothing here opens connections or reads globals.
+ */
+import { randomUUID } from 'node:crypto';
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema/index.js';
+import { bodyLimit } from 'hono/body-limit';
+import { secureHeaders } from 'hono/secure-headers';
+import type { Logger } from 'pino';
+import { onError, onNotFound } from './http/errors.js';
+import { ProblemError } from './http/problem.js';
+import { accessLog, authenticate } from './http/middleware.js';
+import { createRouter } from './http/router.js';
+import type { AppEnv } from './http/types.js';
+import { identityRoutes } from './identity/routes.js';
+import type { TokenVerifier } from './identity/verify-token.js';
+import { systemRoutes } from './system/routes.js';
+
+export interface Capability {
+  /** Mount point below /v1, e.g. `/organisations`. */
+  readonly path: string;
+  readonly router: OpenAPIHono<AppEnv>;
+  /** Larger body limit for this capability (attachments); defaults to the broker's limit. */
+  readonly bodyLimitBytes?: number;
+}
+
+export interface AppDependencies {
+  readonly logger: Logger;
+  readonly db: Kysely<Database>;
+  readonly verifyToken: TokenVerifier;
+  readonly bodyLimitBytes: number;
+  readonly capabilities: readonly Capability[];
+  readonly version?: string;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
+  const app = createRouter();
+
+  // A caller's X-Request-Id is honoured when it is a plain token, so it can be traced end to end;
+  // anything else is replaced rather than copied into our logs.
+  app.use('*', async (c, next) => {
+    const given = c.req.header('X-Request-Id');
+    const id = given !== undefined && REQUEST_ID.test(given) ? given : randomUUID();
+    c.set('requestId', id);
+    c.header('X-Request-Id', id);
+    await next();
+  });
+  app.use('*', accessLog(deps.logger));
+  // The API answers data, never pages: nothing may load or frame it. The API reference page is the
+  // one exception and loads its own script and styles from this origin only.
+  const headers = { referrerPolicy: 'no-referrer', crossOriginResourcePolicy: 'same-origin' } as const;
+  const apiHeaders = secureHeaders({ ...headers, contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } });
+  const docsHeaders = secureHeaders({
+    ...headers,
+    contentSecurityPolicy: {
+      defaultSrc: ["'self'"],
+      styleSrc: ["'self'", "'unsafe-inline'"],
+      imgSrc: ["'self'", 'data:'],
+      frameAncestors: ["'none'"],
+    },
+  });
+  app.use('*', (c, next) => (c.req.path === '/docs' || c.req.path.startsWith('/docs/') ? docsHeaders : apiHeaders)(c, next));
+  app.use('/v1/*', async (c, next) => {
+    c.header('Cache-Control', 'no-store');
+    await next();
+  });
+
+  // Each capability may raise its own body limit (attachments); everything else gets the default.
+  const tooLarge = (): never => {
+    throw new ProblemError(413, 'body-too-large', 'Request body too large', { detail: 'the request body exceeds the size limit' });
+  };
+  const defaultLimit = bodyLimit({ maxSize: deps.bodyLimitBytes, onError: tooLarge });
+  const capabilityLimits = deps.capabilities.map((cap) => ({
+    prefix: `/v1${cap.path}`,
+    limit: bodyLimit({ maxSize: cap.bodyLimitBytes ?? deps.bodyLimitBytes, onError: tooLarge }),
+  }));
+  app.use('/v1/*', (c, next) => {
+    const match = capabilityLimits.find((l) => c.req.path === l.prefix || c.req.path.startsWith(`${l.prefix}/`));
+    return (match?.limit ?? defaultLimit)(c, next);
+  });
+
+  app.route('/', systemRoutes({ db: deps.db }));
+  app.use('/v1/*', authenticate(deps.verifyToken));
+  app.route('/v1', identityRoutes());
+  for (const cap of deps.capabilities) app.route(`/v1${cap.path}`, cap.router);
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description: 'A JWT from a trusted issuer with the claims acting_org, role, nsis_loa and purpose_of_use.',
+  });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'Child data broker',
+      version: deps.version ?? '0.1.0',
+      description:
+        'Cross-agency data sharing for vulnerable children in Denmark: federated case lookups, MedCom correspondence, ' +
+        'sharing agreements over the SOR organisation register, and a complete access audit. Errors are RFC 9457 problem+json.',
+    },
+  });
+
+  app.onError(onError);
+  app.notFound(onNotFound);
+  return app;
+}

@@ -1,0 +1,117 @@
+/**
+ * The `broker` command line: start the service, apply migrations, issue a demo token.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { ConfigError, type BrokerConfig, loadConfig } from './config/config.js';
+import { ASSURANCE_LEVELS, type AssuranceLevel, ROLES, type Role } from './identity/caller.js';
+import { ensureDemoIssuerKey, mintDemoToken } from './identity/demo-issuer.js';
+import { createLogger } from './logging/logger.js';
+import { createBroker, listen } from './main.js';
+import { openDatabase } from '../db/connection.js';
+import { migrateToLatest } from '../db/migrate.js';
+import path from 'node:path';
+
+function config(demo?: boolean): BrokerConfig {
+  try {
+    return loadConfig(process.env, demo === undefined ? {} : { demo });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+}
+
+const oneOf =
+  <T extends string>(values: readonly T[]) =>
+  (value: string): T => {
+    if (!(values as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${values.join(', ')}`);
+    return value as T;
+  };
+
+const program = new Command('broker').description('Child data broker: federated lookups, MedCom correspondence, sharing agreements, audit');
+
+program
+  .command('start')
+  .description('run the broker (embedded PostgreSQL unless DATABASE_URL is set)')
+  .option('--demo', 'demo mode: local demo issuer and demo data (refused when NODE_ENV=production)')
+  .action(async (opts: { demo?: boolean }) => {
+    const cfg = config(opts.demo ? true : undefined);
+    const logger = createLogger({ level: cfg.logLevel });
+    const broker = await createBroker(cfg, { logger });
+    const running = await listen(broker, cfg);
+    logger.info({ url: running.url, database: broker.database.kind, demo: cfg.demo }, 'broker listening');
+    if (process.stdout.isTTY || cfg.demo) {
+      const lines = [
+        '',
+        `  Broker listening on ${running.url}   (database: ${broker.database.kind === 'embedded' ? `embedded PGlite in ${path.join(cfg.dataDir, 'pg')}` : 'PostgreSQL server'})`,
+        `  API reference:     ${running.url}/docs`,
+      ];
+      if (cfg.demo) {
+        lines.push(
+          '  Demo token:        npm run -s broker -- token --role clinician --org <SOR code>',
+          `  Try it:            curl -s -H "Authorization: Bearer $(npm run -s broker -- token --role clinician --org 1000000000000000)" ${running.url}/v1/me`,
+        );
+      }
+      process.stderr.write(`${lines.join('\n')}\n\n`);
+    }
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'stopping');
+      await running.close();
+      process.exit(0);
+    };
+    process.on('SIGTERM', () => void stop('SIGTERM'));
+    process.on('SIGINT', () => void stop('SIGINT'));
+  });
+
+program
+  .command('migrate')
+  .description('apply pending database migrations and exit')
+  .action(async () => {
+    const cfg = config();
+    const database = await openDatabase(
+      cfg.database.url ? { kind: 'server', url: cfg.database.url } : { kind: 'embedded', dataDir: path.join(cfg.dataDir, 'pg') },
+    );
+    try {
+      const applied = await migrateToLatest(database.db);
+      console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
+    } finally {
+      await database.close();
+    }
+  });
+
+program
+  .command('token')
+  .description('print a token from the local demo issuer (demo mode only)')
+  .requiredOption('--role <role>', `one of ${ROLES.join(', ')}`, oneOf(ROLES))
+  .requiredOption('--org <sor>', 'SOR code of the organisation to act for')
+  .option('--purpose <code>', 'purpose of use', 'child-welfare-concern')
+  .option('--assurance <level>', `NSIS level: ${ASSURANCE_LEVELS.join(', ')}`, oneOf(ASSURANCE_LEVELS), 'substantial' as AssuranceLevel)
+  .option('--subject <id>', 'user id at the identity provider', 'demo-user')
+  .option('--name <name>', 'display name')
+  .option('--ttl <seconds>', 'lifetime in seconds', (v) => Number.parseInt(v, 10), 600)
+  .action(async (opts: { role: Role; org: string; purpose: string; assurance: AssuranceLevel; subject: string; name?: string; ttl: number }) => {
+    const cfg = config(true);
+    if (!/^\d{6,18}$/.test(opts.org)) {
+      console.error('--org must be a SOR code (digits)');
+      process.exit(2);
+    }
+    const key = await ensureDemoIssuerKey(cfg.dataDir);
+    const token = await mintDemoToken(key, {
+      audience: cfg.audience,
+      subject: opts.subject,
+      organisationSor: opts.org,
+      role: opts.role,
+      assurance: opts.assurance,
+      purposeOfUse: opts.purpose,
+      lifetimeSeconds: opts.ttl,
+      ...(opts.name ? { displayName: opts.name } : {}),
+    });
+    process.stdout.write(`${token}\n`);
+  });
+
+await program.parseAsync(process.argv);

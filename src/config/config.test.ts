@@ -1,0 +1,62 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+const issuer = { issuer: 'https://idp.example', jwksUri: 'https://idp.example/jwks', algorithms: ['ES256'], organisations: ['100000000000001'] };
+
+function problemsOf(env: NodeJS.ProcessEnv, overrides: { demo?: boolean } = {}): string[] {
+  try {
+    loadConfig(env, overrides);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  it('has working defaults in demo mode', () => {
+    const config = loadConfig({}, { demo: true });
+    expect(config).toMatchObject({ port: 8080, host: '127.0.0.1', demo: true, database: { url: null }, maxTokenLifetimeSeconds: 3600 });
+    expect(path.isAbsolute(config.dataDir)).toBe(true);
+  });
+
+  it('reports every problem, one line each', () => {
+    const problems = problemsOf({ PORT: 'eighty', DATABASE_URL: 'mysql://x', LOG_LEVEL: 'loud' });
+    expect(problems).toHaveLength(3);
+    expect(problems.join('\n')).toMatch(/PORT/);
+    expect(problems.join('\n')).toMatch(/DATABASE_URL: must be a postgres:\/\/ URL/);
+    expect(problems.join('\n')).toMatch(/LOG_LEVEL/);
+  });
+
+  it('refuses demo mode in production', () => {
+    expect(problemsOf({ NODE_ENV: 'production', BROKER_TRUSTED_ISSUERS: JSON.stringify([issuer]) }, { demo: true })).toEqual([
+      expect.stringMatching(/demo mode .* refused when NODE_ENV=production/),
+    ]);
+  });
+
+  it('refuses to start outside demo mode with no trusted issuer (deny by default would refuse everything)', () => {
+    expect(problemsOf({})).toEqual([expect.stringMatching(/no trusted issuer configured/)]);
+  });
+
+  it('validates trusted issuers', () => {
+    const bad = [{ ...issuer, algorithms: ['HS256'] }, { ...issuer, issuer: 'https://other', jwksFile: 'x.json' }, { ...issuer, issuer: 'https://third', organisations: ['abc'] }];
+    const problems = problemsOf({ BROKER_TRUSTED_ISSUERS: JSON.stringify(bad) });
+    expect(problems.some((p) => p.includes('[0.algorithms.0]'))).toBe(true);
+    expect(problems.some((p) => p.includes('exactly one of jwksUri and jwksFile'))).toBe(true);
+    expect(problems.some((p) => p.includes('[2.organisations.0]'))).toBe(true);
+    expect(problemsOf({ BROKER_TRUSTED_ISSUERS: '{not json' })).toEqual(['BROKER_TRUSTED_ISSUERS: not valid JSON']);
+    expect(problemsOf({ BROKER_TRUSTED_ISSUERS: JSON.stringify([issuer, issuer]) })).toEqual([expect.stringMatching(/listed twice/)]);
+  });
+
+  it('reads issuers from a file, resolving JWKS files beside it', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cfg-'));
+    const file = path.join(dir, 'issuers.json');
+    writeFileSync(file, JSON.stringify([{ issuer: 'https://idp.example', jwksFile: 'keys/idp.jwks.json', algorithms: ['RS256'], organisations: ['100000000000001'] }]));
+    const config = loadConfig({ BROKER_TRUSTED_ISSUERS_FILE: file });
+    expect(config.trustedIssuers[0]?.jwksFile).toBe(path.join(dir, 'keys/idp.jwks.json'));
+    expect(problemsOf({ BROKER_TRUSTED_ISSUERS_FILE: path.join(dir, 'missing.json') })).toEqual([expect.stringMatching(/cannot read/)]);
+  });
+});

@@ -1,0 +1,145 @@
+/**
+ * The broker's configuration, read from environment variables and validated at start.
+ * Every problem is reported, one line each, before anything starts.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
+export type SigningAlgorithm = (typeof ALGORITHMS)[number];
+
+const sorCode = z.string().regex(/^\d{6,18}$/, 'must be a SOR code (digits)');
+
+export const trustedIssuerSchema = z
+  .object({
+    issuer: z.string().min(1),
+    jwksUri: z.url().optional(),
+    jwksFile: z.string().min(1).optional(),
+    algorithms: z.array(z.enum(ALGORITHMS)).min(1),
+    /** The organisations this issuer may speak for: SOR subtrees (the code and everything below). */
+    organisations: z.array(sorCode).min(1),
+    maxTokenLifetimeSeconds: z.number().int().positive().max(86_400).optional(),
+  })
+  .refine((i) => Boolean(i.jwksUri) !== Boolean(i.jwksFile), {
+    message: 'give exactly one of jwksUri and jwksFile',
+  });
+export type TrustedIssuerConfig = z.infer<typeof trustedIssuerSchema>;
+
+const boolFromEnv = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  BROKER_DATA_DIR: z.string().min(1).default('./.data'),
+  BROKER_DEMO: boolFromEnv.default(false),
+  BROKER_AUDIENCE: z.string().min(1).default('urn:dk:child-data-broker'),
+  BROKER_TRUSTED_ISSUERS: z.string().optional(),
+  BROKER_TRUSTED_ISSUERS_FILE: z.string().optional(),
+  BROKER_MAX_TOKEN_LIFETIME_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
+  BROKER_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(60),
+  BROKER_JWKS_CACHE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(600),
+  BROKER_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(50 * 1024 * 1024).default(1024 * 1024),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface BrokerConfig {
+  readonly nodeEnv: 'development' | 'test' | 'production';
+  readonly port: number;
+  readonly host: string;
+  readonly database: { readonly url: string | null; readonly poolSize: number };
+  readonly dataDir: string;
+  readonly demo: boolean;
+  readonly audience: string;
+  readonly trustedIssuers: readonly TrustedIssuerConfig[];
+  readonly maxTokenLifetimeSeconds: number;
+  readonly clockSkewSeconds: number;
+  readonly jwksCacheSeconds: number;
+  readonly bodyLimitBytes: number;
+  readonly logLevel: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads and validates configuration; throws ConfigError listing every problem. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: { demo?: boolean } = {}): BrokerConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  const demo = overrides.demo ?? e.BROKER_DEMO;
+  if (demo && e.NODE_ENV === 'production') {
+    problems.push('BROKER_DEMO: demo mode (local demo issuer, simulated sources) is refused when NODE_ENV=production');
+  }
+  const trustedIssuers = readTrustedIssuers(e.BROKER_TRUSTED_ISSUERS, e.BROKER_TRUSTED_ISSUERS_FILE, problems);
+  if (!demo && !e.BROKER_TRUSTED_ISSUERS && !e.BROKER_TRUSTED_ISSUERS_FILE) {
+    problems.push('BROKER_TRUSTED_ISSUERS / BROKER_TRUSTED_ISSUERS_FILE: no trusted issuer configured; every call would be refused');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    nodeEnv: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    database: { url: e.DATABASE_URL ?? null, poolSize: e.DATABASE_POOL_SIZE },
+    dataDir: path.resolve(e.BROKER_DATA_DIR),
+    demo,
+    audience: e.BROKER_AUDIENCE,
+    trustedIssuers,
+    maxTokenLifetimeSeconds: e.BROKER_MAX_TOKEN_LIFETIME_SECONDS,
+    clockSkewSeconds: e.BROKER_CLOCK_SKEW_SECONDS,
+    jwksCacheSeconds: e.BROKER_JWKS_CACHE_SECONDS,
+    bodyLimitBytes: e.BROKER_BODY_LIMIT_BYTES,
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+function readTrustedIssuers(inline: string | undefined, file: string | undefined, problems: string[]): TrustedIssuerConfig[] {
+  if (inline && file) {
+    problems.push('BROKER_TRUSTED_ISSUERS and BROKER_TRUSTED_ISSUERS_FILE: give one, not both');
+    return [];
+  }
+  let text: string | undefined = inline;
+  let where = 'BROKER_TRUSTED_ISSUERS';
+  if (file) {
+    where = 'BROKER_TRUSTED_ISSUERS_FILE';
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      problems.push(`${where}: cannot read ${file}`);
+      return [];
+    }
+  }
+  if (!text) return [];
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    problems.push(`${where}: not valid JSON`);
+    return [];
+  }
+  const result = z.array(trustedIssuerSchema).safeParse(json);
+  if (!result.success) {
+    for (const issue of result.error.issues) problems.push(`${where}[${issue.path.join('.')}]: ${issue.message}`);
+    return [];
+  }
+  const baseDir = file ? path.dirname(path.resolve(file)) : process.cwd();
+  const seen = new Set<string>();
+  for (const issuer of result.data) {
+    if (seen.has(issuer.issuer)) problems.push(`${where}: issuer ${issuer.issuer} is listed twice`);
+    seen.add(issuer.issuer);
+    if (issuer.jwksFile) issuer.jwksFile = path.resolve(baseDir, issuer.jwksFile);
+  }
+  return result.data;
+}

@@ -1,0 +1,14 @@
+import type { Logger } from 'pino';
+import type { Caller } from '../identity/caller.js';
+
+/** Hono context variables set by the broker's middleware. */
+export interface AppVariables {
+  requestId: string;
+  logger: Logger;
+  /** Set by the authentication middleware on every /v1 route. */
+  caller: Caller;
+}
+
+export interface AppEnv {
+  Variables: AppVariables;
+}

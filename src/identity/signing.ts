@@ -1,0 +1,45 @@
+/**
+ * Issuing tokens the way a trusted identity provider would. Used by the local demo issuer and by
+ * tests and benchmarks; the broker itself only verifies tokens.
+ */
+import { randomUUID } from 'node:crypto';
+import { type CryptoKey, type JWK, type KeyObject, SignJWT } from 'jose';
+import { type AssuranceLevel, CLAIMS, type Role } from './caller.js';
+
+export interface TokenRequest {
+  readonly issuer: string;
+  readonly audience: string;
+  readonly subject: string;
+  readonly organisationSor: string;
+  readonly role: Role;
+  readonly assurance?: AssuranceLevel;
+  readonly purposeOfUse?: string;
+  readonly displayName?: string;
+  readonly lifetimeSeconds?: number;
+  readonly issuedAt?: Date;
+  readonly tokenId?: string;
+}
+
+export async function signToken(
+  key: CryptoKey | KeyObject | JWK | Uint8Array,
+  header: { alg: string; kid?: string },
+  request: TokenRequest,
+): Promise<string> {
+  const iat = Math.floor((request.issuedAt ?? new Date()).getTime() / 1000);
+  const claims: Record<string, unknown> = {
+    [CLAIMS.actingOrganisation]: request.organisationSor,
+    [CLAIMS.role]: request.role,
+    [CLAIMS.assurance]: request.assurance ?? 'substantial',
+    [CLAIMS.purposeOfUse]: request.purposeOfUse ?? 'child-welfare-concern',
+  };
+  if (request.displayName) claims[CLAIMS.displayName] = request.displayName;
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: header.alg, typ: 'JWT', ...(header.kid ? { kid: header.kid } : {}) })
+    .setIssuer(request.issuer)
+    .setAudience(request.audience)
+    .setSubject(request.subject)
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + (request.lifetimeSeconds ?? 300))
+    .setJti(request.tokenId ?? randomUUID())
+    .sign(key);
+}

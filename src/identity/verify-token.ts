@@ -1,0 +1,148 @@
+/**
+ * Verifies a caller's bearer token (jose) and turns it into a Caller, or refuses it with a
+ * problem whose `type` says exactly why. The order matters: cheap structural checks first, the
+ * signature next, the database-backed replay check last (so a forged token costs no write).
+ */
+import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
+import { ProblemError, type ProblemSlug } from '../http/problem.js';
+import { type Caller, CLAIMS, brokerClaimsSchema } from './caller.js';
+import type { TrustedIssuer } from './issuers.js';
+import type { ReplayGuard } from './replay-guard.js';
+
+export interface OrganisationScope {
+  /** True when `sor` is `rootSor` or lies below it in the directory. */
+  isWithin(sor: string, rootSor: string): boolean;
+}
+
+export interface TokenVerifierOptions {
+  readonly issuers: readonly TrustedIssuer[];
+  readonly audience: string;
+  readonly maxTokenLifetimeSeconds: number;
+  readonly clockSkewSeconds: number;
+  readonly replayGuard: ReplayGuard;
+  readonly organisations: OrganisationScope;
+  readonly now?: () => Date;
+}
+
+export type TokenVerifier = (token: string) => Promise<Caller>;
+
+const unauthorized = (slug: ProblemSlug, title: string, detail: string): ProblemError =>
+  new ProblemError(401, slug, title, {
+    detail,
+    headers: {
+      'WWW-Authenticate': `Bearer realm="broker", error="invalid_token", error_description="${detail.replace(/"/g, "'")}"`,
+    },
+  });
+
+export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
+  const byIssuer = new Map(options.issuers.map((i) => [i.issuer, i]));
+  const now = options.now ?? (() => new Date());
+
+  return async function verifyToken(token: string): Promise<Caller> {
+    let alg: string | undefined;
+    let unverifiedIssuer: unknown;
+    try {
+      alg = decodeProtectedHeader(token).alg;
+      unverifiedIssuer = decodeJwt(token).iss;
+    } catch {
+      throw unauthorized('invalid-token', 'Invalid token', 'the bearer token is not a well-formed JWT');
+    }
+    if (!alg || alg === 'none' || /^HS/i.test(alg)) {
+      throw unauthorized('token-algorithm-refused', 'Token algorithm refused', `algorithm ${alg ?? '(none)'} is never accepted`);
+    }
+    const issuer = typeof unverifiedIssuer === 'string' ? byIssuer.get(unverifiedIssuer) : undefined;
+    if (!issuer) {
+      throw unauthorized('untrusted-issuer', 'Untrusted issuer', 'the token was not issued by a trusted issuer');
+    }
+    if (!issuer.algorithms.includes(alg as (typeof issuer.algorithms)[number])) {
+      throw unauthorized('token-algorithm-refused', 'Token algorithm refused', `algorithm ${alg} is not allowed for this issuer`);
+    }
+
+    const current = now();
+    let payload: Record<string, unknown>;
+    try {
+      const verified = await jwtVerify(token, issuer.keys, {
+        issuer: issuer.issuer,
+        audience: options.audience,
+        algorithms: [...issuer.algorithms],
+        clockTolerance: options.clockSkewSeconds,
+        requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat', 'jti'],
+        currentDate: current,
+      });
+      payload = verified.payload;
+    } catch (error) {
+      throw mapJoseError(error);
+    }
+
+    const iat = payload.iat as number;
+    const exp = payload.exp as number;
+    const nowSeconds = Math.floor(current.getTime() / 1000);
+    if (iat > nowSeconds + options.clockSkewSeconds) {
+      throw unauthorized('token-not-yet-valid', 'Token not yet valid', 'the token is issued in the future');
+    }
+    const maxLifetime = Math.min(options.maxTokenLifetimeSeconds, issuer.maxTokenLifetimeSeconds ?? Number.POSITIVE_INFINITY);
+    if (exp - iat > maxLifetime) {
+      throw unauthorized('token-lifetime-too-long', 'Token lifetime too long', `the token lives longer than ${maxLifetime} seconds`);
+    }
+
+    const claims = brokerClaimsSchema.safeParse(payload);
+    if (!claims.success) {
+      const names = [...new Set(claims.error.issues.map((i) => String(i.path[0])))].join(', ');
+      throw unauthorized('token-claims-invalid', 'Token claims invalid', `missing or invalid claims: ${names}`);
+    }
+    const organisationSor = claims.data[CLAIMS.actingOrganisation];
+    if (issuer.organisations !== 'any' && !issuer.organisations.some((root) => options.organisations.isWithin(organisationSor, root))) {
+      throw new ProblemError(403, 'organisation-out-of-issuer-scope', 'Organisation outside issuer scope', {
+        detail: 'the token issuer may not speak for the acting organisation',
+      });
+    }
+
+    const jti = payload.jti as string;
+    const expiresAt = new Date(exp * 1000);
+    if (!(await options.replayGuard.firstUse(issuer.issuer, jti, expiresAt))) {
+      throw unauthorized('token-replayed', 'Token replayed', 'this token has already been used');
+    }
+
+    return {
+      issuer: issuer.issuer,
+      subject: payload.sub as string,
+      tokenId: jti,
+      organisationSor,
+      role: claims.data[CLAIMS.role],
+      assurance: claims.data[CLAIMS.assurance],
+      purposeOfUse: claims.data[CLAIMS.purposeOfUse],
+      displayName: claims.data[CLAIMS.displayName] ?? null,
+      expiresAt,
+    };
+  };
+}
+
+function mapJoseError(error: unknown): ProblemError {
+  if (error instanceof joseErrors.JWTExpired) {
+    return unauthorized('token-expired', 'Token expired', 'the token has expired');
+  }
+  if (error instanceof joseErrors.JWTClaimValidationFailed) {
+    switch (error.claim) {
+      case 'aud':
+        return unauthorized('token-audience-mismatch', 'Wrong token audience', 'the token is not meant for this broker');
+      case 'nbf':
+        return unauthorized('token-not-yet-valid', 'Token not yet valid', 'the token is not valid yet');
+      case 'iss':
+        return unauthorized('untrusted-issuer', 'Untrusted issuer', 'the token was not issued by a trusted issuer');
+      default:
+        return unauthorized('token-claims-invalid', 'Token claims invalid', `missing or invalid claim: ${error.claim}`);
+    }
+  }
+  if (error instanceof joseErrors.JOSEAlgNotAllowed) {
+    return unauthorized('token-algorithm-refused', 'Token algorithm refused', 'algorithm not allowed for this issuer');
+  }
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed || error instanceof joseErrors.JWKSNoMatchingKey) {
+    return unauthorized('token-signature-invalid', 'Invalid token signature', 'the token signature does not verify');
+  }
+  if (error instanceof joseErrors.JWKSTimeout || error instanceof joseErrors.JWKSInvalid) {
+    return new ProblemError(503, 'issuer-keys-unavailable', 'Issuer keys unavailable', {
+      detail: "the issuer's signing keys could not be fetched",
+    });
+  }
+  return unauthorized('invalid-token', 'Invalid token', 'the bearer token could not be verified');
+}

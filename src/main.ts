@@ -1,0 +1,111 @@
+/**
+ * The composition root: opens the database, applies migrations, builds every service and the
+ * HTTP app, and starts/stops them together. Nothing else in the broker creates long-lived
+ * resources; everything below receives what it needs as arguments.
+ */
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import type { Logger } from 'pino';
+import { type DatabaseHandle, openDatabase } from '../db/connection.js';
+import { migrateToLatest } from '../db/migrate.js';
+import { createApp } from './app.js';
+import type { BrokerConfig } from './config/config.js';
+import { demoTrustedIssuer, ensureDemoIssuerKey } from './identity/demo-issuer.js';
+import { type TrustedIssuer, trustedIssuerFromConfig } from './identity/issuers.js';
+import { createReplayGuard } from './identity/replay-guard.js';
+import { type OrganisationScope, createTokenVerifier } from './identity/verify-token.js';
+
+export interface Broker {
+  readonly app: ReturnType<typeof createApp>;
+  readonly database: DatabaseHandle;
+  /** Stops background work and closes the database (when the broker opened it). */
+  stop(): Promise<void>;
+}
+
+export interface BrokerOptions {
+  readonly logger: Logger;
+  /** An already open database (tests); otherwise one is opened from the configuration. */
+  readonly database?: DatabaseHandle;
+  /** Extra trusted issuers (tests), added to the configured ones. */
+  readonly extraIssuers?: readonly TrustedIssuer[];
+  readonly organisations?: OrganisationScope;
+}
+
+export async function createBroker(config: BrokerConfig, options: BrokerOptions): Promise<Broker> {
+  const { logger } = options;
+  const ownsDatabase = options.database === undefined;
+  const database =
+    options.database ??
+    (await openDatabase(
+      config.database.url
+        ? { kind: 'server', url: config.database.url, poolSize: config.database.poolSize }
+        : { kind: 'embedded', dataDir: path.join(config.dataDir, 'pg') },
+    ));
+  const timers: NodeJS.Timeout[] = [];
+  try {
+    const applied = await migrateToLatest(database.db);
+    if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
+
+    const issuers: TrustedIssuer[] = config.trustedIssuers.map((i) => trustedIssuerFromConfig(i, { jwksCacheSeconds: config.jwksCacheSeconds }));
+    if (config.demo) issuers.push(demoTrustedIssuer(await ensureDemoIssuerKey(config.dataDir)));
+    issuers.push(...(options.extraIssuers ?? []));
+
+    const replayGuard = createReplayGuard(database.db);
+    timers.push(setInterval(() => void replayGuard.purgeExpired().catch(() => undefined), 5 * 60_000).unref());
+
+    const organisations: OrganisationScope = options.organisations ?? { isWithin: (sor, root) => sor === root };
+    const verifyToken = createTokenVerifier({
+      issuers,
+      audience: config.audience,
+      maxTokenLifetimeSeconds: config.maxTokenLifetimeSeconds,
+      clockSkewSeconds: config.clockSkewSeconds,
+      replayGuard,
+      organisations,
+    });
+
+    const app = createApp({
+      logger,
+      db: database.db,
+      verifyToken,
+      bodyLimitBytes: config.bodyLimitBytes,
+      capabilities: [],
+    });
+
+    return {
+      app,
+      database,
+      async stop() {
+        for (const t of timers) clearInterval(t);
+        if (ownsDatabase) await database.close();
+      },
+    };
+  } catch (error) {
+    for (const t of timers) clearInterval(t);
+    if (ownsDatabase) await database.close();
+    throw error;
+  }
+}
+
+export interface RunningBroker {
+  readonly url: string;
+  readonly broker: Broker;
+  close(): Promise<void>;
+}
+
+/** Serves a broker over HTTP. */
+export async function listen(broker: Broker, config: Pick<BrokerConfig, 'host' | 'port'>): Promise<RunningBroker> {
+  const server: ServerType = await new Promise((resolve) => {
+    const s = serve({ fetch: broker.app.fetch, hostname: config.host, port: config.port }, () => resolve(s));
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${host}:${address.port}`,
+    broker,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await broker.stop();
+    },
+  };
+}

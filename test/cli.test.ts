@@ -1,0 +1,58 @@
+/**
+ * The README's promise: `broker start --demo` with nothing installed serves /readyz, and
+ * `broker token` gives a token the running broker accepts.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const BIN = path.resolve('bin/broker.mjs');
+
+describe('broker command', () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'broker-cli-'));
+  const env = { ...process.env, BROKER_DATA_DIR: dataDir, PORT: '0', NODE_ENV: 'development', LOG_LEVEL: 'info' };
+  let child: ChildProcess | undefined;
+  afterAll(() => void child?.kill('SIGKILL'));
+
+  it('starts in demo mode on embedded PostgreSQL, serves /readyz, accepts a demo token, stops on SIGTERM', async () => {
+    const started = Date.now();
+    child = spawn(process.execPath, [BIN, 'start', '--demo'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      const timer = setTimeout(() => reject(new Error(`no listening line within 30 s:\n${out}`)), 30_000);
+      child?.stdout?.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        const match = /"url":"(http:\/\/[^"]+)".*"msg":"broker listening"/.exec(out);
+        if (match?.[1]) {
+          clearTimeout(timer);
+          resolve(match[1]);
+        }
+      });
+      child?.on('exit', (code) => reject(new Error(`exited with ${code}:\n${out}`)));
+    });
+    const ready = await fetch(`${url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(Date.now() - started).toBeLessThan(30_000);
+
+    const { stdout: token } = await run(process.execPath, [BIN, 'token', '--role', 'auditor', '--org', '100000000000001'], { env });
+    const me = await fetch(`${url}/v1/me`, { headers: { Authorization: `Bearer ${token.trim()}` } });
+    expect(me.status).toBe(200);
+    expect(await me.json()).toMatchObject({ role: 'auditor', organisation: '100000000000001' });
+
+    const exited = new Promise<number | null>((resolve) => child?.on('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  }, 60_000);
+
+  it('refuses demo mode when NODE_ENV=production, with a clear message', async () => {
+    const result = await run(process.execPath, [BIN, 'start', '--demo'], { env: { ...env, NODE_ENV: 'production' } }).catch(
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect('code' in result && result.code).toBe(2);
+    expect('stderr' in result && result.stderr).toMatch(/demo mode .* refused when NODE_ENV=production/);
+  });
+});
