@@ -1,0 +1,36 @@
+/** Danish identifier systems used by the FHIR sources (see DOMAIN.md, Identifiers). */
+export const CPR_SYSTEM = 'urn:oid:1.2.208.176.1.2';
+export const REPLACEMENT_CPR_SYSTEM = 'urn:oid:1.2.208.176.1.6.1.1';
+export const SOR_SYSTEM = 'urn:oid:1.2.208.176.1.1';
+export const GLN_SYSTEMS = ['https://www.gs1.org/gln', 'urn:oid:1.3.88'] as const;
+export const MUNICIPALITY_CODE_SYSTEM = 'http://hl7.dk/fhir/core/CodeSystem/dk-core-municipality-codes';
+export const MUNICIPALITY_EXTENSION = 'http://hl7.dk/fhir/core/StructureDefinition/dk-core-municipalityCodes';
+export const REGION_EXTENSION = 'http://hl7.dk/fhir/core/StructureDefinition/dk-core-RegionalSubDivisionCodes';
+
+/**
+ * Our own code system for the phase of a psychiatric or GP episode, carried in EpisodeOfCare.type,
+ * because FHIR's status alone cannot tell referral from waiting list or assessment from treatment.
+ * Codes: referral | waiting-list | assessment | treatment.
+ */
+export const EPISODE_PHASE_SYSTEM = 'https://broker.example.dk/fhir/CodeSystem/episode-phase';
+
+const CPR_FORMAT = /^\d{10}$/;
+const REPLACEMENT_FORMAT = /^\d{6}[0-9A-Z]{4}$/;
+
+/** The identifier system to search with: replacement CPRs carry letters in positions 7-10. */
+export function cprSystemFor(cpr: string): string {
+  return CPR_FORMAT.test(cpr) ? CPR_SYSTEM : REPLACEMENT_CPR_SYSTEM;
+}
+
+export function isPersonIdentifierFormat(cpr: string): boolean {
+  return CPR_FORMAT.test(cpr) || REPLACEMENT_FORMAT.test(cpr);
+}
+
+/** Tolerant comparison of identifier systems: vendors write `urn:oid:` with odd case or spaces. */
+export function sameSystem(a: string | undefined, b: string): boolean {
+  return a !== undefined && a.trim().toLowerCase() === b.toLowerCase();
+}
+
+export function isPersonSystem(system: string | undefined): boolean {
+  return sameSystem(system, CPR_SYSTEM) || sameSystem(system, REPLACEMENT_CPR_SYSTEM);
+}
