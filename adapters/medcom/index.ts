@@ -1,0 +1,49 @@
+// MedCom protocol library: pure functions over CareCommunication, Acknowledgement and VANSEnvelope.
+export { XmlSecurityError, XmlParseError, MedComFormatError } from './errors.js';
+export type { JsonObject, JsonValue } from './json.js';
+export { decodeXmlBytes, assertNoDtd, parseXml } from './xml-document.js';
+export type { XmlElement, XmlNode, XmlText, DecodedXml } from './xml-document.js';
+export { fhirXmlToJson, fhirJsonToXml, FHIR_NS, XHTML_NS } from './fhir-xml.js';
+export type { FhirXmlReadResult } from './fhir-xml.js';
+export { isRepeatingElement } from './fhir-repeating-elements.js';
+export { readFhirMessage } from './fhir-message-read.js';
+export type { ReadFhirMessage } from './fhir-message-read.js';
+export { readDateTime, formatInstant } from './datetime.js';
+export { SYSTEM, recogniseSystem, isValidGln, isSorCode, looksLikeCpr, looksLikeReplacementCpr } from './identifiers.js';
+export type { IdentifierKind, RecognisedSystem } from './identifiers.js';
+export * from './medcom-terminology.js';
+export type { MedComParty, ProvenanceView, MessageHeaderView } from './message-parts.js';
+export { parseCareCommunication, decodeBase64, plainText } from './care-communication-parse.js';
+export type {
+  ParsedCareCommunication,
+  PatientView,
+  PersonView,
+  PayloadSegment,
+  AttachmentView,
+} from './care-communication-parse.js';
+export { validateCareCommunication, acknowledgementCodeFor, DEFAULT_LIMITS } from './care-communication-validate.js';
+export type { ValidationIssue, ValidationRule, ValidationLimits } from './care-communication-validate.js';
+export { sniffContentType, contentMatchesDeclaredType, normaliseContentType } from './content-sniff.js';
+export type { SniffedContentType } from './content-sniff.js';
+export { buildCareCommunication } from './care-communication-build.js';
+export type {
+  CareCommunicationInput,
+  OrganizationInput,
+  PractitionerInput,
+  PatientInput,
+  AttachmentInput,
+  RecipientInput,
+} from './care-communication-build.js';
+export { buildAcknowledgement, parseAcknowledgement } from './acknowledgement.js';
+export type {
+  AcknowledgementCode,
+  AnsweredMessage,
+  AcknowledgementIssueInput,
+  BuildAcknowledgementInput,
+  AcknowledgementError,
+  ParsedAcknowledgement,
+} from './acknowledgement.js';
+export { wrapInVansEnvelope, unwrapVansEnvelope } from './vans-envelope.js';
+export type { WrapInVansEnvelopeInput, UnwrappedVansEnvelope } from './vans-envelope.js';
+export { detectMessageFormat, VANS_NAMESPACE } from './message-format.js';
+export type { MessageFormat, DetectedFormat } from './message-format.js';
