@@ -47,6 +47,15 @@ interface Frame {
   emitted: Emitted | null;
 }
 
+/**
+ * V8 keeps substrings of 13+ characters as views into the string they were cut from, here the
+ * whole decoded chunk. Copying them lets a caller keep every SOR code (to compare snapshots)
+ * without keeping every chunk of the file alive with it.
+ */
+function detach(s: string): string {
+  return s.length < 13 ? s : (' ' + s).slice(1);
+}
+
 /** Parses a SOR XML export, yielding one record per entity in document order. */
 export async function* parseSorStream(
   input: SorInput,
@@ -144,7 +153,7 @@ export async function* parseSorStream(
   parser.on('closetag', (tag: SaxesTagNS) => {
     const local = tag.local;
     const depth = elements.length - 1;
-    const value = text.trim();
+    const value = detach(text.trim());
     text = '';
     capturing = false;
     lastClosed = local;
