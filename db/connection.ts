@@ -5,6 +5,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
@@ -38,7 +39,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
   }
 
   if (target.dataDir) await mkdir(target.dataDir, { recursive: true });
-  const embedded = await PGlite.create(target.dataDir ?? undefined);
+  const embedded = await PGlite.create(target.dataDir ?? undefined, { extensions: { pg_trgm } });
   // One connection only: PGlite is one session, and the socket server would interleave the
   // statements of concurrent connections inside each other's transactions.
   const server = new PGLiteSocketServer({ db: embedded, host: '127.0.0.1', port: 0, maxConnections: 1 });

@@ -10,6 +10,8 @@ import type { Logger } from 'pino';
 import { type DatabaseHandle, openDatabase } from '../db/connection.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { createApp } from './app.js';
+import { createDirectoryCache } from './directory/directory-cache.js';
+import { createChangeFeed } from './platform/change-feed.js';
 import type { BrokerConfig } from './config/config.js';
 import { demoTrustedIssuer, ensureDemoIssuerKey } from './identity/demo-issuer.js';
 import { type TrustedIssuer, trustedIssuerFromConfig } from './identity/issuers.js';
@@ -43,6 +45,7 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
         : { kind: 'embedded', dataDir: path.join(config.dataDir, 'pg') },
     ));
   const timers: NodeJS.Timeout[] = [];
+  const stoppers: Array<() => Promise<void>> = [];
   try {
     const applied = await migrateToLatest(database.db);
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
@@ -54,7 +57,13 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
     const replayGuard = createReplayGuard(database.db);
     timers.push(setInterval(() => void replayGuard.purgeExpired().catch(() => undefined), 5 * 60_000).unref());
 
-    const organisations: OrganisationScope = options.organisations ?? { isWithin: (sor, root) => sor === root };
+    const changes = createChangeFeed({ db: database.db, listenUrl: database.kind === 'server' ? database.url : null, logger });
+    await changes.start();
+    stoppers.push(() => changes.stop());
+    const directory = await createDirectoryCache({ db: database.db, changes, logger });
+
+    // An issuer may speak for an organisation only if it lies in one of the issuer's SOR subtrees.
+    const organisations: OrganisationScope = options.organisations ?? { isWithin: (sor, root) => directory.view().isWithin(sor, root) };
     const verifyToken = createTokenVerifier({
       issuers,
       audience: config.audience,
@@ -77,11 +86,13 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
       database,
       async stop() {
         for (const t of timers) clearInterval(t);
+        for (const stop of stoppers.reverse()) await stop();
         if (ownsDatabase) await database.close();
       },
     };
   } catch (error) {
     for (const t of timers) clearInterval(t);
+    for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
     if (ownsDatabase) await database.close();
     throw error;
   }

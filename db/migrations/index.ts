@@ -1,7 +1,9 @@
 import type { Migration } from 'kysely';
 import * as m20261123_0001 from './20261123T0001-identity.js';
+import * as m20261123_0002 from './20261123T0002-directory.js';
 
 /** Every migration, in order. Add new ones at the end; never edit an applied one. */
 export const migrations: Record<string, Migration> = {
   '20261123T0001-identity': m20261123_0001,
+  '20261123T0002-directory': m20261123_0002,
 };

@@ -1,6 +1,11 @@
+import type { ChangeVersionTable, OrganisationTable, OrganisationVersionTable, SorImportTable } from './directory.js';
 import type { TokenUseTable } from './token-use.js';
 
 /** The database as Kysely sees it: one entry per table, snake_case as in PostgreSQL. */
 export interface Database {
   token_use: TokenUseTable;
+  change_version: ChangeVersionTable;
+  sor_import: SorImportTable;
+  organisation: OrganisationTable;
+  organisation_version: OrganisationVersionTable;
 }
