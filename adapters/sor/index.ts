@@ -6,6 +6,7 @@ export { isValidSorCode, sorCodeFromItem } from './sor-code.js';
 export { resolveInheritedEans, checkParentCycles, type EanHolder, type ParentLink } from './inheritance.js';
 export { SOR_OWNER_TYPE, ownerKindOf, type SorOwnerKind } from './owner-types.js';
 export { normaliseMunicipalityCode } from './entity-builder.js';
+export { toOrganisation } from './to-organisation.js';
 export {
   writeSorEntity,
   sorTreeOpen,

@@ -199,9 +199,10 @@ export async function* parseSorStream(
 
   const finish = (frame: Frame, b: EntityBuilder): SorEntityRecord => {
     const dataName = frame.kind.data;
-    if (b.sor === null) fail('missing-element', `<${dataName}> lacks required <SorIdentifier>`, dataName);
-    const sor = b.sor as string;
-    if (b.name === null) fail('missing-element', `<${dataName}> ${sor} lacks required <EntityName>`, dataName);
+    const sor = b.sor;
+    if (sor === null) return fail('missing-element', `<${dataName}> lacks required <SorIdentifier>`, dataName);
+    const name = b.name;
+    if (name === null) return fail('missing-element', `<${dataName}> ${sor} lacks required <EntityName>`, dataName);
     const parent = frames[frames.length - 2]?.emitted ?? null;
     const ownerType = frame.kind.level === 'institution-owner' ? b.ownerType : (parent?.ownerType ?? b.ownerType);
     const regionCode = b.ownRegionCode() ?? parent?.regionCode ?? null;
@@ -212,7 +213,7 @@ export async function* parseSorStream(
       parentSor: parent?.sor ?? null,
       level: frame.kind.level,
       depth: frame.depth,
-      name: b.name as string,
+      name,
       unitType: b.unitType,
       ownerType,
       ydernummer: b.ydernummer,
