@@ -52,8 +52,6 @@ export function normaliseMunicipalityCode(text: string): string | null {
 
 export class EntityBuilder {
   sor: string | null = null;
-  sorLine = 0;
-  sorColumn = 0;
   name: string | null = null;
   unitType: string | null = null;
   ownerType: string | null = null;

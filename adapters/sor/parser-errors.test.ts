@@ -68,6 +68,12 @@ describe('SorParseError', () => {
     expect([err.code, err.element, err.line]).toEqual(['invalid-sor-code', 'SorIdentifier', 6]);
   });
 
+  it('does not echo a malformed SOR code (it could be a CPR number)', async () => {
+    const err = await failure(sorDoc(owner('0101011234')));
+    expect(err.code).toBe('invalid-sor-code');
+    expect(err.message).not.toContain('0101011234');
+  });
+
   it('accepts the short real SOR codes (12 digits, Aarhus Kommune) and 18 digits', async () => {
     const records = await parseXml(sorDoc(`${owner('311000016009')}\n${owner('123456781000016007')}`));
     expect(records.map((r) => r.sor)).toEqual(['311000016009', '123456781000016007']);

@@ -181,20 +181,19 @@ export async function* parseSorStream(
         frame.builder = null;
       } else if (frame.builder !== null && depth > frame.dataDepth) {
         const path = elements.slice(frame.dataDepth + 1);
-        if (frame.builder.close(path, value)) checkSorCode(frame.builder, value, local);
+        if (frame.builder.close(path, value)) checkSorCode(value, local);
       }
     }
     elements.pop();
   });
 
-  const checkSorCode = (builder: EntityBuilder, sor: string, local: string): void => {
+  const checkSorCode = (sor: string, local: string): void => {
     if (!isValidSorCode(sor)) {
-      fail('invalid-sor-code', `SOR code "${sor}" is not 11-18 digits in SOR's namespace (…1000016 + 3 digits)`, local);
+      // The value is not echoed: a malformed file could hold anything here, even a CPR number.
+      fail('invalid-sor-code', `a SOR code of ${sor.length} characters is not 11-18 digits in SOR's namespace (…1000016 + 3 digits)`, local);
     }
     if (seen.has(sor)) fail('duplicate-sor', `SOR code ${sor} occurs more than once`, local);
     seen.add(sor);
-    builder.sorLine = parser.line;
-    builder.sorColumn = parser.column;
   };
 
   const finish = (frame: Frame, b: EntityBuilder): SorEntityRecord => {
