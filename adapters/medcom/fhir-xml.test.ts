@@ -101,6 +101,13 @@ describe('FHIR JSON to XML', () => {
     expect(after).toEqual(before);
   });
 
+  it('writes line breaks in values as &#xA; so they survive a parser', () => {
+    const communication = { resourceType: 'Communication', payload: [{ contentString: 'linje 1\nlinje 2\tslut' }] };
+    const xml = fhirJsonToXml(communication);
+    expect(xml).toContain('<contentString value="linje 1&#xA;linje 2&#x9;slut"/>');
+    expect(fhirXmlToJson(xml).resource).toEqual(communication);
+  });
+
   it('refuses a narrative carrying a declaration', () => {
     const bad = { resourceType: 'Patient', text: { status: 'generated', div: '<!DOCTYPE x><div>x</div>' } };
     expect(() => fhirJsonToXml(bad)).toThrow();

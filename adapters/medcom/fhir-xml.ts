@@ -96,7 +96,22 @@ const ELEMENT_HEAD = ['extension', 'modifierExtension'];
 export function fhirJsonToXml(resource: JsonObject, options: { prettyPrint?: boolean } = {}): string {
   const doc = create({ version: '1.0', encoding: 'UTF-8' });
   writeResource(doc, resource, true);
-  return doc.end({ prettyPrint: options.prettyPrint ?? false });
+  const xml = doc.end({ prettyPrint: options.prettyPrint ?? false });
+  // xmlbuilder2 writes line breaks in attributes literally, and parsers turn those into spaces;
+  // FHIR wants &#xA; there. Values carry a marker for them, swapped for character references here.
+  return xml.replace(LINE_BREAK_MARKER_PATTERN, (m) => LINE_BREAK_REFERENCE[m] ?? m);
+}
+
+// Private-use characters (not allowed to occur in our values, see attributeValue) mark breaks.
+const LINE_BREAK_MARKER: Readonly<Record<string, string>> = { '\n': '\uf8f0', '\r': '\uf8f1', '\t': '\uf8f2' };
+const LINE_BREAK_REFERENCE: Readonly<Record<string, string>> = { '\uf8f0': '&#xA;', '\uf8f1': '&#xD;', '\uf8f2': '&#x9;' };
+const LINE_BREAK_MARKER_PATTERN = /[\uf8f0-\uf8f2]/g;
+
+function attributeValue(value: string): string {
+  if (/[\uf8f0-\uf8f2]/.test(value)) {
+    throw new MedComFormatError('private-use-character', 'a value holds a private-use character that cannot be written');
+  }
+  return value.replace(/[\n\r\t]/g, (c) => LINE_BREAK_MARKER[c] ?? c);
 }
 
 function writeResource(parent: XMLBuilder, resource: JsonObject, isRoot: boolean): void {
@@ -130,7 +145,7 @@ function writeChildren(element: XMLBuilder, value: JsonObject, isResource: boole
       }
       if (item === null) return;
       if (typeof item === 'string' || typeof item === 'number' || typeof item === 'boolean') {
-        const child = element.ele(key).att('value', String(item));
+        const child = element.ele(key).att('value', attributeValue(String(item)));
         const extra = extras[index];
         if (isObject(extra)) writeElementBody(child, extra, key);
         return;
