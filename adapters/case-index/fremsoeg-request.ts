@@ -1,5 +1,5 @@
 import { create } from 'xmlbuilder2';
-import { CPR_URN, KLE_URN, NS, ROLE_URN } from './namespaces.js';
+import { CPR_URN, declareNamespaces, KLE_URN, NS, ROLE_URN } from './namespaces.js';
 
 /**
  * SOAP 1.1 envelope for Fremsøg: cases whose primary party is the child, restricted to the KLE
@@ -15,7 +15,7 @@ export interface FremsoegQuery {
 
 export function buildFremsoegRequest(q: FremsoegQuery): string {
   const doc = create({ version: '1.0', encoding: 'UTF-8' });
-  const envelope = doc.ele(NS.soap, 'soap:Envelope');
+  const envelope = declareNamespaces(doc.ele(NS.soap, 'soap:Envelope'));
   const header = envelope.ele(NS.soap, 'soap:Header');
   if (q.municipalityCvr) {
     header.ele(NS.ac, 'ac:AuthorityContext').ele(NS.ac, 'ac:MunicipalityCVR').txt(q.municipalityCvr);

@@ -34,3 +34,13 @@ export const ROLE_URN = {
   primaryParty: 'urn:oio:sagdok:sagspartrolle:primaerpart',
   primaryClass: 'urn:oio:sagdok:sagsklasserolle:primaerklasse',
 } as const;
+
+const XMLNS = 'http://www.w3.org/2000/xmlns/';
+
+/** Declares every prefix once on the envelope, instead of on each element. */
+export function declareNamespaces<T extends { att(ns: string, name: string, value: string): T }>(envelope: T): T {
+  for (const [prefix, uri] of Object.entries(NS)) {
+    if (prefix !== 'soap') envelope.att(XMLNS, `xmlns:${prefix}`, uri);
+  }
+  return envelope;
+}

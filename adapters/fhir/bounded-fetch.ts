@@ -36,7 +36,8 @@ export async function boundedFetch(url: string, opts: BoundedFetchOptions): Prom
   const contentType = response.headers.get('content-type') ?? '';
   const declared = Number(response.headers.get('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > opts.maxBytes) {
-    await response.body?.cancel().catch(() => undefined);
+    // Not awaited: some streams settle their cancel only when the peer closes.
+    response.body?.cancel().catch(() => undefined);
     throw new SourceRequestError('error', 'response too large', response.status);
   }
   const body = await readCapped(response, opts.maxBytes, opts.signal);
@@ -54,7 +55,7 @@ async function readCapped(response: Response, maxBytes: number, signal: AbortSig
       if (done) break;
       total += value.byteLength;
       if (total > maxBytes) {
-        await reader.cancel().catch(() => undefined);
+        reader.cancel().catch(() => undefined);
         throw new SourceRequestError('error', 'response too large', response.status);
       }
       chunks.push(value);

@@ -1,15 +1,14 @@
 import { create } from 'xmlbuilder2';
 import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js';
 import { MUNICIPALITIES, organisationByKey } from '../../fixtures/sources/organisations.js';
-import { CPR_URN, CVR_URN, KLE_URN, NS, ROLE_URN } from '../case-index/namespaces.js';
+import { CPR_URN, CVR_URN, declareNamespaces, KLE_URN, NS, ROLE_URN } from '../case-index/namespaces.js';
 import type { DemoChild, DemoMunicipalCase } from './demo-data.js';
 
 /** Fremsøg responses and SOAP Faults as the simulated case index sends them. Pure. */
 
 export function fremsoegResponseXml(cases: { child: DemoChild; c: DemoMunicipalCase }[]): string {
   const doc = create({ version: '1.0', encoding: 'UTF-8' });
-  const output = doc
-    .ele(NS.soap, 'soap:Envelope')
+  const output = declareNamespaces(doc.ele(NS.soap, 'soap:Envelope'))
     .ele(NS.soap, 'soap:Body')
     .ele(NS.sdi, 'sdi:FremsoegResponse')
     .ele(NS.sdi, 'sdi:FremsoegSagDokumentIndeksOutput');
