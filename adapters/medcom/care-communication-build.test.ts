@@ -159,6 +159,43 @@ describe('buildCareCommunication: replies and forwards to the real samples', () 
     expect(m.provenances[1]?.previousMessageHeaderId).toBe('826a4243-4e74-447c-b003-0563bd4f7670');
   });
 
+  it('a reply leaves out earlier attachment content but keeps its identifier', () => {
+    const previous = parseCareCommunication(fixtureBundle('Flow1-CareCommunication_Ex_from_OIOXML.xml'));
+    const reply = buildCareCommunication(baseInput({ kind: 'reply', previous, attachments: [] }));
+    const m = parseCareCommunication(reply);
+    const earlier = m.payloads.find((p) => p.identifier === 'urn:uuid:c39ea6b2-6052-45e4-a207-415e0205ab6f');
+    expect(earlier?.attachment).toMatchObject({ contentType: 'application/pdf', title: 'billede' });
+    expect(earlier?.attachment?.data).toBeUndefined();
+    expect(validateCareCommunication(reply).filter((i) => i.severity === 'error')).toEqual([]);
+  });
+
+  it('a reply to a message with a communication identifier reuses it; a forward renews it', () => {
+    const previous = parseCareCommunication(fixtureBundle('EG_Clinea.json'));
+    const reply = parseCareCommunication(buildCareCommunication(baseInput({ kind: 'reply', previous })));
+    expect(reply.communicationIdentifier).toBe('urn:uuid:c0976d26-b20b-4778-94d8-3159b6427845');
+    const forward = parseCareCommunication(buildCareCommunication(baseInput({ kind: 'forward', previous })));
+    expect(forward.communicationIdentifier).not.toBe('urn:uuid:c0976d26-b20b-4778-94d8-3159b6427845');
+  });
+
+  it('a forward carries earlier attachments in full', () => {
+    const previous = parseCareCommunication(fixtureBundle('Flow1-CareCommunication_Ex_from_OIOXML.xml'));
+    const m = parseCareCommunication(buildCareCommunication(baseInput({ kind: 'forward', previous, attachments: [] })));
+    expect(m.attachments).toEqual([expect.objectContaining({ title: 'billede', size: 4297 })]);
+  });
+
+  it('a reply carries the episode-of-care identifier it received', () => {
+    const bundle = fixtureBundle('Flow1-CareCommunication_Ex_from_OIOXML.xml');
+    const encounter = objects(bundle['entry'])
+      .map((e) => obj(e['resource']))
+      .find((r) => r?.['resourceType'] === 'Encounter');
+    if (!encounter) throw new Error('sample has no Encounter');
+    encounter['episodeOfCare'] = [{ identifier: { value: '39dadacc87614d0e96f0f202b24a79c0' } }];
+    const previous = parseCareCommunication(bundle);
+    expect(previous.episodeOfCareIdentifier).toBe('39dadacc87614d0e96f0f202b24a79c0');
+    const m = parseCareCommunication(buildCareCommunication(baseInput({ kind: 'reply', previous, attachments: [] })));
+    expect(m.episodeOfCareIdentifier).toBe('39dadacc87614d0e96f0f202b24a79c0');
+  });
+
   it('refuses a reply without the previous message', () => {
     expect(() => buildCareCommunication(baseInput({ kind: 'reply' }))).toThrow(/previous message/);
   });

@@ -140,9 +140,30 @@ export function buildCareCommunication(input: CareCommunicationInput): JsonObjec
     newPayloads.push(segment({ contentAttachment: content }, false));
   }
   const previousCommunication = previousIndex?.ofType('Communication')[0];
-  const previousPayloads = objects(previousCommunication?.['payload']);
+  // IG: a reply repeats every earlier segment but not attachment content (the identifier points to
+  // it); a forward carries the attachments in full.
+  const previousPayloads = objects(previousCommunication?.['payload']).map((p) =>
+    input.kind === 'reply' ? withoutAttachmentContent(p) : p,
+  );
+  // IG: an episode-of-care identifier received shall be included in the response.
+  const previousEncounter =
+    input.kind === 'reply' && previousIndex ? previousIndex.resolve(previousCommunication?.['encounter']) : undefined;
+  const encounterRef = previousEncounter ? `Encounter/${String(previousEncounter['id'])}` : undefined;
+  if (previousEncounter) add({ ...previousEncounter, subject: { reference: `Patient/${ids.patient}` } });
   const recipientRef = input.recipient ? addRecipient(input.recipient, input.ids, receiverRef, add) : undefined;
-  add(communication(ids.communication, ids.patient, input, [...newPayloads, ...previousPayloads], recipientRef));
+  // IG: the communication identifier stays the same in a reply and is renewed on forwarding.
+  const communicationIdentifier =
+    input.kind === 'reply' && input.previous?.communicationIdentifier
+      ? input.previous.communicationIdentifier
+      : `urn:uuid:${input.ids()}`;
+  add(
+    communication(ids.communication, ids.patient, input, {
+      identifier: communicationIdentifier,
+      payload: [...newPayloads, ...previousPayloads],
+      recipientRef,
+      encounterRef,
+    }),
+  );
   add(organization(ids.sender, input.sender));
   add(organization(ids.receiver, input.receiver));
   add(practitioner(ids.practitioner, input.author.given, input.author.family));
@@ -154,7 +175,8 @@ export function buildCareCommunication(input: CareCommunicationInput): JsonObjec
     const present = new Set(entries.map((e) => `${String(obj(e['resource'])?.['resourceType'])}/${String(obj(e['resource'])?.['id'])}`));
     for (const resource of referencedResources(previousIndex, [...previousPayloads, ...previousProvenances])) {
       const key = `${String(resource['resourceType'])}/${String(resource['id'])}`;
-      if (present.has(key) || resource['resourceType'] === 'MessageHeader' || resource['resourceType'] === 'Patient') continue;
+      const type = resource['resourceType'];
+      if (present.has(key) || type === 'MessageHeader' || type === 'Patient' || type === 'Encounter') continue;
       present.add(key);
       add(resource);
     }
@@ -211,13 +233,21 @@ function patient(id: string, input: PatientInput): JsonObject {
   };
 }
 
-function communication(
-  id: string,
-  patientId: string,
-  input: CareCommunicationInput,
-  payload: JsonObject[],
-  recipientRef: string | undefined,
-): JsonObject {
+function withoutAttachmentContent(payload: JsonObject): JsonObject {
+  const attachment = obj(payload['contentAttachment']);
+  if (!attachment) return payload;
+  const { data: _data, url: _url, ...kept } = attachment;
+  return { ...payload, contentAttachment: kept };
+}
+
+interface CommunicationParts {
+  readonly identifier: string;
+  readonly payload: JsonObject[];
+  readonly recipientRef?: string;
+  readonly encounterRef?: string;
+}
+
+function communication(id: string, patientId: string, input: CareCommunicationInput, parts: CommunicationParts): JsonObject {
   const resource: JsonObject = {
     resourceType: 'Communication',
     id,
@@ -229,15 +259,16 @@ function communication(
       ['Message', input.text],
       ...(input.attachments ?? []).map((a) => ['Attachment', a.title] as const),
     ]),
-    identifier: [{ value: `urn:uuid:${input.ids()}` }],
+    identifier: [{ value: parts.identifier }],
     status: 'unknown',
     category: [{ coding: [{ system: CODE_SYSTEM.careCommunicationCategory, code: input.category }] }],
   };
   if (input.priority) resource['priority'] = input.priority;
   resource['subject'] = { reference: `Patient/${patientId}` };
   if (input.topic) resource['topic'] = { text: input.topic };
-  if (recipientRef) resource['recipient'] = [{ reference: recipientRef }];
-  resource['payload'] = payload;
+  if (parts.encounterRef) resource['encounter'] = { reference: parts.encounterRef };
+  if (parts.recipientRef) resource['recipient'] = [{ reference: parts.recipientRef }];
+  resource['payload'] = parts.payload;
   return resource;
 }
 

@@ -194,6 +194,14 @@ describe('validateCareCommunication', () => {
     expect(errors(validateCareCommunication(bundle))).toEqual([]);
   });
 
+  it('refuses a priority code outside routine and asap', () => {
+    const bundle = fixtureBundle('EG_Clinea.json');
+    const communication = first(bundle, 'Communication');
+    communication['category'] = [{ coding: [{ system: 'http://medcomfhir.dk/ig/terminology/CodeSystem/medcom-careCommunication-categoryCodes', code: 'regarding-referral' }] }];
+    communication['priority'] = 'stat';
+    expect(errors(validateCareCommunication(bundle))).toEqual([{ rule: 'priority-unknown', code: 'MSG_VALUESET_VALUE_UNKNOWN' }]);
+  });
+
   it('applies the size limits given as parameters', () => {
     const bundle = fixtureBundle('Flow1-CareCommunication_Ex_from_OIOXML.xml');
     expect(errors(validateCareCommunication(bundle, { maxAttachmentBytes: 4296 }))).toContainEqual({

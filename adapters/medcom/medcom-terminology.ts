@@ -44,6 +44,9 @@ export const MESSAGE_DEFINITION = {
   acknowledgement: 'http://medcomfhir.dk/ig/acknowledgement/medcom-acknowledgement-message-definition|2.0.0',
 } as const;
 
+/** Encounter profile, used to carry an episode-of-care identifier (forløbs-id). */
+export const ENCOUNTER_PROFILE = 'http://medcomfhir.dk/ig/core/StructureDefinition/medcom-core-encounter';
+
 export const EVENT_CARE_COMMUNICATION = 'care-communication-message';
 export const EVENT_ACKNOWLEDGEMENT = 'acknowledgement-message';
 
@@ -78,8 +81,8 @@ export type CareCommunicationCategory = (typeof CARE_COMMUNICATION_CATEGORIES)[n
 
 /** Invariant medcom-careCommunication-5: priority only with category regarding-referral. */
 export const CATEGORIES_ALLOWING_PRIORITY: readonly string[] = ['regarding-referral'];
-/** Priority codes from the FHIR RequestPriority value set; MedCom uses `asap`. */
-export const PRIORITY_CODES = ['routine', 'urgent', 'asap', 'stat'] as const;
+/** CareCommunication allows priority `routine` or `asap` (IG, Communication profile intro). */
+export const PRIORITY_CODES = ['routine', 'asap'] as const;
 export type Priority = (typeof PRIORITY_CODES)[number];
 
 export type ProvenanceActivity = 'new-message' | 'reply-message' | 'forward-message';

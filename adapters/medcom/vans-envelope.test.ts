@@ -49,7 +49,7 @@ describe('wrapInVansEnvelope', () => {
     expect(xml).toContain('<ServiceTag name="MCM:MIME">application/fhir+json</ServiceTag>');
     expect(xml).toContain('<SentDateTime>2026-11-23T10:00:00</SentDateTime>');
     const u = unwrapVansEnvelope(xml);
-    expect(u).toMatchObject({ senderEan: '5790000120048', receiverEan: '5790000173174', documentFormat: 'HL7' });
+    expect(u).toMatchObject({ senderEan: '5790000120048', receiverEan: '5790000173174', documentFormat: 'HL7', documentVersion: '5.0' });
     expect(u.payloadFormat).toEqual({ format: 'fhir-json', detail: 'Bundle' });
     expect(JSON.parse(Buffer.from(u.payload).toString('utf8'))).toEqual(message.bundle);
     expect(u.declaredSize).toBe(u.payload.length);
@@ -65,6 +65,6 @@ describe('wrapInVansEnvelope', () => {
   it('takes an explicit document name for acknowledgements', () => {
     const ack = buildAcknowledgement({ answered: message, code: 'ok', ids: sequentialIds(), clock: fixedClock });
     const xml = wrapInVansEnvelope({ ...base, bundle: ack, category: undefined, documentName: 'MCM:FCTL#ok', encoding: 'json' });
-    expect(unwrapVansEnvelope(xml).documentName).toBe('MCM:FCTL#ok');
+    expect(unwrapVansEnvelope(xml)).toMatchObject({ documentName: 'MCM:FCTL#ok', documentVersion: '2.0.0' });
   });
 });

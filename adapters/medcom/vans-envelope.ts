@@ -15,7 +15,10 @@ export interface WrapInVansEnvelopeInput {
    */
   readonly category?: string;
   readonly documentName?: string;
-  /** Document/Version from MedCom's standards catalogue; the envelope guide gives 2.0.0. */
+  /**
+   * Document/Version from MedCom's standards catalogue. By default 5.0 for CareCommunication and
+   * 2.0.0 for Acknowledgement (`MCM:FCTL…`), as MedCom's envelope guide lists them.
+   */
   readonly documentVersion?: string;
   readonly senderEan: string;
   readonly receiverEan: string;
@@ -49,7 +52,7 @@ export function wrapInVansEnvelope(input: WrapInVansEnvelopeInput): string {
   const document = meta.ele('Document');
   document.ele('Format').txt('HL7');
   document.ele('Name').txt(name);
-  document.ele('Version').txt(input.documentVersion ?? '2.0.0');
+  document.ele('Version').txt(input.documentVersion ?? (name.startsWith('MCM:FCTL') ? '2.0.0' : '5.0'));
   document.ele('SizeInBytes').txt(String(bytes.length));
   const transport = meta.ele('Transport');
   transport.ele('Type').txt('reliable');
