@@ -38,7 +38,7 @@ export async function startCaseIndexSimulator(children: readonly DemoChild[], be
       }
       const child =
         b.failure === 'wrong-child'
-          ? anotherChild(children, cpr, (c) => c.municipalCases.some(inScope))
+          ? anotherChild(children, cpr, (c) => c.municipalCases.some((m) => inScope(m) && isOpen(m)))
           : findChild(children, cpr);
       const cases = (child?.municipalCases ?? []).filter(inScope).map((c) => ({ child: child as DemoChild, c }));
       return send(res, 200, XML, fremsoegResponseXml(cases));
@@ -46,6 +46,11 @@ export async function startCaseIndexSimulator(children: readonly DemoChild[], be
     behaviour,
     '/sagdokumentindeks/6',
   );
+}
+
+/** Wrong-child picks an open case, which no adapter filter hides. */
+function isOpen(c: DemoMunicipalCase): boolean {
+  return c.progress.every((p) => p.code.toUpperCase() !== 'AFSLUTTET');
 }
 
 function readRequest(doc: unknown): { cpr: string | undefined; kle: string[] } {
