@@ -118,6 +118,13 @@ describe('validateCareCommunication', () => {
       'sender-gln-check-digit',
       'MSG_Datatype_Wrong',
     ],
+    [
+      'no Provenance for this message',
+      'Systematic_ColumnaCura.json',
+      (b) => (b['entry'] = objects(b['entry']).filter((e) => obj(e['resource'])?.['resourceType'] !== 'Provenance')),
+      'provenance-missing',
+      'MSG_Datatype_Wrong',
+    ],
     ['category other without topic', 'EG_Clinea.json', (b) => delete first(b, 'Communication')['topic'], 'topic-missing-for-other', 'MSG_Datatype_Wrong'],
     [
       'unknown category',

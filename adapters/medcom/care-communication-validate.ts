@@ -25,6 +25,7 @@ export type ValidationRule =
   | 'receiver-identifier-missing'
   | 'sender-gln-check-digit'
   | 'receiver-gln-check-digit'
+  | 'provenance-missing'
   | 'communication-missing'
   | 'communication-identifier-missing'
   | 'category-unknown'
@@ -108,6 +109,10 @@ export function validateCareCommunication(
   }
   checkParty(parsed.sender, 'sender', error);
   checkParty(parsed.receiver, 'receiver', error);
+
+  if (!parsed.provenances.some((p) => p.targetMessageHeaderId !== undefined && p.targetMessageHeaderId === parsed.messageHeaderId)) {
+    error('provenance-missing', ACK_ERROR.datatypeWrong, 'No Provenance describes this message (none targets its MessageHeader).');
+  }
 
   const index = new BundleIndex(bundle);
   const communication = index.ofType('Communication')[0];

@@ -55,6 +55,17 @@ describe('FHIR XML to JSON', () => {
     expect(strip(fromIndented)).toBe(strip(cis));
   });
 
+  it('reads the same Bundle behind a BOM and an iso-8859-1 declaration on UTF-8 bytes', () => {
+    const bytes = Buffer.concat([
+      Buffer.from([0xef, 0xbb, 0xbf]),
+      Buffer.from('<?xml version="1.0" encoding="iso-8859-1"?>\n'),
+      fixtureBytes('Flow1-CareCommunication_Ex_from_OIOXML.xml'),
+    ]);
+    const read = fhirXmlToJson(bytes);
+    expect(read.resource).toEqual(fhirXmlToJson(fixtureBytes('Flow1-CareCommunication_Ex_from_OIOXML.xml')).resource);
+    expect(read.notes).toEqual(['declared encoding iso-8859-1 but the bytes are UTF-8; read as UTF-8', 'byte-order mark removed']);
+  });
+
   it('types numbers and booleans the FHIR JSON way', () => {
     const xml =
       '<Communication xmlns="http://hl7.org/fhir"><payload><contentAttachment><size value="42"/></contentAttachment></payload></Communication>';

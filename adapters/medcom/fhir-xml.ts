@@ -56,7 +56,7 @@ function readChildren(element: XmlElement, out: JsonObject, parentName: string, 
       continue;
     }
     let value: JsonObject;
-    if ((name === 'resource' || name === 'contained') && parentName !== 'Parameters') {
+    if (name === 'resource' || name === 'contained') {
       const inner = childElements(child)[0];
       if (!inner) continue;
       value = resourceFromXml(inner);

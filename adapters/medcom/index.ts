@@ -13,6 +13,7 @@ export { SYSTEM, recogniseSystem, isValidGln, isSorCode, looksLikeCpr, looksLike
 export type { IdentifierKind, RecognisedSystem } from './identifiers.js';
 export * from './medcom-terminology.js';
 export type { MedComParty, ProvenanceView, MessageHeaderView } from './message-parts.js';
+export { BundleIndex, referenceId } from './bundle-index.js';
 export { parseCareCommunication, decodeBase64, plainText } from './care-communication-parse.js';
 export type {
   ParsedCareCommunication,
