@@ -87,6 +87,7 @@ export function classifyHttpStatus(status: number): SourceRequestError {
   if (status === 401) return new SourceRequestError('error', 'credentials refused', status);
   if (status === 403) return new SourceRequestError('error', 'access forbidden', status);
   if (status === 404) return new SourceRequestError('error', 'endpoint not found', status);
+  if (status === 400 || status === 422) return new SourceRequestError('error', 'source rejected the request', status);
   if (status === 408 || status === 429) return new SourceRequestError('unavailable', 'source busy', status);
   if (status === 500) return new SourceRequestError('unavailable', 'source server error', status);
   if (status === 502 || status === 503 || status === 504) {

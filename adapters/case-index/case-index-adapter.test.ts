@@ -101,6 +101,14 @@ describe('case index adapter: Fremsøg found', () => {
     if (outcome.status === 'found') expect(new Set(outcome.cases.map((c) => c.subjectCpr))).toEqual(new Set([FREJA]));
   });
 
+  it('notes a full answer as possibly cut off', async () => {
+    server.use(http.post(URL_, () => xml(fixture('fremsoeg_found.xml'))));
+    expect(await lookup(FREJA, adapter({ maxResults: 2 }))).toMatchObject({
+      status: 'found',
+      notes: ['result may be cut off at the maximum number of cases'],
+    });
+  });
+
   it('answers not-found for an empty result', async () => {
     server.use(http.post(URL_, () => xml(fixture('fremsoeg_empty.xml'))));
     expect(await lookup()).toEqual({ status: 'not-found', notes: [] });

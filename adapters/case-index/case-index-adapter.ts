@@ -26,6 +26,8 @@ export interface CaseIndexAdapterOptions {
   /** Closed cases older than this are left out; default 12 months. */
   closedCaseMonths?: number;
   municipalityCvr?: string;
+  /** Cases asked for at most (MaksimalAntalKvantitet); a full answer gets a note. Default 100. */
+  maxResults?: number;
   maxResponseBytes?: number;
   now?: () => Date;
 }
@@ -33,6 +35,7 @@ export interface CaseIndexAdapterOptions {
 export function createCaseIndexAdapter(opts: CaseIndexAdapterOptions): SourceAdapter {
   const maxBytes = opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const now = opts.now ?? (() => new Date());
+  const maxResults = opts.maxResults ?? 100;
   return {
     protocol: 'case-index',
     async lookup(query, signal): Promise<SourceOutcome> {
@@ -46,7 +49,7 @@ export function createCaseIndexAdapter(opts: CaseIndexAdapterOptions): SourceAda
             'x-request-id': query.requestId,
             ...authHeaders(opts.auth),
           },
-          body: buildFremsoegRequest({ cpr: query.cpr, kle: opts.kle, municipalityCvr: opts.municipalityCvr }),
+          body: buildFremsoegRequest({ cpr: query.cpr, kle: opts.kle, municipalityCvr: opts.municipalityCvr, maxResults }),
           signal,
           maxBytes,
         });
@@ -70,6 +73,7 @@ export function createCaseIndexAdapter(opts: CaseIndexAdapterOptions): SourceAda
           closedCaseMonths: opts.closedCaseMonths ?? 12,
           now: now(),
         });
+        if (parsed.cases.length >= maxResults) notes.unshift('result may be cut off at the maximum number of cases');
         return cases.length > 0 ? { status: 'found', cases, notes } : { status: 'not-found', notes };
       } catch (err) {
         return outcomeFromFailure(err, signal);

@@ -53,6 +53,7 @@ export function createFhirClient(opts: FhirClientOptions): Client {
 
 export function parseFhirBody(contentType: string, body: string, status: number): FhirResource {
   if (looksLikeHtml(contentType, body)) throw new SourceRequestError('error', 'not a FHIR response', status);
+  if (body.trimStart().startsWith('<')) throw new SourceRequestError('error', 'not a FHIR JSON response', status);
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);

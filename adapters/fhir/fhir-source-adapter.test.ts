@@ -157,6 +157,11 @@ describe('FHIR source adapter: failures', () => {
     expect(await lookup()).toEqual({ status: 'not-found', notes: ['source returned warnings'] });
   });
 
+  it('refuses FHIR XML: we asked for JSON', async () => {
+    server.use(http.post(SEARCH, () => new HttpResponse('<Bundle xmlns="http://hl7.org/fhir"/>', { headers: { 'content-type': 'application/fhir+xml' } })));
+    expect(await lookup()).toEqual({ status: 'error', reason: 'not a FHIR JSON response', httpStatus: 200 });
+  });
+
   it('refuses an HTML page as not FHIR', async () => {
     server.use(http.post(SEARCH, () => HttpResponse.html(fixture('html_login.html'))));
     expect(await lookup()).toEqual({ status: 'error', reason: 'not a FHIR response', httpStatus: 200 });
@@ -166,6 +171,7 @@ describe('FHIR source adapter: failures', () => {
     [401, 'error', 'credentials refused'],
     [403, 'error', 'access forbidden'],
     [404, 'error', 'endpoint not found'],
+    [400, 'error', 'source rejected the request'],
     [429, 'unavailable', 'source busy'],
     [500, 'unavailable', 'source server error'],
     [502, 'unavailable', 'source unavailable'],
