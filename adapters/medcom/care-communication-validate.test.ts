@@ -235,6 +235,13 @@ describe('validateCareCommunication', () => {
     expect(acknowledgementCodeFor(issues)).toBe('fatal-error');
   });
 
+  it('reports broken shapes as issues instead of throwing', () => {
+    for (const entry of [{}, [null, 1, 'x', { resource: 'x' }], [{ resource: { resourceType: 'MessageHeader', destination: 'x' } }]]) {
+      const issues = validateCareCommunication({ resourceType: 'Bundle', type: 'message', entry });
+      expect(issues.some((i) => i.severity === 'error')).toBe(true);
+    }
+  });
+
   it('rejects what is not a Bundle with one issue', () => {
     expect(errors(validateCareCommunication({ resourceType: 'Patient' }))).toEqual([{ rule: 'not-a-bundle', code: 'MSG_Datatype_Wrong' }]);
   });

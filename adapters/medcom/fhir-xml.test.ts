@@ -73,6 +73,19 @@ describe('FHIR XML to JSON', () => {
     expect(obj(obj(objects(json['payload'])[0])?.['contentAttachment'])?.['size']).toBe(42);
   });
 
+  it('keeps id and extensions on primitives as _name, both ways', () => {
+    const xml =
+      '<Patient xmlns="http://hl7.org/fhir"><name><given value="Alma"><extension url="urn:x"><valueString value="kaldenavn"/></extension></given><given value="Sofie"/></name><birthDate id="b1" value="2015-03-01"/></Patient>';
+    const json = fhirXmlToJson(xml).resource;
+    expect(json).toEqual({
+      resourceType: 'Patient',
+      name: [{ given: ['Alma', 'Sofie'], _given: [{ extension: [{ url: 'urn:x', valueString: 'kaldenavn' }] }, null] }],
+      birthDate: '2015-03-01',
+      _birthDate: { id: 'b1' },
+    });
+    expect(fhirXmlToJson(fhirJsonToXml(json)).resource).toEqual(json);
+  });
+
   it('refuses XML that is not FHIR', () => {
     expect(() => fhirXmlToJson(fixtureBytes('Flow2-XCTL03_Ex_from_FHIR_XDIS91.xml'))).toThrow(/FHIR namespace/);
   });

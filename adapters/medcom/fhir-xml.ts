@@ -44,10 +44,12 @@ function readChildren(element: XmlElement, out: JsonObject, parentName: string, 
         const list = ensureArray(out, name);
         const index = list.length;
         list.push(primitive);
-        if (extra) {
+        const existing = out[`_${name}`];
+        if (extra || Array.isArray(existing)) {
+          // FHIR JSON keeps _name aligned with name, null where an item has no id or extension.
           const extras = ensureArray(out, `_${name}`);
           while (extras.length < index) extras.push(null);
-          extras[index] = extra;
+          extras[index] = extra ?? null;
         }
       } else {
         out[name] = primitive;
@@ -95,7 +97,7 @@ const ELEMENT_HEAD = ['extension', 'modifierExtension'];
 /** Serializes a FHIR JSON resource (e.g. our Bundle) to FHIR XML, for receivers configured for XML. */
 export function fhirJsonToXml(resource: JsonObject, options: { prettyPrint?: boolean } = {}): string {
   const doc = create({ version: '1.0', encoding: 'UTF-8' });
-  writeResource(doc, resource, true);
+  writeResource(doc, resource);
   const xml = doc.end({ prettyPrint: options.prettyPrint ?? false });
   // xmlbuilder2 writes line breaks in attributes literally, and parsers turn those into spaces;
   // FHIR wants &#xA; there. Values carry a marker for them, swapped for character references here.
@@ -114,12 +116,12 @@ function attributeValue(value: string): string {
   return value.replace(/[\n\r\t]/g, (c) => LINE_BREAK_MARKER[c] ?? c);
 }
 
-function writeResource(parent: XMLBuilder, resource: JsonObject, isRoot: boolean): void {
+function writeResource(parent: XMLBuilder, resource: JsonObject): void {
   const type = resource['resourceType'];
   if (typeof type !== 'string' || !/^[A-Z][A-Za-z]+$/.test(type)) {
     throw new MedComFormatError('no-resource-type', 'a resource without a valid resourceType cannot be written as XML');
   }
-  const element = isRoot ? parent.ele(FHIR_NS, type) : parent.ele(FHIR_NS, type);
+  const element = parent.ele(FHIR_NS, type);
   writeChildren(element, resource, true, type);
 }
 
@@ -152,7 +154,7 @@ function writeChildren(element: XMLBuilder, value: JsonObject, isResource: boole
       }
       if (Array.isArray(item)) return;
       const child = element.ele(key);
-      if (typeof item['resourceType'] === 'string') writeResource(child, item, false);
+      if (typeof item['resourceType'] === 'string') writeResource(child, item);
       else writeElementBody(child, item, key);
     });
   }
