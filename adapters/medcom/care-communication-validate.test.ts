@@ -118,6 +118,7 @@ describe('validateCareCommunication', () => {
       'sender-gln-check-digit',
       'MSG_Datatype_Wrong',
     ],
+    ['Bundle without id', 'EG_Clinea.json', (b) => delete b['id'], 'message-id-missing', 'MSG_Datatype_Wrong'],
     [
       'no Provenance for this message',
       'Systematic_ColumnaCura.json',

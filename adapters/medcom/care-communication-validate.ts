@@ -19,6 +19,7 @@ export type ValidationRule =
   | 'not-a-bundle'
   | 'bundle-type'
   | 'first-entry-not-message-header'
+  | 'message-id-missing'
   | 'event-code'
   | 'patient-count'
   | 'sender-identifier-missing'
@@ -100,6 +101,10 @@ export function validateCareCommunication(
       return issues;
     }
     throw err;
+  }
+  if (!parsed.bundleId || !parsed.messageHeaderId) {
+    // Duplicates are recognised by these two ids; without them the message cannot be acknowledged safely.
+    error('message-id-missing', ACK_ERROR.datatypeWrong, 'Bundle.id and MessageHeader.id are required.');
   }
   if (parsed.eventCode !== EVENT_CARE_COMMUNICATION) {
     error('event-code', ACK_ERROR.receiverUnableToReceiveMessageType, 'MessageHeader.eventCoding must be care-communication-message.');
