@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildAcknowledgement, parseAcknowledgement } from './acknowledgement.js';
+import { buildAcknowledgement } from './acknowledgement-build.js';
+import { parseAcknowledgement } from './acknowledgement-parse.js';
 import { parseCareCommunication } from './care-communication-parse.js';
 import { MedComFormatError } from './errors.js';
 import { fhirJsonToXml, fhirXmlToJson } from './fhir-xml.js';

@@ -1,80 +1,28 @@
 import { BundleIndex } from './bundle-index.js';
-import type { ParsedCareCommunication } from './care-communication-parse.js';
-import { formatInstant } from './datetime.js';
-import { SYSTEM } from './identifiers.js';
-import { isObject, obj, objects, str, type JsonObject, type JsonValue } from './json.js';
+import type { CareCommunicationInput } from './care-communication-input.js';
 import {
-  CODE_SYSTEM,
-  EVENT_CARE_COMMUNICATION,
-  EXTENSION,
-  MESSAGE_DEFINITION,
-  PROFILE,
-  sorEndpoint,
-  type CareCommunicationCategory,
-  type Priority,
-  type ProvenanceActivity,
-} from './medcom-terminology.js';
-import { narrative } from './narrative.js';
+  addRecipient,
+  communication,
+  messageHeader,
+  organization,
+  patient,
+  practitioner,
+  practitionerRole,
+  provenance,
+  withoutAttachmentContent,
+} from './care-communication-resources.js';
+import { formatInstant } from './datetime.js';
+import { isObject, obj, objects, str, type JsonObject, type JsonValue } from './json.js';
+import { EXTENSION, PROFILE, type ProvenanceActivity } from './medcom-terminology.js';
 
-export interface OrganizationInput {
-  readonly sor: string;
-  readonly gln: string;
-  readonly name: string;
-  /** MessageHeader endpoint; the SOR address MedCom's examples use when not given. */
-  readonly endpoint?: string;
-}
-
-export interface PractitionerInput {
-  readonly given: readonly string[];
-  readonly family: string;
-  /** Code from MedComCorePractitionerRoles (SKS administrative), e.g. `sygeplejerske`, `laege`. */
-  readonly role: string;
-  readonly roleDisplay?: string;
-  readonly phone: string;
-}
-
-export interface PatientInput {
-  readonly cpr?: string;
-  /** Replacement CPR with the system of its issuer (defaults to the X-eCPR system). */
-  readonly replacementCpr?: { readonly value: string; readonly system?: string };
-  readonly family: string;
-  readonly given: readonly string[];
-}
-
-export interface AttachmentInput {
-  readonly contentType: string;
-  readonly title: string;
-  /** base64 text, or the raw bytes. */
-  readonly data: string | Uint8Array;
-  readonly creation?: string;
-}
-
-export type RecipientInput =
-  | { readonly kind: 'practitioner'; readonly given: readonly string[]; readonly family: string; readonly role?: string }
-  | { readonly kind: 'care-team'; readonly name: string };
-
-export interface CareCommunicationInput {
-  readonly kind: 'new' | 'reply' | 'forward';
-  /** The message replied to or forwarded (required for reply and forward). */
-  readonly previous?: ParsedCareCommunication;
-  readonly sender: OrganizationInput;
-  readonly receiver: OrganizationInput;
-  readonly author: PractitionerInput;
-  readonly patient: PatientInput;
-  readonly category: CareCommunicationCategory;
-  readonly topic?: string;
-  readonly priority?: Priority;
-  readonly text: string;
-  readonly attachments?: readonly AttachmentInput[];
-  readonly recipient?: RecipientInput;
-  /** New UUIDs (v4, without `urn:uuid:`), injected so building is deterministic. */
-  readonly ids: () => string;
-  readonly clock: () => Date;
-  /** Base of entry fullUrls; the IG's own examples use this one. */
-  readonly fullUrlBase?: string;
-}
-
-const REPLACEMENT_CPR_DEFAULT_SYSTEM = 'urn:oid:1.2.208.176.1.6.1.1';
+export type {
+  AttachmentInput,
+  CareCommunicationInput,
+  OrganizationInput,
+  PatientInput,
+  PractitionerInput,
+  RecipientInput,
+} from './care-communication-input.js';
 
 const ACTIVITY: Readonly<Record<CareCommunicationInput['kind'], ProvenanceActivity>> = {
   new: 'new-message',
@@ -191,172 +139,6 @@ export function buildCareCommunication(input: CareCommunicationInput): JsonObjec
     type: 'message',
     timestamp: now,
     entry: entries,
-  };
-}
-
-function messageHeader(id: string, communicationId: string, input: CareCommunicationInput, senderRef: string, receiverRef: string): JsonObject {
-  return {
-    resourceType: 'MessageHeader',
-    id,
-    meta: { profile: [PROFILE.careCommunicationMessageHeader] },
-    text: narrative([
-      ['Event', EVENT_CARE_COMMUNICATION],
-      ['Sender', input.sender.name],
-      ['Receiver', input.receiver.name],
-    ]),
-    eventCoding: { system: CODE_SYSTEM.eventCodes, code: EVENT_CARE_COMMUNICATION },
-    destination: [
-      {
-        extension: [{ url: EXTENSION.destinationUse, valueCoding: { system: CODE_SYSTEM.destinationUse, code: 'primary' } }],
-        endpoint: input.receiver.endpoint ?? sorEndpoint(input.receiver.sor),
-        receiver: { reference: receiverRef },
-      },
-    ],
-    sender: { reference: senderRef },
-    source: { endpoint: input.sender.endpoint ?? sorEndpoint(input.sender.sor) },
-    focus: [{ reference: `Communication/${communicationId}` }],
-    definition: MESSAGE_DEFINITION.careCommunication,
-  };
-}
-
-function patient(id: string, input: PatientInput): JsonObject {
-  const identifier = input.cpr
-    ? { system: SYSTEM.cpr, value: input.cpr }
-    : { system: input.replacementCpr?.system ?? REPLACEMENT_CPR_DEFAULT_SYSTEM, value: input.replacementCpr?.value ?? '' };
-  return {
-    resourceType: 'Patient',
-    id,
-    meta: { profile: [PROFILE.corePatient] },
-    text: narrative([['Name', [...input.given, input.family].join(' ')]]),
-    identifier: [identifier],
-    name: [{ use: 'official', family: input.family, given: [...input.given] }],
-  };
-}
-
-function withoutAttachmentContent(payload: JsonObject): JsonObject {
-  const attachment = obj(payload['contentAttachment']);
-  if (!attachment) return payload;
-  const { data: _data, url: _url, ...kept } = attachment;
-  return { ...payload, contentAttachment: kept };
-}
-
-interface CommunicationParts {
-  readonly identifier: string;
-  readonly payload: JsonObject[];
-  readonly recipientRef?: string;
-  readonly encounterRef?: string;
-}
-
-function communication(id: string, patientId: string, input: CareCommunicationInput, parts: CommunicationParts): JsonObject {
-  const resource: JsonObject = {
-    resourceType: 'Communication',
-    id,
-    meta: { profile: [PROFILE.careCommunication] },
-    text: narrative([
-      ['Category', input.category],
-      ['Topic', input.topic],
-      ['Priority', input.priority],
-      ['Message', input.text],
-      ...(input.attachments ?? []).map((a) => ['Attachment', a.title] as const),
-    ]),
-    identifier: [{ value: parts.identifier }],
-    status: 'unknown',
-    category: [{ coding: [{ system: CODE_SYSTEM.careCommunicationCategory, code: input.category }] }],
-  };
-  if (input.priority) resource['priority'] = input.priority;
-  resource['subject'] = { reference: `Patient/${patientId}` };
-  if (input.topic) resource['topic'] = { text: input.topic };
-  if (parts.encounterRef) resource['encounter'] = { reference: parts.encounterRef };
-  if (parts.recipientRef) resource['recipient'] = [{ reference: parts.recipientRef }];
-  resource['payload'] = parts.payload;
-  return resource;
-}
-
-function organization(id: string, input: OrganizationInput): JsonObject {
-  return {
-    resourceType: 'Organization',
-    id,
-    meta: { profile: [PROFILE.messagingOrganization] },
-    text: narrative([['Name', input.name], ['SOR', input.sor], ['EAN', input.gln]]),
-    identifier: [
-      { system: SYSTEM.sor, value: input.sor },
-      { system: SYSTEM.gln, value: input.gln },
-    ],
-    name: input.name,
-  };
-}
-
-function practitioner(id: string, given: readonly string[], family: string): JsonObject {
-  return {
-    resourceType: 'Practitioner',
-    id,
-    meta: { profile: [PROFILE.corePractitioner] },
-    text: narrative([['Name', [...given, family].join(' ')]]),
-    name: [{ family, given: [...given] }],
-  };
-}
-
-function practitionerRole(id: string, practitionerId: string, orgRef: string, role: string | undefined, display?: string): JsonObject {
-  const resource: JsonObject = {
-    resourceType: 'PractitionerRole',
-    id,
-    meta: { profile: [PROFILE.corePractitionerRole] },
-    text: narrative([['Role', display ?? role]]),
-    practitioner: { reference: `Practitioner/${practitionerId}` },
-    organization: { reference: orgRef },
-  };
-  if (role) {
-    const coding: JsonObject = { system: CODE_SYSTEM.practitionerRole, code: role };
-    if (display) coding['display'] = display;
-    resource['code'] = [{ coding: [coding] }];
-  }
-  return resource;
-}
-
-function addRecipient(recipient: RecipientInput, ids: () => string, receiverRef: string, add: (r: JsonObject) => void): string {
-  if (recipient.kind === 'care-team') {
-    const id = ids();
-    add({
-      resourceType: 'CareTeam',
-      id,
-      meta: { profile: [PROFILE.coreCareTeam] },
-      text: narrative([['Care team', recipient.name]]),
-      name: recipient.name,
-      managingOrganization: [{ reference: receiverRef }],
-    });
-    return `CareTeam/${id}`;
-  }
-  const practitionerId = ids();
-  const roleId = ids();
-  add(practitioner(practitionerId, recipient.given, recipient.family));
-  add(practitionerRole(roleId, practitionerId, receiverRef, recipient.role));
-  return `PractitionerRole/${roleId}`;
-}
-
-function provenance(
-  id: string,
-  headerId: string,
-  senderRef: string,
-  activity: ProvenanceActivity,
-  now: string,
-  payloadIds: readonly string[],
-  previousHeaderId: string | undefined,
-): JsonObject {
-  const entity: JsonValue[] = payloadIds.map((value) => ({ role: 'source', what: { identifier: { value } } }));
-  if (activity !== 'new-message' && previousHeaderId) {
-    entity.push({ role: 'revision', what: { reference: `MessageHeader/${previousHeaderId}` } });
-  }
-  return {
-    resourceType: 'Provenance',
-    id,
-    meta: { profile: [PROFILE.careCommunicationProvenance] },
-    text: narrative([['Activity', activity], ['Target', `MessageHeader/${headerId}`]]),
-    target: [{ reference: `MessageHeader/${headerId}` }],
-    occurredDateTime: now,
-    recorded: now,
-    activity: { coding: [{ system: CODE_SYSTEM.activityCodes, code: activity }] },
-    agent: [{ who: { reference: senderRef } }],
-    entity,
   };
 }
 

@@ -35,15 +35,15 @@ export type {
   AttachmentInput,
   RecipientInput,
 } from './care-communication-build.js';
-export { buildAcknowledgement, parseAcknowledgement } from './acknowledgement.js';
+export { buildAcknowledgement } from './acknowledgement-build.js';
 export type {
   AcknowledgementCode,
   AnsweredMessage,
   AcknowledgementIssueInput,
   BuildAcknowledgementInput,
-  AcknowledgementError,
-  ParsedAcknowledgement,
-} from './acknowledgement.js';
+} from './acknowledgement-build.js';
+export { parseAcknowledgement } from './acknowledgement-parse.js';
+export type { AcknowledgementError, ParsedAcknowledgement } from './acknowledgement-parse.js';
 export { wrapInVansEnvelope, unwrapVansEnvelope } from './vans-envelope.js';
 export type { WrapInVansEnvelopeInput, UnwrappedVansEnvelope } from './vans-envelope.js';
 export { detectMessageFormat, VANS_NAMESPACE } from './message-format.js';

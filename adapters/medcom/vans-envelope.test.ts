@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildAcknowledgement } from './acknowledgement.js';
+import { buildAcknowledgement } from './acknowledgement-build.js';
 import { parseCareCommunication } from './care-communication-parse.js';
 import { MedComFormatError, XmlSecurityError } from './errors.js';
 import { fhirXmlToJson } from './fhir-xml.js';
