@@ -78,6 +78,13 @@ describe('validateCareCommunication', () => {
       'MSG_Datatype_Wrong',
     ],
     [
+      'Patient without CPR',
+      'Systematic_ColumnaCis.xml',
+      (b) => (first(b, 'Patient')['identifier'] = [{ system: 'urn:oid:1.2.208.176.1.22', value: '12345' }]),
+      'patient-identifier-missing',
+      'MSG_Datatype_Wrong',
+    ],
+    [
       'receiver without GLN',
       'EG_Clinea.json',
       (b) => (receiverOrg(b)['identifier'] = objects(receiverOrg(b)['identifier']).filter((i) => !String(i['system']).includes('gs1'))),

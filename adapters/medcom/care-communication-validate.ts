@@ -22,6 +22,7 @@ export type ValidationRule =
   | 'message-id-missing'
   | 'event-code'
   | 'patient-count'
+  | 'patient-identifier-missing'
   | 'sender-identifier-missing'
   | 'receiver-identifier-missing'
   | 'sender-gln-check-digit'
@@ -111,6 +112,9 @@ export function validateCareCommunication(
   }
   if (parsed.patientCount !== 1) {
     error('patient-count', ACK_ERROR.datatypeWrong, `The message must hold exactly one Patient; it holds ${parsed.patientCount}.`);
+  }
+  if (parsed.patientCount === 1 && !parsed.patient.cpr && !parsed.patient.replacementCpr) {
+    error('patient-identifier-missing', ACK_ERROR.datatypeWrong, 'The Patient has no CPR or replacement CPR identifier.');
   }
   checkParty(parsed.sender, 'sender', error);
   checkParty(parsed.receiver, 'receiver', error);

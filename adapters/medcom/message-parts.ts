@@ -2,7 +2,7 @@ import { BundleIndex, referenceId } from './bundle-index.js';
 import { readDateTime } from './datetime.js';
 import { recogniseSystem } from './identifiers.js';
 import { obj, objects, str, type JsonObject } from './json.js';
-import { CODE_SYSTEM } from './medcom-terminology.js';
+import { CODE_SYSTEM, EXTENSION } from './medcom-terminology.js';
 
 /** A party of a MedCom message: the Organization named by MessageHeader sender or destination. */
 export interface MedComParty {
@@ -108,7 +108,7 @@ export function readMessageHeader(bundle: JsonObject, index: BundleIndex, notes:
   const destinations = objects(header?.['destination']);
   const primary =
     destinations.find((d) =>
-      extensionsByUrl(d, 'http://medcomfhir.dk/ig/messaging/StructureDefinition/medcom-messaging-destinationUseExtension').some(
+      extensionsByUrl(d, EXTENSION.destinationUse).some(
         (e) => str(obj(e['valueCoding'])?.['code']) === 'primary',
       ),
     ) ?? destinations[0];
