@@ -10,10 +10,14 @@ import { createBroker, listen } from './main.js';
 import { openDatabase } from '../db/connection.js';
 import { migrateToLatest } from '../db/migrate.js';
 import path from 'node:path';
+import { importProgressReporter } from './directory/progress.js';
+import { SorImportError, importSorSnapshot } from './directory/sor-import.js';
+import { openSorSource } from './directory/sor-source.js';
+import { announceChange } from './platform/change-feed.js';
 
-function config(demo?: boolean): BrokerConfig {
+function config(demo?: boolean, requireIssuers = true): BrokerConfig {
   try {
-    return loadConfig(process.env, demo === undefined ? {} : { demo });
+    return loadConfig(process.env, { ...(demo === undefined ? {} : { demo }), requireIssuers });
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message);
@@ -72,13 +76,48 @@ program
   .command('migrate')
   .description('apply pending database migrations and exit')
   .action(async () => {
-    const cfg = config();
+    const cfg = config(undefined, false);
     const database = await openDatabase(
       cfg.database.url ? { kind: 'server', url: cfg.database.url } : { kind: 'embedded', dataDir: path.join(cfg.dataDir, 'pg') },
     );
     try {
       const applied = await migrateToLatest(database.db);
       console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
+    } finally {
+      await database.close();
+    }
+  });
+
+const sor = program.command('sor').description('the SOR organisation register');
+sor
+  .command('import')
+  .description('import a SOR XML snapshot (file, URL, or the newest .xml in a directory) into the directory')
+  .argument('<source>', 'file path, http(s) URL or directory')
+  .action(async (location: string) => {
+    const cfg = config(undefined, false);
+    const database = await openDatabase(
+      cfg.database.url ? { kind: 'server', url: cfg.database.url } : { kind: 'embedded', dataDir: path.join(cfg.dataDir, 'pg') },
+    );
+    const progress = importProgressReporter();
+    try {
+      await migrateToLatest(database.db);
+      const result = await importSorSnapshot(database.db, await openSorSource(location), {
+        importedBy: `cli:${process.env.USER ?? 'unknown'}`,
+        onProgress: (p) => progress.update(p),
+      });
+      progress.stop();
+      if (!result.identicalToLast && result.added + result.changed + result.removed > 0) await announceChange(database.db, 'directory');
+      console.log(
+        result.identicalToLast
+          ? `unchanged: ${location} is identical to the last import (${result.entities} entities)`
+          : `imported ${result.entities} entities: ${result.added} added, ${result.changed} changed, ${result.removed} removed, ${result.unchanged} unchanged`,
+      );
+    } catch (error) {
+      progress.stop();
+      if (error instanceof SorImportError) {
+        console.error(`import refused, nothing changed: ${error.message}`);
+        process.exitCode = 1;
+      } else throw error;
     } finally {
       await database.close();
     }

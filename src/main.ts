@@ -10,8 +10,10 @@ import type { Logger } from 'pino';
 import { type DatabaseHandle, openDatabase } from '../db/connection.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { createApp } from './app.js';
-import { createDirectoryCache } from './directory/directory-cache.js';
-import { createChangeFeed } from './platform/change-feed.js';
+import { createAgreementsCapability, type DecisionService } from './agreements/index.js';
+import { createDirectoryCache, type DirectoryCache } from './directory/directory-cache.js';
+import { directoryRoutes } from './directory/routes.js';
+import { type ChangeFeed, createChangeFeed } from './platform/change-feed.js';
 import type { BrokerConfig } from './config/config.js';
 import { demoTrustedIssuer, ensureDemoIssuerKey } from './identity/demo-issuer.js';
 import { type TrustedIssuer, trustedIssuerFromConfig } from './identity/issuers.js';
@@ -21,6 +23,10 @@ import { type OrganisationScope, createTokenVerifier } from './identity/verify-t
 export interface Broker {
   readonly app: ReturnType<typeof createApp>;
   readonly database: DatabaseHandle;
+  /** The access decision over the sharing agreements, kept in step with the database. */
+  readonly agreements: DecisionService;
+  readonly directory: DirectoryCache;
+  readonly changes: ChangeFeed;
   /** Stops background work and closes the database (when the broker opened it). */
   stop(): Promise<void>;
 }
@@ -61,6 +67,8 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
     await changes.start();
     stoppers.push(() => changes.stop());
     const directory = await createDirectoryCache({ db: database.db, changes, logger });
+    const agreements = await createAgreementsCapability({ db: database.db, directory, changes, logger });
+    stoppers.push(() => agreements.stop());
 
     // An issuer may speak for an organisation only if it lies in one of the issuer's SOR subtrees.
     const organisations: OrganisationScope = options.organisations ?? { isWithin: (sor, root) => directory.view().isWithin(sor, root) };
@@ -78,12 +86,15 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
       db: database.db,
       verifyToken,
       bodyLimitBytes: config.bodyLimitBytes,
-      capabilities: [],
+      capabilities: [{ path: '/organisations', router: directoryRoutes({ db: database.db, directory, changes }) }, ...agreements.capabilities],
     });
 
     return {
       app,
       database,
+      agreements: agreements.decisions,
+      directory,
+      changes,
       async stop() {
         for (const t of timers) clearInterval(t);
         for (const stop of stoppers.reverse()) await stop();

@@ -72,7 +72,10 @@ export class ConfigError extends Error {
 }
 
 /** Reads and validates configuration; throws ConfigError listing every problem. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: { demo?: boolean } = {}): BrokerConfig {
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: { demo?: boolean; /** false for commands that serve no API (migrate, import) */ requireIssuers?: boolean } = {},
+): BrokerConfig {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
@@ -84,7 +87,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: { de
     problems.push('BROKER_DEMO: demo mode (local demo issuer, simulated sources) is refused when NODE_ENV=production');
   }
   const trustedIssuers = readTrustedIssuers(e.BROKER_TRUSTED_ISSUERS, e.BROKER_TRUSTED_ISSUERS_FILE, problems);
-  if (!demo && !e.BROKER_TRUSTED_ISSUERS && !e.BROKER_TRUSTED_ISSUERS_FILE) {
+  if (!demo && overrides.requireIssuers !== false && !e.BROKER_TRUSTED_ISSUERS && !e.BROKER_TRUSTED_ISSUERS_FILE) {
     problems.push('BROKER_TRUSTED_ISSUERS / BROKER_TRUSTED_ISSUERS_FILE: no trusted issuer configured; every call would be refused');
   }
   if (problems.length > 0) throw new ConfigError(problems);

@@ -31,6 +31,12 @@ export interface ChangeFeedOptions {
   readonly logger: Logger;
 }
 
+/** Announces a committed change without a running feed (e.g. from the `broker sor import` command). */
+export async function announceChange(db: Kysely<Database>, topic: ChangeTopic): Promise<void> {
+  await sql`update change_version set version = version + 1 where topic = ${topic}`.execute(db);
+  await sql`select pg_notify(${CHANNEL}, ${topic})`.execute(db);
+}
+
 export function createChangeFeed(options: ChangeFeedOptions): ChangeFeed {
   const listeners = new Map<ChangeTopic, Set<() => void | Promise<void>>>(TOPICS.map((t) => [t, new Set()]));
   const seen = new Map<ChangeTopic, string>();
@@ -85,8 +91,7 @@ export function createChangeFeed(options: ChangeFeedOptions): ChangeFeed {
 
   return {
     async publish(topic) {
-      await sql`update change_version set version = version + 1 where topic = ${topic}`.execute(options.db);
-      await sql`select pg_notify(${CHANNEL}, ${topic})`.execute(options.db);
+      await announceChange(options.db, topic);
       await poll();
     },
     subscribe(topic, l) {
