@@ -1,4 +1,7 @@
 import type { ChangeVersionTable, OrganisationTable, OrganisationVersionTable, SorImportTable } from './directory.js';
+export type { OrganisationDetails } from './directory.js';
+import type { AgreementChangeTable, AgreementTable, AgreementVersionTable } from './agreements.js';
+import type { AuditChainHeadTable, AuditEventTable } from './audit.js';
 import type { TokenUseTable } from './token-use.js';
 
 /** The database as Kysely sees it: one entry per table, snake_case as in PostgreSQL. */
@@ -8,4 +11,9 @@ export interface Database {
   sor_import: SorImportTable;
   organisation: OrganisationTable;
   organisation_version: OrganisationVersionTable;
+  agreement: AgreementTable;
+  agreement_version: AgreementVersionTable;
+  agreement_change: AgreementChangeTable;
+  audit_event: AuditEventTable;
+  audit_chain_head: AuditChainHeadTable;
 }

@@ -1,0 +1,88 @@
+/**
+ * What an audit record says: who did what about which child, why, and with what outcome.
+ * Audit records are the only place a CPR number is stored next to who asked for it.
+ */
+import { createHash } from 'node:crypto';
+import type { Caller } from '../identity/caller.js';
+
+export type AuditKind =
+  | 'lookup'
+  | 'correspondence-sent'
+  | 'correspondence-received'
+  | 'acknowledgement-received'
+  | 'correspondence-read'
+  | 'agreement-change'
+  | 'directory-change'
+  | 'audit-search';
+
+export type AuditOutcome = 'success' | 'partial' | 'denied' | 'failed';
+
+export interface AuditActor {
+  readonly issuer: string | null;
+  readonly subject: string | null;
+  readonly displayName: string | null;
+  readonly role: string | null;
+  readonly organisationSor: string | null;
+  readonly assurance: string | null;
+  /** The integration or system that called on the user's behalf (token `azp`/client), or a system actor. */
+  readonly callingSystem: string | null;
+}
+
+export interface AuditEventInput {
+  readonly kind: AuditKind;
+  readonly outcome: AuditOutcome;
+  readonly occurredAt: Date;
+  readonly requestId: string | null;
+  readonly actor: AuditActor;
+  readonly purpose: string | null;
+  readonly reason: string | null;
+  readonly patientCpr: string | null;
+  /** Per-source outcomes, data elements, agreement versions, message ids, timings... */
+  readonly details: Record<string, unknown>;
+}
+
+export function actorFromCaller(caller: Caller): AuditActor {
+  return {
+    issuer: caller.issuer,
+    subject: caller.subject,
+    displayName: caller.displayName,
+    role: caller.role,
+    organisationSor: caller.organisationSor,
+    assurance: caller.assurance,
+    callingSystem: null,
+  };
+}
+
+export const systemActor = (system: string): AuditActor => ({
+  issuer: null, subject: null, displayName: null, role: null, organisationSor: null, assurance: null, callingSystem: system,
+});
+
+/** Stable JSON: keys sorted, so the hash does not depend on property order. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
+  if (value instanceof Date) return JSON.stringify(value.toISOString());
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+}
+
+export interface ChainedFields {
+  readonly seq: string;
+  readonly id: string;
+  readonly occurredAt: string;
+  readonly kind: string;
+  readonly outcome: string;
+  readonly requestId: string | null;
+  readonly actor: AuditActor;
+  readonly purpose: string | null;
+  readonly reason: string | null;
+  readonly patientCpr: string | null;
+  readonly details: Record<string, unknown>;
+}
+
+/** hash = sha256(prev_hash || canonical record): changing or removing any row breaks the chain. */
+export function chainHash(prevHash: string, fields: ChainedFields): string {
+  return createHash('sha256').update(prevHash).update('\n').update(canonicalJson(fields)).digest('hex');
+}
