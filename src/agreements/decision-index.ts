@@ -185,11 +185,15 @@ export function buildDecisionIndex(
     collect(acc, `u:${sor}`);
     collect(acc, `s:${sor}`);
     for (const a of dir.ancestors(sor)) collect(acc, `s:${a.sor}`);
-    if (org.unitType !== null) {
-      const region = dir.regionOf(sor);
-      if (region !== null) collect(acc, `t:${org.unitType}|r:${region}`);
-      const municipality = dir.municipalityOf(sor);
-      if (municipality !== null) collect(acc, `t:${org.unitType}|m:${municipality}`);
+    // A unit type covers the typed entity and what lies below it: in SOR the GP practice is the
+    // health institution typed "almen praksis", while its clinic unit (with the ydernummer) has
+    // no type of its own and is what a GP system acts for.
+    for (const typed of [org, ...dir.ancestors(sor)]) {
+      if (typed.unitType === null) continue;
+      const region = dir.regionOf(typed.sor);
+      if (region !== null) collect(acc, `t:${typed.unitType}|r:${region}`);
+      const municipality = dir.municipalityOf(typed.sor);
+      if (municipality !== null) collect(acc, `t:${typed.unitType}|m:${municipality}`);
     }
     if (acc.size === 0) return NO_MATCHES;
     const ordered = [...acc.keys()].sort((x, y) => x - y);

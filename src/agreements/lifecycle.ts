@@ -139,7 +139,7 @@ export interface ApproveCommand {
 }
 
 /** The side's approving organisation, or the institution owner above it, may approve. */
-function mayApprove(approvingSor: string, actingForSor: string, directory: DecisionDirectoryView): boolean {
+export function mayApprove(approvingSor: string, actingForSor: string, directory: DecisionDirectoryView): boolean {
   if (actingForSor === approvingSor) return true;
   const owner = directory.ancestors(approvingSor).find((o) => o.level === 'institution-owner');
   return owner !== undefined && owner.sor === actingForSor;

@@ -61,7 +61,10 @@ export type PartySelector =
   | { readonly kind: 'unit'; readonly sor: string }
   /** That unit and everything below it. */
   | { readonly kind: 'subtree'; readonly sor: string }
-  /** Every unit of that SOR unit type whose region/municipality (own or inherited) is the area. */
+  /**
+   * Every unit of that SOR unit type whose region/municipality (own or inherited) is the area,
+   * and the units below it (a GP practice's clinic unit has no type of its own).
+   */
   | { readonly kind: 'unit-type'; readonly unitType: string; readonly area: Area };
 
 export type SideName = 'a' | 'b';

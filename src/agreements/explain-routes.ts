@@ -1,0 +1,88 @@
+/**
+ * GET /v1/access/explain: for administrators and auditors, what a caller with the given
+ * organisation, role and assurance could do with which organisations, and why not where not.
+ */
+import { createRoute, z } from '@hono/zod-openapi';
+import { requireRole } from '../http/middleware.js';
+import { createRouter, problemResponses } from '../http/router.js';
+import type { DirectoryCache } from '../directory/directory-cache.js';
+import type { DecisionService } from './decision-service.js';
+import { partySelectorSchema } from './schemas.js';
+import { PURPOSES } from './model.js';
+
+const REASONS = [
+  'no-agreement', 'agreement-not-active', 'purpose-not-covered', 'action-not-covered',
+  'role-not-allowed', 'assurance-too-low', 'organisation-closed', 'organisation-unknown',
+] as const;
+
+const querySchema = z.object({
+  organisation: z.string().regex(/^\d{6,18}$/, 'must be a SOR code').openapi({ description: 'SOR code the caller would act for' }),
+  role: z.enum(['clinician', 'caseworker']),
+  assurance: z.enum(['low', 'substantial', 'high']).default('substantial'),
+  purpose: z.enum(PURPOSES).optional(),
+  at: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Instant to decide at; now when omitted' }),
+});
+
+const reachSchema = z
+  .object({
+    agreement: z.object({ id: z.string(), version: z.number().int(), title: z.string() }),
+    side: z.enum(['a', 'b']),
+    reach: z.array(partySelectorSchema.and(z.object({ name: z.string().nullable().optional() }))),
+    dataElements: z.array(z.string()),
+    purposes: z.array(z.string()),
+    reasons: z.array(z.enum(REASONS)),
+    usable: z.boolean(),
+  })
+  .openapi('ReachEntry');
+
+const explanationSchema = z
+  .object({
+    organisation: z.object({ sor: z.string(), name: z.string().nullable() }),
+    at: z.string(),
+    blocked: z.enum(['organisation-unknown', 'organisation-closed']).nullable(),
+    entries: z.array(reachSchema),
+  })
+  .openapi('AccessExplanation');
+
+export function explainRoutes(deps: { decisions: DecisionService; directory: Pick<DirectoryCache, 'view'> }) {
+  const router = createRouter();
+  router.openapi(
+    createRoute({
+      method: 'get',
+      path: '/explain',
+      tags: ['agreements'],
+      summary: 'What a caller could do with which organisations, and why',
+      security: [{ bearer: [] }],
+      middleware: [requireRole('agreement-admin', 'auditor')] as const,
+      request: { query: querySchema },
+      responses: { 200: { description: 'per agreement and side: the reach and any reasons it cannot be used', content: { 'application/json': { schema: explanationSchema } } }, ...problemResponses },
+    }),
+    (c) => {
+      const q = c.req.valid('query');
+      const at = q.at ? new Date(q.at) : new Date();
+      const e = deps.decisions.explain(
+        { organisationSor: q.organisation, role: q.role, assurance: q.assurance, ...(q.purpose ? { purpose: q.purpose } : {}) },
+        at,
+      );
+      const dir = deps.directory.view();
+      return c.json(
+        {
+          organisation: { sor: e.organisationSor, name: dir.get(e.organisationSor)?.name ?? null },
+          at: at.toISOString(),
+          blocked: e.blocked,
+          entries: e.entries.map((x) => ({
+            agreement: { ...x.agreement },
+            side: x.side,
+            reach: x.reach.map((p) => (p.kind === 'unit-type' ? { ...p } : { ...p, name: dir.get(p.sor)?.name ?? null })),
+            dataElements: [...x.dataElements],
+            purposes: [...x.purposes],
+            reasons: [...x.reasons],
+            usable: x.reasons.length === 0,
+          })),
+        },
+        200,
+      );
+    },
+  );
+  return router;
+}

@@ -1,0 +1,64 @@
+/**
+ * The agreements capability: administration API under /v1/agreements, the access explanation
+ * under /v1/access, the decision service other capabilities ask, and the expiry job.
+ */
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Database } from '../../db/schema/index.js';
+import type { Capability } from '../app.js';
+import type { DirectoryCache } from '../directory/directory-cache.js';
+import type { ChangeFeed } from '../platform/change-feed.js';
+import { createDecisionService, type DecisionService } from './decision-service.js';
+import { explainRoutes } from './explain-routes.js';
+import { agreementRoutes } from './routes.js';
+import { createAgreementService, type AgreementService } from './service.js';
+
+export { createDecisionService, type DecisionService } from './decision-service.js';
+export { createAgreementService, type AgreementService, type Actor } from './service.js';
+export { seedDemoAgreements, loadFixtureAgreements } from './seed.js';
+export type { Decision, DecisionRequest, Explanation, ExplainCaller, ReasonCode } from './decision.js';
+
+export interface AgreementsDeps {
+  readonly db: Kysely<Database>;
+  readonly directory: DirectoryCache;
+  readonly changes: ChangeFeed;
+  readonly logger: Logger;
+  /** How often versions past their period are expired; default one minute. */
+  readonly expiryIntervalMs?: number;
+}
+
+export interface AgreementsCapability {
+  readonly capabilities: readonly Capability[];
+  readonly decisions: DecisionService;
+  readonly service: AgreementService;
+  stop(): Promise<void>;
+}
+
+export async function createAgreementsCapability(deps: AgreementsDeps): Promise<AgreementsCapability> {
+  const decisions = await createDecisionService(deps);
+  const service = createAgreementService(deps);
+
+  // Expiry runs at start and every minute; decisions already treat an ended period as not in
+  // force, so the job only brings the stored status (and the overview) in line.
+  let expiring: Promise<unknown> = Promise.resolve();
+  const runExpiry = () => {
+    expiring = service.expireDue().catch((error: unknown) => deps.logger.warn({ err: error }, 'agreement expiry failed'));
+  };
+  runExpiry();
+  const timer = setInterval(runExpiry, deps.expiryIntervalMs ?? 60_000);
+  timer.unref();
+
+  return {
+    capabilities: [
+      { path: '/agreements', router: agreementRoutes(service) },
+      { path: '/access', router: explainRoutes({ decisions, directory: deps.directory }) },
+    ],
+    decisions,
+    service,
+    async stop() {
+      clearInterval(timer);
+      await expiring;
+      decisions.stop();
+    },
+  };
+}
