@@ -3,6 +3,7 @@ import * as m20261123_0001 from './20261123T0001-identity.js';
 import * as m20261123_0002 from './20261123T0002-directory.js';
 import * as m20261123_0003 from './20261123T0003-agreements.js';
 import * as m20261123_0004 from './20261123T0004-audit.js';
+import * as m20261123_0005 from './20261123T0005-correspondence.js';
 
 /** Every migration, in order. Add new ones at the end; never edit an applied one. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   '20261123T0002-directory': m20261123_0002,
   '20261123T0003-agreements': m20261123_0003,
   '20261123T0004-audit': m20261123_0004,
+  '20261123T0005-correspondence': m20261123_0005,
 };

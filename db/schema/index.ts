@@ -3,6 +3,7 @@ export type { OrganisationDetails } from './directory.js';
 import type { AgreementChangeTable, AgreementTable, AgreementVersionTable } from './agreements.js';
 import type { AuditChainHeadTable, AuditEventTable } from './audit.js';
 import type { TokenUseTable } from './token-use.js';
+import type { CorrespondenceMessageTable } from './correspondence.js';
 
 /** The database as Kysely sees it: one entry per table, snake_case as in PostgreSQL. */
 export interface Database {
@@ -16,4 +17,5 @@ export interface Database {
   agreement_change: AgreementChangeTable;
   audit_event: AuditEventTable;
   audit_chain_head: AuditChainHeadTable;
+  correspondence_message: CorrespondenceMessageTable;
 }
