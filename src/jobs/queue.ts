@@ -1,0 +1,139 @@
+/**
+ * The durable job queue: pg-boss in the broker's own database. pg-boss reaches PostgreSQL only
+ * through our pool (its `db` option), so it works on embedded PGlite, which allows one
+ * connection, and a job sent with `{ trx }` is inserted by the business transaction itself:
+ * the job exists if and only if the business write committed.
+ */
+import { CompiledQuery, type Kysely } from 'kysely';
+import PgBoss from 'pg-boss';
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import type { Database } from '../../db/schema/index.js';
+
+/** A job kind: its queue name, retry policy and handler, declared in one file per job. */
+export interface JobDefinition<T extends object> {
+  readonly name: string;
+  readonly retryLimit: number;
+  readonly retryDelaySeconds: number;
+  readonly retryBackoff: boolean;
+  /** How long a job may stay active before pg-boss treats its worker as dead and retries it. */
+  readonly expireInSeconds: number;
+  /** Handles one job; throwing schedules a retry. Must re-check state first: a job may run twice. */
+  readonly handle: (data: T, job: { readonly id: string }) => Promise<void>;
+}
+
+export interface SendJobOptions {
+  /** The transaction the job joins (recommended: enqueue with the business write). */
+  readonly trx?: Kysely<Database>;
+  readonly startAfterSeconds?: number;
+  /** At most one queued job with this key (pg-boss singletonKey). */
+  readonly singletonKey?: string;
+}
+
+export interface JobQueue {
+  readonly boss: PgBoss;
+  register<T extends object>(definition: JobDefinition<T>): void;
+  send<T extends object>(definition: JobDefinition<T>, data: T, options?: SendJobOptions): Promise<string | null>;
+  /** Creates the queues and starts polling. */
+  start(): Promise<void>;
+  /** Stops polling and waits for running jobs (up to the timeout). */
+  stop(): Promise<void>;
+}
+
+export interface JobQueueOptions {
+  readonly pool: pg.Pool;
+  readonly logger: Logger;
+  readonly pollingIntervalSeconds?: number;
+  /** How often pg-boss expires stuck jobs and archives old ones. */
+  readonly maintenanceIntervalSeconds?: number;
+  /** Jobs handled at once per queue. */
+  readonly batchSize?: number;
+  /** Whether this process works jobs (false: it only enqueues). */
+  readonly work?: boolean;
+}
+
+/** pg-boss's `db` over a Kysely transaction, so `send` joins it. */
+export function transactionDb(trx: Kysely<Database>): PgBoss.Db {
+  return {
+    async executeSql(text: string, values: unknown[]) {
+      const result = await trx.executeQuery(CompiledQuery.raw(text, values ?? []));
+      return { rows: result.rows as unknown[] as object[] } as { rows: never[] };
+    },
+  };
+}
+
+export function createJobQueue(options: JobQueueOptions): JobQueue {
+  const { pool, logger } = options;
+  const poolDb: PgBoss.Db = {
+    async executeSql(text: string, values: unknown[]) {
+      // Without values pg uses the simple protocol, which pg-boss needs for its BEGIN; ...; COMMIT blocks.
+      const result = values === undefined ? await pool.query(text) : await pool.query(text, values);
+      return { rows: result.rows as never[] };
+    },
+  };
+  const boss = new PgBoss({
+    db: poolDb,
+    schedule: false,
+    supervise: true,
+    migrate: true,
+    maintenanceIntervalSeconds: options.maintenanceIntervalSeconds ?? 60,
+  });
+  boss.on('error', (error: unknown) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'job queue error'));
+  const definitions = new Map<string, JobDefinition<object>>();
+  let started = false;
+
+  return {
+    boss,
+    register(definition) {
+      definitions.set(definition.name, definition as unknown as JobDefinition<object>);
+    },
+    async send(definition, data, sendOptions = {}) {
+      const jobOptions: PgBoss.SendOptions = {
+        retryLimit: definition.retryLimit,
+        retryDelay: definition.retryDelaySeconds,
+        retryBackoff: definition.retryBackoff,
+        expireInSeconds: definition.expireInSeconds,
+        ...(sendOptions.startAfterSeconds !== undefined ? { startAfter: sendOptions.startAfterSeconds } : {}),
+        ...(sendOptions.singletonKey ? { singletonKey: sendOptions.singletonKey } : {}),
+        ...(sendOptions.trx ? { db: transactionDb(sendOptions.trx) } : {}),
+      };
+      return boss.send(definition.name, data, jobOptions);
+    },
+    async start() {
+      await boss.start();
+      for (const definition of definitions.values()) {
+        await boss.createQueue(definition.name, {
+          name: definition.name,
+          retryLimit: definition.retryLimit,
+          retryDelay: definition.retryDelaySeconds,
+          retryBackoff: definition.retryBackoff,
+          expireInSeconds: definition.expireInSeconds,
+        });
+      }
+      started = true;
+      if (options.work === false) return;
+      for (const definition of definitions.values()) {
+        await boss.work<object>(
+          definition.name,
+          { pollingIntervalSeconds: options.pollingIntervalSeconds ?? 1, batchSize: options.batchSize ?? 1 },
+          async (jobs) => {
+            // One job at a time per batch: a failure fails only the jobs not yet done.
+            for (const job of jobs) {
+              try {
+                await definition.handle(job.data, { id: job.id });
+              } catch (error) {
+                logger.warn({ job: definition.name, jobId: job.id, err: error instanceof Error ? error.message : String(error) }, 'job failed; will retry');
+                throw error;
+              }
+            }
+          },
+        );
+      }
+    },
+    async stop() {
+      if (!started) return;
+      started = false;
+      await boss.stop({ graceful: true, wait: true, timeout: 10_000 });
+    },
+  };
+}
