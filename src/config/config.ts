@@ -46,7 +46,32 @@ const envSchema = z.object({
   BROKER_JWKS_CACHE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(600),
   BROKER_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(50 * 1024 * 1024).default(1024 * 1024),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  MEDCOM_GATEWAY_URL: z.url().optional(),
+  MEDCOM_FILE_DROP_DIR: z.string().min(1).optional(),
+  MEDCOM_XML_RECEIVERS: z.string().optional(),
+  MEDCOM_ACK_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(7 * 86_400).default(1800),
+  MEDCOM_MAX_RESENDS: z.coerce.number().int().min(0).max(10).default(2),
+  MEDCOM_MAX_ATTACHMENT_BYTES: z.coerce.number().int().min(1024).max(50 * 1024 * 1024).default(10 * 1024 * 1024),
+  MEDCOM_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(20 * 1024 * 1024),
+  MEDCOM_DELIVERY_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  BROKER_JOBS_POLLING_SECONDS: z.coerce.number().min(0.5).max(60).default(1),
+  BROKER_JOBS_MAINTENANCE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
 });
+
+export interface MedComConfig {
+  /** The MedCom (VANS) gateway envelopes are posted to; null: file drop or none. */
+  readonly gatewayUrl: string | null;
+  /** Directory envelopes are written to when no gateway is configured (demo: <dataDir>/medcom-outbox). */
+  readonly fileDropDir: string | null;
+  /** SOR codes of receivers that want FHIR XML instead of JSON. */
+  readonly xmlReceivers: readonly string[];
+  readonly ackTimeoutSeconds: number;
+  readonly maxResends: number;
+  readonly maxAttachmentBytes: number;
+  readonly maxMessageBytes: number;
+  /** A delivery attempt still running after this long counts as crashed and is retried. */
+  readonly deliveryTimeoutSeconds: number;
+}
 
 export interface BrokerConfig {
   readonly nodeEnv: 'development' | 'test' | 'production';
@@ -62,6 +87,8 @@ export interface BrokerConfig {
   readonly jwksCacheSeconds: number;
   readonly bodyLimitBytes: number;
   readonly logLevel: string;
+  readonly medcom: MedComConfig;
+  readonly jobs: { readonly pollingIntervalSeconds: number; readonly maintenanceIntervalSeconds: number };
 }
 
 export class ConfigError extends Error {
@@ -105,6 +132,21 @@ export function loadConfig(
     jwksCacheSeconds: e.BROKER_JWKS_CACHE_SECONDS,
     bodyLimitBytes: e.BROKER_BODY_LIMIT_BYTES,
     logLevel: e.LOG_LEVEL,
+    medcom: {
+      gatewayUrl: e.MEDCOM_GATEWAY_URL ?? null,
+      fileDropDir: e.MEDCOM_FILE_DROP_DIR
+        ? path.resolve(e.MEDCOM_FILE_DROP_DIR)
+        : demo && !e.MEDCOM_GATEWAY_URL
+          ? path.join(path.resolve(e.BROKER_DATA_DIR), 'medcom-outbox')
+          : null,
+      xmlReceivers: (e.MEDCOM_XML_RECEIVERS ?? '').split(',').map((v) => v.trim()).filter((v) => v.length > 0),
+      ackTimeoutSeconds: e.MEDCOM_ACK_TIMEOUT_SECONDS,
+      maxResends: e.MEDCOM_MAX_RESENDS,
+      maxAttachmentBytes: e.MEDCOM_MAX_ATTACHMENT_BYTES,
+      maxMessageBytes: e.MEDCOM_MAX_MESSAGE_BYTES,
+      deliveryTimeoutSeconds: e.MEDCOM_DELIVERY_TIMEOUT_SECONDS,
+    },
+    jobs: { pollingIntervalSeconds: e.BROKER_JOBS_POLLING_SECONDS, maintenanceIntervalSeconds: e.BROKER_JOBS_MAINTENANCE_SECONDS },
   };
 }
 
