@@ -9,6 +9,7 @@ import type { DatabaseHandle } from '../db/connection.js';
 import { seedDemoAgreements } from '../src/agreements/seed.js';
 import { createMemoryDirectoryView } from '../src/directory/memory-view.js';
 import { NJ, client, expectProblem, nationalIssuer, seedNorthJutland, terms } from './helpers/agreements.js';
+import { insertOrganisations, organisation } from './helpers/directory.js';
 import { startTestBroker, type TestBroker } from './helpers/broker.js';
 import { createTestDatabase, databaseKinds } from './helpers/database.js';
 
@@ -148,6 +149,26 @@ describe.each(databaseKinds())('agreement overview on %s', (kind) => {
     expect(lowAssurance.entries.every((e) => e.reasons.includes('assurance-too-low'))).toBe(true);
 
     await expectProblem(await api.call('GET', `/v1/access/explain?organisation=${NJ.gpClinic}&role=clinician`, { org: NJ.gpClinic, role: 'clinician' }), 403, 'forbidden-role');
+  });
+
+  it('covers a GP practice that opens after the agreement was made, once the directory reloads', async () => {
+    const owner = '9519011000016001';
+    const practice = '9519021000016002';
+    const clinic = '9519031000016003';
+    const request = {
+      caller: { organisationSor: clinic, role: 'clinician' as const, assurance: 'substantial' as const, purpose: 'treatment' as const },
+      action: 'case-existence' as const,
+      targetSor: NJ.teamAalborg,
+      at: new Date(),
+    };
+    expect(broker.broker.agreements.decide(request)).toMatchObject({ effect: 'deny', reasons: ['organisation-unknown'] });
+    await insertOrganisations(database.db, [
+      organisation(owner, null, { regionCode: '1081', municipalityCode: '851', ownerType: 'private' }),
+      organisation(practice, owner, { level: 'health-institution', unitType: '394761003' }),
+      organisation(clinic, practice, { ydernummer: '099999' }),
+    ]);
+    await broker.broker.directory.reload();
+    expect(broker.broker.agreements.decide(request)).toMatchObject({ effect: 'permit' });
   });
 
   it('decides lookups between the pilot parties', async () => {

@@ -120,6 +120,12 @@ describe.each(databaseKinds())('agreement administration on %s', (kind) => {
     expect(problem.detail).toMatch(/changed since you read it/);
     expect((await api.get(created.id)).versions[0]).toMatchObject({ version: 1, status: 'draft' });
     expect((await api.get(created.id)).versions).toHaveLength(1);
+    // Truly concurrent writes with the same ETag: exactly one wins.
+    const current = await api.get(created.id);
+    const racing = await Promise.all(
+      ['Race A', 'Race B', 'Race C'].map((title) => api.call('PUT', path, { org: NJ.region }, terms({ title }), { 'If-Match': current.etag })),
+    );
+    expect(racing.map((r) => r.status).sort()).toEqual([200, 412, 412]);
     // A stale If-Match on a command is refused as well.
     await expectProblem(await api.call('POST', `${path}/submit`, { org: NJ.region }, undefined, { 'If-Match': created.etag }), 412, 'precondition-failed');
   });

@@ -148,4 +148,25 @@ describe('buildDecisionIndex', () => {
       buildDecisionIndex([agreement('bad', [], [], { period: { validFrom: 'tomorrow', validTo: null } })], directory),
     ).toThrow(/validFrom/);
   });
+
+  it('lets a unit type cover the units below the typed entity, as a GP clinic below its practice', () => {
+    // In SOR the GP practice is the typed health institution; its clinic unit has no type.
+    const PRACTICE = '1000000000030';
+    const CLINIC = '1000000000031';
+    const OTHER_REGION_PRACTICE = '1000000000040';
+    const OTHER_REGION_CLINIC = '1000000000041';
+    const dir = createMemoryDirectoryView([
+      org(REGION, null, { regionCode: '1081' }),
+      org(BUP, REGION, { unitType: 'child-psychiatry' }),
+      org(PRACTICE, null, { level: 'health-institution', unitType: 'general-practice', regionCode: '1081' }),
+      org(CLINIC, PRACTICE),
+      org(OTHER_REGION_PRACTICE, null, { level: 'health-institution', unitType: 'general-practice', regionCode: '1084' }),
+      org(OTHER_REGION_CLINIC, OTHER_REGION_PRACTICE),
+    ]);
+    currentIndex = buildDecisionIndex([agreement('gp-bup', [gpsInRegion], [{ kind: 'subtree', sor: BUP }])], dir);
+    expect(matched(currentIndex, CLINIC)).toEqual([['gp-bup', SIDE_A]]);
+    expect(ask(CLINIC, BUP)).toMatchObject({ effect: 'permit' });
+    expect(matched(currentIndex, OTHER_REGION_CLINIC)).toEqual([]);
+    expect(ask(OTHER_REGION_CLINIC, BUP)).toMatchObject({ effect: 'deny', reasons: ['no-agreement'] });
+  });
 });
