@@ -83,6 +83,17 @@ describe.each(databaseKinds())('agreement administration on %s', (kind) => {
     expect((await api.get(created.id)).versions[0]?.approvals).toEqual([]);
   });
 
+  it("accepts approval by the institution owner above a side's approving organisation", async () => {
+    const health = '9520021000016002'; // Aalborg Kommune, Sundhed og Omsorg, owned by Aalborg Kommune
+    const sideB = { parties: [{ kind: 'unit', sor: NJ.aalborgPpr }], approvingOrganisationSor: health };
+    const created = await api.create(NJ.region, terms({ title: 'Owner approves', sideB }));
+    await api.submit(NJ.region, created.id);
+    await api.approve(NJ.region, created.id, 1);
+    const done = await api.approve(NJ.aalborg, created.id, 1);
+    expect(done.status).toBe('active');
+    expect(done.versions[0]?.approvals.map((a) => [a.side, a.actingForSor])).toEqual([['a', NJ.region], ['b', NJ.aalborg]]);
+  });
+
   it('refuses an administrator creating an agreement between other organisations (deny by default)', async () => {
     const t = terms({ sideA: { parties: [{ kind: 'unit', sor: NJ.hjoerringPpr }], approvingOrganisationSor: NJ.hjoerring } });
     await expectProblem(await api.call('POST', '/v1/agreements', { org: NJ.gpOwner }, t), 403, 'agreement-not-party');

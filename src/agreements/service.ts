@@ -181,7 +181,14 @@ export function createAgreementService(deps: AgreementServiceDeps): AgreementSer
     actor: Actor,
     id: string,
     action: string,
-    options: { ifMatch: string | undefined; ifMatchRequired: boolean; reason: string | null; authorise: (stored: StoredAgreement, dir: DecisionDirectoryView) => void },
+    options: {
+      ifMatch: string | undefined;
+      ifMatchRequired: boolean;
+      reason: string | null;
+      authorise: (stored: StoredAgreement, dir: DecisionDirectoryView) => void;
+      /** False when the caller announces once for a batch. */
+      announce?: boolean;
+    },
     transition: (record: AgreementRecord, dir: DecisionDirectoryView, at: Date) => Transition,
   ): Promise<StoredAgreement> {
     const at = now();
@@ -213,7 +220,7 @@ export function createAgreementService(deps: AgreementServiceDeps): AgreementSer
       });
       return { record: result.record, rowVersion, createdAt: stored.createdAt, updatedAt: at };
     });
-    await announce();
+    if (options.announce !== false) await announce();
     return saved;
   }
 
@@ -363,14 +370,21 @@ export function createAgreementService(deps: AgreementServiceDeps): AgreementSer
       let count = 0;
       for (const id of await dueForExpiry(deps.db, at)) {
         try {
-          await run(SYSTEM_ACTOR, id, 'expire', { ifMatch: undefined, ifMatchRequired: false, reason: 'validity period ended', authorise: () => undefined }, (record) =>
-            expire(record, at),
+          await run(
+            SYSTEM_ACTOR,
+            id,
+            'expire',
+            { ifMatch: undefined, ifMatchRequired: false, reason: 'validity period ended', authorise: () => undefined, announce: false },
+            (record) => expire(record, at),
           );
           count++;
         } catch (error) {
+          // Another instance's job got there first (the row lock serialises them): nothing to do.
+          if (error instanceof ProblemError && error.status === 409) continue;
           deps.logger.warn({ err: error, agreementId: id }, 'could not expire agreement');
         }
       }
+      if (count > 0) await announce();
       return count;
     },
   };
