@@ -1,0 +1,70 @@
+/**
+ * Job: hand one outbound CareCommunication to the transport in a VANSEnvelope. Transient failures
+ * throw, so pg-boss retries with backoff; a delivery that never finishes (crash) expires and is
+ * retried with the same Bundle.id, which the receiver recognises as a duplicate. Once delivered,
+ * the acknowledgement timeout is scheduled in the same transaction that marks the message sent.
+ */
+import { wrapInVansEnvelope, type JsonObject } from '../../../adapters/medcom/index.js';
+import type { JobDefinition } from '../../jobs/queue.js';
+import type { CorrespondenceContext } from '../context.js';
+import { findMessage, lockMessage, updateMessage } from '../store.js';
+import { ackTimeoutJob } from './ack-timeout.js';
+
+export interface DeliverMessageData {
+  readonly messageId: string;
+  readonly requestId: string | null;
+}
+
+export const DELIVER_MESSAGE = 'correspondence-deliver-message';
+export const DELIVERY_RETRY_LIMIT = 5;
+
+export function deliverMessageJob(ctx: CorrespondenceContext): JobDefinition<DeliverMessageData> {
+  return {
+    name: DELIVER_MESSAGE,
+    retryLimit: DELIVERY_RETRY_LIMIT,
+    retryDelaySeconds: 5,
+    retryBackoff: true,
+    expireInSeconds: ctx.config.deliveryTimeoutSeconds,
+    async handle(data) {
+      const row = await findMessage(ctx.db, data.messageId);
+      if (!row || row.direction !== 'out' || row.status !== 'queued') return;
+      const xml = wrapInVansEnvelope({
+        bundle: row.bundle as JsonObject,
+        encoding: row.encoding,
+        category: row.category,
+        senderEan: row.organisation_ean,
+        receiverEan: row.counterpart_ean,
+        envelopeId: row.bundle_id,
+        clock: ctx.clock,
+      });
+      const result = await ctx.transport.deliver({ envelopeId: row.bundle_id, receiverEan: row.counterpart_ean, xml });
+      const log = ctx.logger.child({ requestId: data.requestId, messageId: row.id });
+      if (result.outcome === 'transient') {
+        const attempts = row.attempts + 1;
+        // The last retry gives up: the message surfaces as failed in the sender's list.
+        const givesUp = attempts > DELIVERY_RETRY_LIMIT;
+        await updateMessage(ctx.db, row.id, { attempts, failure: result.reason, ...(givesUp ? { status: 'failed' as const } : {}) });
+        log.warn({ attempts, reason: result.reason }, givesUp ? 'delivery failed for good' : 'delivery failed; retrying');
+        if (!givesUp) throw new Error(`delivery failed: ${result.reason}`);
+        return;
+      }
+      if (result.outcome === 'permanent') {
+        await updateMessage(ctx.db, row.id, { status: 'failed', attempts: row.attempts + 1, failure: result.reason });
+        log.warn({ reason: result.reason }, 'delivery refused');
+        return;
+      }
+      await ctx.db.transaction().execute(async (trx) => {
+        const current = await lockMessage(trx, row.id);
+        // An acknowledgement may have overtaken us; never step back from it.
+        if (!current || current.status !== 'queued' || current.bundle_id !== row.bundle_id) return;
+        await updateMessage(trx, row.id, { status: 'sent', sent_at: ctx.clock(), attempts: current.attempts + 1, failure: null });
+        await ctx.queue.send(
+          ackTimeoutJob(ctx),
+          { messageId: row.id, bundleId: row.bundle_id, requestId: data.requestId },
+          { trx, startAfterSeconds: ctx.config.ackTimeoutSeconds, singletonKey: `ack-timeout:${row.bundle_id}` },
+        );
+      });
+      log.info({ transport: ctx.transport.kind }, 'message delivered');
+    },
+  };
+}
