@@ -10,6 +10,11 @@ import type { Logger } from 'pino';
 import { type DatabaseHandle, openDatabase } from '../db/connection.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { createApp } from './app.js';
+import { type AuditWriter, createAuditWriter } from './audit/audit-writer.js';
+import { seedDemoData } from './demo/seed-demo-data.js';
+import { startDemoSources } from './lookup/demo-sources.js';
+import { createLookupCapability } from './lookup/index.js';
+import { readSourcesFile, type SourcesConfig } from './lookup/sources.js';
 import { createAgreementsCapability, type DecisionService } from './agreements/index.js';
 import { createDirectoryCache, type DirectoryCache } from './directory/directory-cache.js';
 import { directoryRoutes } from './directory/routes.js';
@@ -27,6 +32,8 @@ export interface Broker {
   readonly agreements: DecisionService;
   readonly directory: DirectoryCache;
   readonly changes: ChangeFeed;
+  /** The one audit writer of this instance (group commit). */
+  readonly audit: AuditWriter;
   /** Stops background work and closes the database (when the broker opened it). */
   stop(): Promise<void>;
 }
@@ -38,6 +45,8 @@ export interface BrokerOptions {
   /** Extra trusted issuers (tests), added to the configured ones. */
   readonly extraIssuers?: readonly TrustedIssuer[];
   readonly organisations?: OrganisationScope;
+  /** Lookup sources (tests); otherwise BROKER_SOURCES_FILE, or the simulators in demo mode. */
+  readonly sources?: SourcesConfig;
 }
 
 export async function createBroker(config: BrokerConfig, options: BrokerOptions): Promise<Broker> {
@@ -63,12 +72,34 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
     const replayGuard = createReplayGuard(database.db);
     timers.push(setInterval(() => void replayGuard.purgeExpired().catch(() => undefined), 5 * 60_000).unref());
 
+    if (config.demo) await seedDemoData(database.db, logger);
+
     const changes = createChangeFeed({ db: database.db, listenUrl: database.kind === 'server' ? database.url : null, logger });
     await changes.start();
     stoppers.push(() => changes.stop());
     const directory = await createDirectoryCache({ db: database.db, changes, logger });
     const agreements = await createAgreementsCapability({ db: database.db, directory, changes, logger });
     stoppers.push(() => agreements.stop());
+
+    const audit = createAuditWriter(database.db);
+    stoppers.push(() => audit.drain());
+
+    let sources: SourcesConfig = options.sources ?? (config.lookup.sourcesFile ? readSourcesFile(config.lookup.sourcesFile) : { personRegister: null, sources: [] });
+    if (!options.sources && config.demo && !config.lookup.sourcesFile) {
+      const demo = await startDemoSources(database.db);
+      stoppers.push(() => demo.simulators.close());
+      sources = demo.config;
+      logger.info({ sources: sources.sources.length }, 'demo: simulated GP, psychiatry and municipal sources started on loopback');
+    }
+    const lookup = createLookupCapability({
+      sources,
+      directory,
+      decisions: agreements.decisions,
+      audit,
+      logger,
+      defaultDeadlineMs: config.lookup.defaultDeadlineMs,
+      maxDeadlineMs: config.lookup.maxDeadlineMs,
+    });
 
     // An issuer may speak for an organisation only if it lies in one of the issuer's SOR subtrees.
     const organisations: OrganisationScope = options.organisations ?? { isWithin: (sor, root) => directory.view().isWithin(sor, root) };
@@ -86,7 +117,7 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
       db: database.db,
       verifyToken,
       bodyLimitBytes: config.bodyLimitBytes,
-      capabilities: [{ path: '/organisations', router: directoryRoutes({ db: database.db, directory, changes }) }, ...agreements.capabilities],
+      capabilities: [{ path: '/organisations', router: directoryRoutes({ db: database.db, directory, changes }) }, ...agreements.capabilities, lookup.capability],
     });
 
     return {
@@ -95,6 +126,7 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
       agreements: agreements.decisions,
       directory,
       changes,
+      audit,
       async stop() {
         for (const t of timers) clearInterval(t);
         for (const stop of stoppers.reverse()) await stop();

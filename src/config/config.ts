@@ -45,6 +45,9 @@ const envSchema = z.object({
   BROKER_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(60),
   BROKER_JWKS_CACHE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(600),
   BROKER_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(50 * 1024 * 1024).default(1024 * 1024),
+  BROKER_SOURCES_FILE: z.string().optional(),
+  BROKER_LOOKUP_DEADLINE_MS: z.coerce.number().int().min(100).max(30_000).default(3000),
+  BROKER_LOOKUP_MAX_DEADLINE_MS: z.coerce.number().int().min(100).max(30_000).default(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MEDCOM_GATEWAY_URL: z.url().optional(),
   MEDCOM_FILE_DROP_DIR: z.string().min(1).optional(),
@@ -88,6 +91,7 @@ export interface BrokerConfig {
   readonly bodyLimitBytes: number;
   readonly logLevel: string;
   readonly medcom: MedComConfig;
+  readonly lookup: { readonly sourcesFile: string | null; readonly defaultDeadlineMs: number; readonly maxDeadlineMs: number };
   readonly jobs: { readonly pollingIntervalSeconds: number; readonly maintenanceIntervalSeconds: number };
 }
 
@@ -132,6 +136,11 @@ export function loadConfig(
     jwksCacheSeconds: e.BROKER_JWKS_CACHE_SECONDS,
     bodyLimitBytes: e.BROKER_BODY_LIMIT_BYTES,
     logLevel: e.LOG_LEVEL,
+    lookup: {
+      sourcesFile: e.BROKER_SOURCES_FILE ? path.resolve(e.BROKER_SOURCES_FILE) : null,
+      defaultDeadlineMs: Math.min(e.BROKER_LOOKUP_DEADLINE_MS, e.BROKER_LOOKUP_MAX_DEADLINE_MS),
+      maxDeadlineMs: e.BROKER_LOOKUP_MAX_DEADLINE_MS,
+    },
     medcom: {
       gatewayUrl: e.MEDCOM_GATEWAY_URL ?? null,
       fileDropDir: e.MEDCOM_FILE_DROP_DIR

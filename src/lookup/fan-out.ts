@@ -1,0 +1,86 @@
+/**
+ * Consults the planned sources in parallel, each within its own timeout and all within the
+ * lookup's deadline: the answer time is set by the broker, never by the slowest system. A
+ * circuit breaker per source (cockatiel) answers `unavailable` at once while a source is down
+ * and lets one probe through after a pause. Nothing is retried: a retry storm against a
+ * struggling source helps no one, and the caller can look up again.
+ */
+import { BrokenCircuitError, type CircuitBreakerPolicy, ConsecutiveBreaker, circuitBreaker, handleWhenResult } from 'cockatiel';
+import type { SourceCase, SourceOutcome } from '../../adapters/source.js';
+import type { Source } from './sources.js';
+
+export type ConsultationOutcome =
+  | { status: 'found'; cases: SourceCase[]; notes: string[] }
+  | { status: 'not-found'; notes: string[] }
+  | { status: 'unavailable'; reason: string }
+  | { status: 'timeout'; reason: string }
+  | { status: 'error'; reason: string };
+
+export interface TimedOutcome {
+  readonly outcome: ConsultationOutcome;
+  readonly durationMs: number;
+}
+
+export interface SourceBreakers {
+  breakerFor(sourceId: string): CircuitBreakerPolicy;
+}
+
+const isFailure = (o: ConsultationOutcome) => o.status === 'unavailable' || o.status === 'timeout' || o.status === 'error';
+
+export function createSourceBreakers(options: { failuresToOpen?: number; halfOpenAfterMs?: number } = {}): SourceBreakers {
+  const breakers = new Map<string, CircuitBreakerPolicy>();
+  return {
+    breakerFor(sourceId) {
+      let breaker = breakers.get(sourceId);
+      if (!breaker) {
+        breaker = circuitBreaker(handleWhenResult((r) => isFailure(r as ConsultationOutcome)), {
+          halfOpenAfter: options.halfOpenAfterMs ?? 30_000,
+          breaker: new ConsecutiveBreaker(options.failuresToOpen ?? 5),
+        });
+        breakers.set(sourceId, breaker);
+      }
+      return breaker;
+    },
+  };
+}
+
+/**
+ * One source, bounded by its timeout and the deadline. Resolves (never rejects) by the deadline
+ * at the latest, even if the adapter ignores the abort signal.
+ */
+export async function consultSource(
+  source: Source,
+  query: { cpr: string; requestId: string },
+  deadline: AbortSignal,
+  breakers: SourceBreakers,
+): Promise<TimedOutcome> {
+  const started = performance.now();
+  const own = AbortSignal.timeout(source.config.timeoutMs);
+  const signal = AbortSignal.any([deadline, own]);
+  const timedOut = (): ConsultationOutcome => ({
+    status: 'timeout',
+    reason: own.aborted ? 'source did not answer within its timeout' : 'lookup deadline reached',
+  });
+
+  const call = breakers.breakerFor(source.config.id).execute(async (): Promise<ConsultationOutcome> => {
+    const outcome: SourceOutcome = await source.adapter.lookup(query, signal);
+    if (signal.aborted && outcome.status !== 'found' && outcome.status !== 'not-found') return timedOut();
+    return outcome.status === 'found' || outcome.status === 'not-found' ? outcome : { status: outcome.status, reason: outcome.reason };
+  });
+  const stop = new Promise<ConsultationOutcome>((resolve) => {
+    if (signal.aborted) resolve(timedOut());
+    signal.addEventListener('abort', () => resolve(timedOut()), { once: true });
+  });
+  let outcome: ConsultationOutcome;
+  try {
+    outcome = await Promise.race([call, stop]);
+  } catch (error) {
+    outcome =
+      error instanceof BrokenCircuitError
+        ? { status: 'unavailable', reason: 'source is failing; circuit open, probing again shortly' }
+        : { status: 'error', reason: 'adapter failure' };
+  }
+  // A late answer after the race is settled must not surface as an unhandled rejection.
+  call.catch(() => undefined);
+  return { outcome, durationMs: Math.round((performance.now() - started) * 10) / 10 };
+}

@@ -1,0 +1,204 @@
+/**
+ * A federated lookup about one child: find the child's parties in the person register, route to
+ * the relevant sources, check each against the caller's agreements, consult the permitted ones
+ * in parallel under one deadline, keep only data about this child and only what the agreements
+ * allow, and write one durable audit record before anything is answered.
+ */
+import type { Logger } from 'pino';
+import type { PersonRegister, PersonRegisterOutcome } from '../../adapters/person-register/index.js';
+import type { SourceKind } from '../../adapters/source.js';
+import type { DecisionService } from '../agreements/decision-service.js';
+import type { ReasonCode } from '../agreements/decision.js';
+import type { AgreementRef, DataElement, Purpose } from '../agreements/model.js';
+import { actorFromCaller } from '../audit/audit-event.js';
+import type { AuditWriter } from '../audit/audit-writer.js';
+import type { DirectoryCache } from '../directory/directory-cache.js';
+import { ProblemError } from '../http/problem.js';
+import type { Caller } from '../identity/caller.js';
+import { type ConsultationOutcome, type SourceBreakers, consultSource } from './fan-out.js';
+import { type CaseView, allAboutPerson, minimiseCases } from './minimise.js';
+import { type PersonFacts, planConsultations } from './routing.js';
+import type { Source } from './sources.js';
+
+export interface LookupRequest {
+  readonly cpr: string;
+  readonly purposeOfUse: Purpose;
+  readonly reason: string;
+  readonly organisations: readonly string[];
+  readonly kinds: readonly SourceKind[] | null;
+  readonly deadlineMs: number;
+}
+
+export type SourceStatus = 'found' | 'not-found' | 'denied' | 'unavailable' | 'timeout' | 'error';
+
+export interface SourceResult {
+  sourceId: string;
+  kind: SourceKind;
+  organisation: { sor: string; name: string | null };
+  status: SourceStatus;
+  reason?: string;
+  deniedBecause?: readonly ReasonCode[];
+  agreements?: readonly AgreementRef[];
+  dataElements?: readonly DataElement[];
+  durationMs?: number;
+  cases?: CaseView[];
+}
+
+export interface LookupResponse {
+  lookupId: string;
+  requestId: string;
+  personRegister: { status: PersonRegisterOutcome['status'] | 'timeout' | 'not-configured'; reason?: string };
+  deadlineMs: number;
+  durationMs: number;
+  sources: SourceResult[];
+}
+
+export interface LookupDependencies {
+  readonly personRegister: (PersonRegister & { timeoutMs: number }) | null;
+  readonly sources: readonly Source[];
+  readonly breakers: SourceBreakers;
+  readonly directory: DirectoryCache;
+  readonly decisions: Pick<DecisionService, 'decide'>;
+  readonly audit: AuditWriter;
+  readonly logger: Logger;
+  readonly now?: () => Date;
+}
+
+const REQUESTED: readonly DataElement[] = ['case-existence', 'contact-details'];
+
+export function createLookupService(deps: LookupDependencies) {
+  const sourcesById = new Map(deps.sources.map((s) => [s.config.id, s]));
+  const now = deps.now ?? (() => new Date());
+
+  async function askPersonRegister(cpr: string, requestId: string, deadline: AbortSignal) {
+    if (!deps.personRegister) return { status: 'not-configured' as const, facts: null };
+    const signal = AbortSignal.any([deadline, AbortSignal.timeout(deps.personRegister.timeoutMs)]);
+    const outcome = await Promise.race([
+      deps.personRegister.find({ cpr, requestId }, signal),
+      new Promise<null>((resolve) => signal.addEventListener('abort', () => resolve(null), { once: true })),
+    ]);
+    if (outcome === null || (signal.aborted && outcome.status !== 'found' && outcome.status !== 'not-found')) {
+      return { status: 'timeout' as const, reason: 'person register did not answer in time', facts: null };
+    }
+    if (outcome.status !== 'found') {
+      return { status: outcome.status, ...('reason' in outcome ? { reason: outcome.reason } : {}), facts: null };
+    }
+    const facts: PersonFacts = { gpPracticeSor: outcome.gpPracticeSor, municipalityCode: outcome.municipalityCode, regionCode: outcome.regionCode ?? null };
+    return { status: 'found' as const, facts };
+  }
+
+  async function lookup(caller: Caller, request: LookupRequest, requestId: string): Promise<LookupResponse> {
+    const started = performance.now();
+    const at = now();
+    const deadline = AbortSignal.timeout(request.deadlineMs);
+    const view = deps.directory.view();
+    const nameOf = (sor: string) => view.get(sor)?.name ?? null;
+
+    const register = await askPersonRegister(request.cpr, requestId, deadline);
+    const plan = planConsultations({
+      person: register.facts,
+      namedOrganisations: request.organisations,
+      kinds: request.kinds,
+      sources: deps.sources.map((s) => s.config),
+      directory: view,
+    });
+
+    const results = await Promise.all(
+      plan.map(async (p): Promise<SourceResult> => {
+        const base = { sourceId: p.sourceId, kind: p.kind, organisation: { sor: p.targetSor, name: nameOf(p.targetSor) } };
+        const decision = deps.decisions.decide({
+          caller: { organisationSor: caller.organisationSor, role: caller.role as 'clinician' | 'caseworker', assurance: caller.assurance, purpose: request.purposeOfUse },
+          action: REQUESTED,
+          targetSor: p.targetSor,
+          at,
+        });
+        // No agreement, no request: the source is never asked.
+        if (decision.effect === 'deny') return { ...base, status: 'denied', deniedBecause: decision.reasons, reason: decision.detail };
+        const source = sourcesById.get(p.sourceId) as Source;
+        const { outcome, durationMs } = await consultSource(source, { cpr: request.cpr, requestId }, deadline, deps.breakers);
+        const granted = { agreements: decision.agreements, dataElements: decision.dataElements, durationMs };
+        return { ...base, ...granted, ...shape(outcome, p.kind, p.targetSor, register.facts, request.cpr, decision.dataElements, requestId) };
+      }),
+    );
+
+    const durationMs = Math.round(performance.now() - started);
+    const outcome = results.length > 0 && results.every((r) => r.status === 'denied')
+      ? 'denied'
+      : results.some((r) => r.status === 'unavailable' || r.status === 'timeout' || r.status === 'error') || register.status !== 'found'
+        ? 'partial'
+        : 'success';
+    let lookupId: string;
+    try {
+      lookupId = await deps.audit.write({
+        kind: 'lookup',
+        outcome,
+        occurredAt: at,
+        requestId,
+        actor: actorFromCaller(caller),
+        purpose: request.purposeOfUse,
+        reason: request.reason,
+        patientCpr: request.cpr,
+        details: {
+          personRegister: { status: register.status },
+          namedOrganisations: request.organisations,
+          kinds: request.kinds,
+          deadlineMs: request.deadlineMs,
+          durationMs,
+          sources: results.map((r) => ({
+            sourceId: r.sourceId,
+            kind: r.kind,
+            organisation: r.organisation.sor,
+            status: r.status,
+            reason: r.reason ?? null,
+            deniedBecause: r.deniedBecause ?? null,
+            agreements: r.agreements ?? [],
+            dataElementsReturned: r.status === 'found' ? (r.dataElements ?? []) : [],
+            cases: r.cases?.length ?? 0,
+            durationMs: r.durationMs ?? null,
+          })),
+        },
+      });
+    } catch (error) {
+      // Fail closed: what is not audited is not answered.
+      deps.logger.error({ err: error, requestId }, 'audit write failed; lookup answered with 503');
+      throw new ProblemError(503, 'audit-unavailable', 'Audit unavailable', { detail: 'the lookup could not be audited, so no data is returned; try again shortly', headers: { 'Retry-After': '5' } });
+    }
+    return {
+      lookupId,
+      requestId,
+      personRegister: { status: register.status, ...('reason' in register && register.reason ? { reason: register.reason } : {}) },
+      deadlineMs: request.deadlineMs,
+      durationMs,
+      sources: results,
+    };
+  }
+
+  function shape(
+    outcome: ConsultationOutcome,
+    kind: SourceKind,
+    targetSor: string,
+    person: PersonFacts | null,
+    cpr: string,
+    allowed: readonly DataElement[],
+    requestId: string,
+  ): Pick<SourceResult, 'status' | 'reason' | 'cases'> {
+    if (outcome.status !== 'found') {
+      return outcome.status === 'not-found' ? { status: 'not-found' } : { status: outcome.status, reason: outcome.reason };
+    }
+    if (!allAboutPerson(outcome.cases, cpr)) {
+      // Another child's data in the answer: show none of it, and tell security.
+      deps.logger.warn({ event: 'security.source-integrity', requestId, kind, organisation: targetSor }, 'source returned cases about another person; answer dropped');
+      return { status: 'error', reason: 'the source answered about another person; answer discarded' };
+    }
+    // A GP system serves many practices: keep only the child's own practice's course.
+    const cases = kind === 'gp' && person?.gpPracticeSor
+      ? outcome.cases.filter((c) => !c.responsibleUnit?.sor || c.responsibleUnit.sor === targetSor)
+      : outcome.cases;
+    if (cases.length === 0) return { status: 'not-found' };
+    return { status: 'found', cases: minimiseCases(cases, allowed, (sor) => (sor ? deps.directory.eanOf(sor) : null)) };
+  }
+
+  return { lookup };
+}
+
+export type LookupService = ReturnType<typeof createLookupService>;

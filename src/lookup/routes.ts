@@ -1,0 +1,101 @@
+/**
+ * `POST /v1/lookups`: the CPR number travels in the body, never in the URL.
+ */
+import { createRoute, z } from '@hono/zod-openapi';
+import { PURPOSES } from '../agreements/model.js';
+import { requireRole } from '../http/middleware.js';
+import { ProblemError } from '../http/problem.js';
+import { createRouter, problemResponses } from '../http/router.js';
+import { parsePersonIdentifier } from './cpr.js';
+import type { LookupService } from './lookup-service.js';
+import { SOURCE_KINDS } from './sources.js';
+
+const STATUSES = ['found', 'not-found', 'denied', 'unavailable', 'timeout', 'error'] as const;
+
+export function lookupRoutes(deps: { lookups: LookupService; defaultDeadlineMs: number; maxDeadlineMs: number }) {
+  const requestSchema = z
+    .object({
+      cpr: z
+        .string()
+        .max(20)
+        .refine((v) => parsePersonIdentifier(v) !== null, 'must be a CPR number (DDMMYYSSSS, a real date) or a replacement CPR number')
+        .openapi({ description: 'CPR or replacement CPR of the child. Only in the body: never in a URL.', example: '1503124013' }),
+      purposeOfUse: z.enum(PURPOSES).openapi({ description: 'Must equal the purpose_of_use of the token' }),
+      reason: z.string().trim().min(5).max(500).openapi({ description: 'Why the lookup is made; kept in the audit log', example: 'Underretning modtaget; afklaring af eksisterende forløb' }),
+      organisations: z.array(z.string().regex(/^\d{6,18}$/, 'must be a SOR code')).max(20).default([]).openapi({ description: 'Organisations to ask as well as those the person register points to' }),
+      kinds: z.array(z.enum(SOURCE_KINDS)).min(1).max(4).optional().openapi({ description: 'Only these kinds of source' }),
+      deadlineMs: z.number().int().min(100).max(deps.maxDeadlineMs).default(deps.defaultDeadlineMs),
+    })
+    .strict()
+    .openapi('LookupRequest');
+
+  const caseSchema = z.object({
+    status: z.enum(['referred', 'waiting', 'assessment', 'treatment', 'open', 'closed']),
+    since: z.string().nullable(),
+    closedAt: z.string().nullable(),
+    responsibleUnit: z.object({ sor: z.string().nullable(), name: z.string().nullable(), ean: z.string().nullable().openapi({ description: 'MedCom address (EAN/GLN) for correspondence' }) }).nullable().optional(),
+    contact: z.object({ name: z.string().nullable(), role: z.string().nullable(), phone: z.string().nullable(), email: z.string().nullable() }).nullable().optional(),
+    team: z.string().nullable().optional(),
+  });
+  const responseSchema = z
+    .object({
+      lookupId: z.string().openapi({ description: 'The audit record of this lookup' }),
+      requestId: z.string(),
+      personRegister: z.object({ status: z.string(), reason: z.string().optional() }),
+      deadlineMs: z.number(),
+      durationMs: z.number(),
+      sources: z.array(
+        z.object({
+          sourceId: z.string(),
+          kind: z.enum(SOURCE_KINDS),
+          organisation: z.object({ sor: z.string(), name: z.string().nullable() }),
+          status: z.enum(STATUSES),
+          reason: z.string().optional(),
+          deniedBecause: z.array(z.string()).optional(),
+          agreements: z.array(z.object({ id: z.string(), version: z.number() })).optional(),
+          dataElements: z.array(z.string()).optional(),
+          durationMs: z.number().optional(),
+          cases: z.array(caseSchema).optional(),
+        }),
+      ),
+    })
+    .openapi('LookupResponse');
+
+  const router = createRouter();
+  router.use('*', requireRole('clinician', 'caseworker'));
+  router.openapi(
+    createRoute({
+      method: 'post',
+      path: '/',
+      tags: ['lookup'],
+      summary: 'Does the child have a case at the GP, child psychiatry, PPR or the family department, and who is the contact?',
+      description:
+        'Asks the sources relevant to the child (found through the person register, plus any organisations named) that the caller has an agreement with, ' +
+        'in parallel and within the deadline. Every source is reported with a status; denied sources are never asked. One audit record is written before the answer.',
+      security: [{ bearer: [] }],
+      request: { body: { content: { 'application/json': { schema: requestSchema } }, required: true } },
+      responses: {
+        200: { description: 'the lookup, source by source (also when some sources failed)', content: { 'application/json': { schema: responseSchema } } },
+        503: { description: 'the lookup could not be audited; no data returned' },
+        ...problemResponses,
+      },
+    }),
+    async (c) => {
+      const caller = c.get('caller');
+      const body = c.req.valid('json');
+      if (body.purposeOfUse !== caller.purposeOfUse) {
+        throw new ProblemError(403, 'purpose-mismatch', 'Purpose does not match the token', {
+          detail: 'purposeOfUse must be the purpose_of_use your identity provider asserted for this session',
+        });
+      }
+      const person = parsePersonIdentifier(body.cpr);
+      const result = await deps.lookups.lookup(
+        caller,
+        { cpr: (person as NonNullable<typeof person>).value, purposeOfUse: body.purposeOfUse, reason: body.reason, organisations: body.organisations, kinds: body.kinds ?? null, deadlineMs: body.deadlineMs },
+        c.get('requestId'),
+      );
+      return c.json(result, 200);
+    },
+  );
+  return router;
+}

@@ -1,0 +1,71 @@
+/**
+ * Which sources a lookup consults: routing, not broadcast. From the person register the broker
+ * knows the child's GP practice and municipality; it asks the GP system serving that practice,
+ * the PPR and family sources of that municipality, and child psychiatry covering it. The caller
+ * may name organisations too. Pure: no I/O.
+ */
+import type { SourceKind } from '../../adapters/source.js';
+import type { DirectoryView } from '../directory/model.js';
+import type { SourceConfig } from './sources.js';
+
+export interface PersonFacts {
+  readonly gpPracticeSor: string | null;
+  readonly municipalityCode: string | null;
+  readonly regionCode: string | null;
+}
+
+export interface PlannedConsultation {
+  readonly sourceId: string;
+  readonly kind: SourceKind;
+  /** The organisation whose data this is, checked against the caller's agreements. */
+  readonly targetSor: string;
+  /** Why this source is consulted: from the person register, or named by the caller. */
+  readonly via: 'person-register' | 'named';
+}
+
+export interface RoutingInput {
+  readonly person: PersonFacts | null;
+  readonly namedOrganisations: readonly string[];
+  readonly kinds: readonly SourceKind[] | null;
+  readonly sources: readonly SourceConfig[];
+  readonly directory: Pick<DirectoryView, 'isWithin'>;
+}
+
+export function planConsultations(input: RoutingInput): PlannedConsultation[] {
+  const plan = new Map<string, PlannedConsultation>();
+  const add = (p: PlannedConsultation) => {
+    if (input.kinds && !input.kinds.includes(p.kind)) return;
+    const key = `${p.sourceId}|${p.targetSor}`;
+    if (!plan.has(key)) plan.set(key, p);
+  };
+  const { isWithin } = input.directory;
+  const servesPractice = (s: SourceConfig, sor: string) => s.serves.practices.some((root) => isWithin(sor, root));
+
+  const person = input.person;
+  if (person) {
+    for (const s of input.sources) {
+      if (s.kind === 'gp') {
+        if (person.gpPracticeSor && servesPractice(s, person.gpPracticeSor)) {
+          add({ sourceId: s.id, kind: s.kind, targetSor: person.gpPracticeSor, via: 'person-register' });
+        }
+      } else if (
+        (person.municipalityCode && s.serves.municipalities.includes(person.municipalityCode)) ||
+        (s.kind === 'child-psychiatry' && person.regionCode && s.serves.regions.includes(person.regionCode))
+      ) {
+        add({ sourceId: s.id, kind: s.kind, targetSor: s.ownerSor, via: 'person-register' });
+      }
+    }
+  }
+
+  for (const named of input.namedOrganisations) {
+    for (const s of input.sources) {
+      if (s.kind === 'gp' && servesPractice(s, named)) {
+        add({ sourceId: s.id, kind: s.kind, targetSor: named, via: 'named' });
+      } else if (named === s.ownerSor || isWithin(s.ownerSor, named) || isWithin(named, s.ownerSor)) {
+        // Naming a municipality reaches its PPR and family sources; naming a team, its department's source.
+        add({ sourceId: s.id, kind: s.kind, targetSor: s.ownerSor, via: 'named' });
+      }
+    }
+  }
+  return [...plan.values()];
+}
