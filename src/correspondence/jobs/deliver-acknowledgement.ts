@@ -1,15 +1,20 @@
 /**
- * Job: send the Acknowledgement of a received message back to its sender through the transport.
- * The acknowledgement is stored with the message, so a retry (or a duplicate's re-answer) sends
- * exactly the same one.
+ * Job: send an Acknowledgement back to the sender of a received message through the transport.
+ * The job carries the acknowledgement itself (it is small), so acknowledgements of rejected
+ * messages, which are not stored, travel the same way; a duplicate's re-answer sends the stored
+ * original again.
  */
-import { wrapInVansEnvelope, type JsonObject } from '../../../adapters/medcom/index.js';
+import { wrapInVansEnvelope, type AcknowledgementCode, type JsonObject } from '../../../adapters/medcom/index.js';
 import type { JobDefinition } from '../../jobs/queue.js';
 import type { CorrespondenceContext } from '../context.js';
-import { findMessage } from '../store.js';
 
 export interface DeliverAcknowledgementData {
-  readonly messageId: string;
+  readonly acknowledgement: JsonObject;
+  readonly code: AcknowledgementCode;
+  readonly encoding: 'json' | 'xml';
+  /** Our GLN (the acknowledgement's sender) and theirs. */
+  readonly ourEan: string;
+  readonly theirEan: string;
   readonly requestId: string | null;
 }
 
@@ -23,23 +28,20 @@ export function deliverAcknowledgementJob(ctx: CorrespondenceContext): JobDefini
     retryBackoff: true,
     expireInSeconds: ctx.config.deliveryTimeoutSeconds,
     async handle(data) {
-      const row = await findMessage(ctx.db, data.messageId);
-      if (!row || row.direction !== 'in' || !row.acknowledgement_sent) return;
-      const ack = row.acknowledgement_sent as JsonObject;
-      const envelopeId = typeof ack['id'] === 'string' ? ack['id'] : row.id;
+      const envelopeId = typeof data.acknowledgement['id'] === 'string' ? data.acknowledgement['id'] : ctx.ids();
       const xml = wrapInVansEnvelope({
-        bundle: ack,
-        encoding: row.encoding,
-        documentName: `MCM:FCTL#${row.acknowledgement_code ?? 'ok'}`,
-        senderEan: row.organisation_ean,
-        receiverEan: row.counterpart_ean,
+        bundle: data.acknowledgement,
+        encoding: data.encoding,
+        documentName: `MCM:FCTL#${data.code}`,
+        senderEan: data.ourEan,
+        receiverEan: data.theirEan,
         envelopeId,
         clock: ctx.clock,
       });
-      const result = await ctx.transport.deliver({ envelopeId, receiverEan: row.counterpart_ean, xml });
+      const result = await ctx.transport.deliver({ envelopeId, receiverEan: data.theirEan, xml });
       if (result.outcome === 'transient') throw new Error(`acknowledgement delivery failed: ${result.reason}`);
       if (result.outcome === 'permanent') {
-        ctx.logger.warn({ requestId: data.requestId, messageId: row.id, reason: result.reason }, 'acknowledgement refused by the transport');
+        ctx.logger.warn({ requestId: data.requestId, reason: result.reason }, 'acknowledgement refused by the transport');
       }
     },
   };

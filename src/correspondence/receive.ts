@@ -1,0 +1,357 @@
+/**
+ * Receive: what the MedCom gateway posts. Unwrap (VANSEnvelope or bare Bundle, JSON or XML),
+ * refuse what cannot be processed safely, then either store a CareCommunication for the
+ * receiving organisation and answer it with an Acknowledgement, or apply a received
+ * Acknowledgement to the message it answers. Duplicates (same MessageHeader.id, or same Bundle.id)
+ * are answered with the original acknowledgement and never stored twice.
+ */
+import {
+  ACK_ERROR,
+  EVENT_ACKNOWLEDGEMENT,
+  MedComFormatError,
+  XmlParseError,
+  XmlSecurityError,
+  buildAcknowledgement,
+  detectMessageFormat,
+  parseAcknowledgement,
+  parseCareCommunication,
+  readFhirMessage,
+  unwrapVansEnvelope,
+  validateCareCommunication,
+  type AcknowledgementCode,
+  type AcknowledgementIssueInput,
+  type JsonObject,
+  type MedComParty,
+  type ParsedCareCommunication,
+} from '../../adapters/medcom/index.js';
+import { actorFromCaller } from '../audit/audit-event.js';
+import type { AuditWriter } from '../audit/audit-writer.js';
+import { ProblemError } from '../http/problem.js';
+import type { Caller } from '../identity/caller.js';
+import { auditOrFail } from './audit.js';
+import type { CorrespondenceContext } from './context.js';
+import { deliverAcknowledgementJob } from './jobs/deliver-acknowledgement.js';
+import { findInbound, findOutboundByHeader, insertMessage, lockMessage, updateMessage, type MessageRow } from './store.js';
+import { messageKindOf, previousHeaderOf, threadKeyOf } from './thread.js';
+
+export interface ReceiveDeps {
+  readonly ctx: CorrespondenceContext;
+  readonly audit: AuditWriter;
+}
+
+/** The answer to a received CareCommunication: an Acknowledgement, in the sender's encoding. */
+export interface CareCommunicationReceipt {
+  readonly type: 'care-communication';
+  readonly outcome: 'stored' | 'duplicate' | 'rejected';
+  readonly code: AcknowledgementCode;
+  readonly acknowledgement: JsonObject;
+  readonly encoding: 'json' | 'xml';
+  /** Set when the message came in a VANSEnvelope: the answer goes back in one. */
+  readonly envelope?: { readonly ourEan: string; readonly theirEan: string };
+  readonly messageId?: string;
+}
+
+export interface AcknowledgementReceipt {
+  readonly type: 'acknowledgement';
+  readonly messageId: string;
+  readonly code: AcknowledgementCode | 'unknown';
+  readonly status: MessageRow['status'];
+}
+
+export type InboundReceipt = CareCommunicationReceipt | AcknowledgementReceipt;
+
+const badRequest = (slug: string, title: string, detail: string, extensions?: Record<string, unknown>): ProblemError =>
+  new ProblemError(400, slug, title, { detail, ...(extensions ? { extensions } : {}) });
+
+export async function receiveInbound(deps: ReceiveDeps, caller: Caller, body: Uint8Array, requestId: string): Promise<InboundReceipt> {
+  let payload = body;
+  let envelope: { senderEan?: string | undefined; receiverEan?: string | undefined } | undefined;
+  const detected = detectMessageFormat(body);
+  const notes: string[] = [];
+  if (detected.format === 'vans-envelope') {
+    try {
+      const opened = unwrapVansEnvelope(body);
+      payload = opened.payload;
+      envelope = { senderEan: opened.senderEan, receiverEan: opened.receiverEan };
+      notes.push(...opened.notes);
+    } catch (error) {
+      throw refusal(error);
+    }
+  }
+  let bundle: JsonObject;
+  let encoding: 'json' | 'xml';
+  try {
+    const read = readFhirMessage(payload);
+    bundle = read.bundle;
+    encoding = read.encoding;
+    notes.push(...read.notes);
+  } catch (error) {
+    throw refusal(error);
+  }
+  const header = (Array.isArray(bundle['entry']) ? bundle['entry'] : [])
+    .map((e) => (e && typeof e === 'object' && !Array.isArray(e) ? (e as JsonObject)['resource'] : undefined))
+    .find((r): r is JsonObject => !!r && typeof r === 'object' && !Array.isArray(r) && (r as JsonObject)['resourceType'] === 'MessageHeader');
+  const event = header?.['eventCoding'] && typeof header['eventCoding'] === 'object' ? (header['eventCoding'] as JsonObject)['code'] : undefined;
+  if (event === EVENT_ACKNOWLEDGEMENT) return receiveAcknowledgement(deps, caller, bundle, requestId);
+  return receiveCareCommunication(deps, caller, { bundle, encoding, notes, envelope, bytes: payload.length }, requestId);
+}
+
+function refusal(error: unknown): ProblemError {
+  if (error instanceof XmlSecurityError) {
+    return badRequest('xml-refused', 'XML refused', 'XML with a DOCTYPE, entity declaration or similar construct is refused; nothing was fetched');
+  }
+  if (error instanceof MedComFormatError && error.code === 'legacy-oioxml-refused') {
+    return new ProblemError(422, 'legacy-oioxml-refused', 'Legacy OIOXML not accepted', {
+      detail: 'OIOXML messages (XDIS91, XCTL) are not accepted yet; send MedCom FHIR CareCommunication 5.0',
+    });
+  }
+  if (error instanceof MedComFormatError || error instanceof XmlParseError || error instanceof SyntaxError) {
+    return badRequest('not-a-medcom-message', 'Not a MedCom message', 'the body is not a FHIR message, a VANSEnvelope carrying one, or it is damaged');
+  }
+  return error instanceof ProblemError ? error : badRequest('not-a-medcom-message', 'Not a MedCom message', 'the body could not be read');
+}
+
+interface Incoming {
+  readonly bundle: JsonObject;
+  readonly encoding: 'json' | 'xml';
+  readonly notes: readonly string[];
+  readonly envelope: { senderEan?: string | undefined; receiverEan?: string | undefined } | undefined;
+  readonly bytes: number;
+}
+
+async function receiveCareCommunication(deps: ReceiveDeps, caller: Caller, incoming: Incoming, requestId: string): Promise<CareCommunicationReceipt> {
+  const { ctx } = deps;
+  let parsed: ParsedCareCommunication;
+  try {
+    parsed = parseCareCommunication(incoming.bundle, [...incoming.notes]);
+  } catch (error) {
+    throw refusal(error);
+  }
+  const issues = validateCareCommunication(incoming.bundle, {
+    maxAttachmentBytes: ctx.config.maxAttachmentBytes,
+    maxMessageBytes: ctx.config.maxMessageBytes,
+    messageBytes: incoming.bytes,
+  }).filter((i) => i.severity === 'error');
+  const ackIssues: AcknowledgementIssueInput[] = issues.map((i) => ({ code: i.code, message: i.message }));
+
+  // The receiver: by SOR code, else by GLN (own EAN of a served organisation).
+  const receiver =
+    (parsed.receiver.sor ? await ctx.parties.bySor(parsed.receiver.sor) : null) ??
+    (parsed.receiver.gln ? await ctx.parties.byEan(parsed.receiver.gln) : null);
+  const receiverIdentified = !issues.some((i) => i.rule === 'receiver-identifier-missing' || i.rule === 'receiver-gln-check-digit');
+  if (!receiver && receiverIdentified) {
+    ackIssues.push({ code: ACK_ERROR.receiverIdentifierUnknown, message: 'The receiver is not an organisation this broker serves.' });
+  }
+  const answeredReceiver: MedComParty = { ...parsed.receiver, sor: parsed.receiver.sor ?? receiver?.sor, gln: parsed.receiver.gln ?? receiver?.ean ?? undefined };
+  const theirEan = parsed.sender.gln ?? incoming.envelope?.senderEan;
+  const ourEan = answeredReceiver.gln ?? incoming.envelope?.receiverEan;
+  const messageHeaderId = parsed.messageHeaderId;
+  const bundleId = parsed.bundleId;
+  // Without both ids and both parties' identifiers no acknowledgement can be addressed.
+  if (!messageHeaderId || !bundleId || !parsed.sender.sor || !parsed.sender.gln || !answeredReceiver.sor || !answeredReceiver.gln) {
+    await auditOrFail(deps.audit, auditOf(caller, requestId, parsed, receiver?.sor ?? null, 'failed', { rules: issues.map((i) => i.rule), acknowledgeable: false }));
+    throw new ProblemError(422, 'message-not-acknowledgeable', 'Message cannot be acknowledged', {
+      detail: 'the message lacks the ids or party identifiers an acknowledgement needs',
+      extensions: { errors: issues.map((i) => ({ rule: i.rule, code: i.code, message: i.message })) },
+    });
+  }
+  const envelope = incoming.envelope && ourEan && theirEan ? { ourEan, theirEan } : undefined;
+
+  if (receiver) {
+    const existing = await findInbound(ctx.db, receiver.sor, { messageHeaderId, bundleId });
+    if (existing) return answerDuplicate(deps, caller, parsed, existing, incoming, envelope, requestId);
+  }
+
+  const code: AcknowledgementCode = ackIssues.length > 0 ? 'fatal-error' : 'ok';
+  const acknowledgement = buildAcknowledgement({
+    answered: { messageHeaderId, sender: parsed.sender, receiver: answeredReceiver, bundle: incoming.bundle },
+    code,
+    issues: ackIssues,
+    ids: ctx.ids,
+    clock: ctx.clock,
+  });
+  const ackJob = { acknowledgement, code, encoding: incoming.encoding, ourEan: answeredReceiver.gln, theirEan: theirEan ?? parsed.sender.gln, requestId };
+
+  if (code !== 'ok' || !receiver) {
+    await auditOrFail(deps.audit, auditOf(caller, requestId, parsed, receiver?.sor ?? null, 'failed', { code, rules: issues.map((i) => i.rule), errorCodes: ackIssues.map((i) => i.code) }));
+    await ctx.queue.send(deliverAcknowledgementJob(ctx), ackJob);
+    return { type: 'care-communication', outcome: 'rejected', code, acknowledgement, encoding: incoming.encoding, ...(envelope ? { envelope } : {}) };
+  }
+
+  const id = ctx.ids();
+  const now = ctx.clock();
+  await auditOrFail(deps.audit, auditOf(caller, requestId, parsed, receiver.sor, 'success', { messageId: id, code, notes: parsed.notes }));
+  try {
+    await ctx.db.transaction().execute(async (trx) => {
+      await insertMessage(trx, {
+        id,
+        direction: 'in',
+        organisation_sor: receiver.sor,
+        organisation_ean: answeredReceiver.gln as string,
+        counterpart_sor: parsed.sender.sor as string,
+        counterpart_ean: parsed.sender.gln as string,
+        patient_cpr: parsed.patient.cpr ?? parsed.patient.replacementCpr ?? '',
+        kind: messageKindOf(parsed),
+        category: parsed.category ?? 'other',
+        topic: parsed.topic ?? null,
+        bundle_id: bundleId,
+        message_header_id: messageHeaderId,
+        previous_message_header_id: previousHeaderOf(parsed),
+        episode_of_care_id: parsed.episodeOfCareIdentifier ?? null,
+        thread_key: threadKeyOf(parsed),
+        status: 'received',
+        encoding: incoming.encoding,
+        bundle: incoming.bundle,
+        acknowledgement_sent: acknowledgement,
+        acknowledgement_received: null,
+        acknowledgement_code: code,
+        attempts: 0,
+        resends: 0,
+        failure: null,
+        read_at: null,
+        created_at: now,
+        updated_at: now,
+        sent_at: null,
+        acknowledged_at: now,
+        request_id: requestId,
+      });
+      await ctx.queue.send(deliverAcknowledgementJob(ctx), ackJob, { trx });
+    });
+  } catch (error) {
+    // A concurrent copy of the same message won the insert: answer as a duplicate.
+    const winner = await findInbound(ctx.db, receiver.sor, { messageHeaderId, bundleId });
+    if (winner) return answerDuplicate(deps, caller, parsed, winner, incoming, envelope, requestId, false);
+    throw error;
+  }
+  return { type: 'care-communication', outcome: 'stored', code, acknowledgement, encoding: incoming.encoding, messageId: id, ...(envelope ? { envelope } : {}) };
+}
+
+/**
+ * MedCom: the same MessageHeader.id again (with the same or a new Bundle.id) is a resend: answer
+ * with the original acknowledgement. A known Bundle.id under another MessageHeader.id is an error.
+ */
+async function answerDuplicate(
+  deps: ReceiveDeps,
+  caller: Caller,
+  parsed: ParsedCareCommunication,
+  existing: MessageRow,
+  incoming: Incoming,
+  envelope: CareCommunicationReceipt['envelope'],
+  requestId: string,
+  audit = true,
+): Promise<CareCommunicationReceipt> {
+  const { ctx } = deps;
+  if (existing.message_header_id !== parsed.messageHeaderId) {
+    const acknowledgement = buildAcknowledgement({
+      answered: { messageHeaderId: parsed.messageHeaderId, sender: parsed.sender, receiver: { ...parsed.receiver, sor: existing.organisation_sor, gln: existing.organisation_ean }, bundle: incoming.bundle },
+      code: 'fatal-error',
+      issues: [{ code: ACK_ERROR.datatypeWrong, message: 'Bundle.id was already used by another message.' }],
+      ids: ctx.ids,
+      clock: ctx.clock,
+    });
+    if (audit) await auditOrFail(deps.audit, auditOf(caller, requestId, parsed, existing.organisation_sor, 'failed', { code: 'fatal-error', rules: ['bundle-id-reused'] }));
+    return { type: 'care-communication', outcome: 'rejected', code: 'fatal-error', acknowledgement, encoding: incoming.encoding, ...(envelope ? { envelope } : {}) };
+  }
+  const acknowledgement = existing.acknowledgement_sent as JsonObject;
+  const code = (existing.acknowledgement_code ?? 'ok') as AcknowledgementCode;
+  if (audit) {
+    await auditOrFail(deps.audit, auditOf(caller, requestId, parsed, existing.organisation_sor, 'success', { messageId: existing.id, duplicate: true, code }));
+  }
+  await ctx.queue.send(deliverAcknowledgementJob(ctx), {
+    acknowledgement,
+    code,
+    encoding: existing.encoding,
+    ourEan: existing.organisation_ean,
+    theirEan: existing.counterpart_ean,
+    requestId,
+  });
+  return { type: 'care-communication', outcome: 'duplicate', code, acknowledgement, encoding: incoming.encoding, messageId: existing.id, ...(envelope ? { envelope } : {}) };
+}
+
+function auditOf(
+  caller: Caller,
+  requestId: string,
+  parsed: ParsedCareCommunication,
+  receiverSor: string | null,
+  outcome: 'success' | 'failed',
+  details: Record<string, unknown>,
+) {
+  return {
+    kind: 'correspondence-received' as const,
+    outcome,
+    occurredAt: new Date(),
+    requestId,
+    actor: actorFromCaller(caller),
+    purpose: null,
+    reason: null,
+    patientCpr: parsed.patient.cpr ?? parsed.patient.replacementCpr ?? null,
+    details: {
+      receiverSor,
+      counterpartSor: parsed.sender.sor ?? null,
+      counterpartEan: parsed.sender.gln ?? null,
+      bundleId: parsed.bundleId ?? null,
+      messageHeaderId: parsed.messageHeaderId ?? null,
+      category: parsed.category ?? null,
+      ...details,
+    },
+  };
+}
+
+async function receiveAcknowledgement(deps: ReceiveDeps, caller: Caller, bundle: JsonObject, requestId: string): Promise<AcknowledgementReceipt> {
+  const { ctx } = deps;
+  let ack;
+  try {
+    ack = parseAcknowledgement(bundle);
+  } catch (error) {
+    throw refusal(error);
+  }
+  const answered = ack.answeredMessageHeaderId;
+  const row = answered ? await findOutboundByHeader(ctx.db, answered) : undefined;
+  const base = { occurredAt: new Date(), requestId, actor: actorFromCaller(caller), purpose: null, reason: null };
+  if (!row || (ack.sender.sor && ack.sender.sor !== row.counterpart_sor)) {
+    await auditOrFail(deps.audit, {
+      ...base,
+      kind: 'acknowledgement-received',
+      outcome: 'failed',
+      patientCpr: null,
+      details: { answeredMessageHeaderId: answered ?? null, acknowledgementBundleId: ack.bundleId ?? null, code: ack.code ?? null, reason: 'unknown-message' },
+    });
+    throw new ProblemError(422, 'unknown-message', 'Acknowledgement for an unknown message', {
+      detail: 'the acknowledgement answers no message this broker sent to its sender',
+    });
+  }
+  let status = row.status;
+  await ctx.db.transaction().execute(async (trx) => {
+    const current = await lockMessage(trx, row.id);
+    if (!current) return;
+    status = current.status;
+    // The first final answer wins; a repeated acknowledgement changes nothing.
+    if (current.status === 'acknowledged' || current.status === 'rejected') return;
+    const now = ctx.clock();
+    if (ack.code === 'ok') status = 'acknowledged';
+    else if (ack.code === 'fatal-error') status = 'rejected';
+    await updateMessage(trx, row.id, {
+      status,
+      acknowledgement_received: bundle,
+      acknowledgement_code: ack.code ?? 'unknown',
+      acknowledged_at: now,
+      ...(ack.code === 'fatal-error' ? { failure: ack.errors.map((e) => e.code ?? e.text ?? 'error').join(', ') } : {}),
+    });
+  });
+  await auditOrFail(deps.audit, {
+    ...base,
+    kind: 'acknowledgement-received',
+    outcome: 'success',
+    patientCpr: row.patient_cpr,
+    details: {
+      messageId: row.id,
+      counterpartSor: row.counterpart_sor,
+      answeredMessageHeaderId: answered ?? null,
+      acknowledgementBundleId: ack.bundleId ?? null,
+      code: ack.code ?? null,
+      errorCodes: ack.errors.map((e) => e.code ?? null),
+      status,
+    },
+  });
+  return { type: 'acknowledgement', messageId: row.id, code: ack.code ?? 'unknown', status };
+}
