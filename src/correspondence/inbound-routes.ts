@@ -1,0 +1,60 @@
+/**
+ * The MedCom gateway's door: `POST /v1/medcom/inbound` takes a VANSEnvelope or a bare Bundle
+ * (FHIR JSON or XML) and answers a CareCommunication with its Acknowledgement, in the encoding it
+ * came in (and in a VANSEnvelope if it came in one). Only the role medcom-gateway may post here.
+ */
+import { fhirJsonToXml, wrapInVansEnvelope } from '../../adapters/medcom/index.js';
+import type { AuditWriter } from '../audit/audit-writer.js';
+import { requireRole } from '../http/middleware.js';
+import { createRouter } from '../http/router.js';
+import type { CorrespondenceContext } from './context.js';
+import { receiveInbound } from './receive.js';
+
+export function medcomInboundRoutes(deps: { readonly ctx: CorrespondenceContext; readonly audit: AuditWriter }) {
+  const router = createRouter();
+  router.use('*', requireRole('medcom-gateway'));
+  router.post('/inbound', async (c) => {
+    const body = new Uint8Array(await c.req.arrayBuffer());
+    const receipt = await receiveInbound(deps, c.get('caller'), body, c.get('requestId'));
+    if (receipt.type === 'acknowledgement') {
+      return c.json({ messageId: receipt.messageId, code: receipt.code, status: receipt.status }, 200);
+    }
+    const headers = { 'X-MedCom-Acknowledgement': receipt.code, 'X-MedCom-Outcome': receipt.outcome };
+    if (receipt.envelope) {
+      const xml = wrapInVansEnvelope({
+        bundle: receipt.acknowledgement,
+        encoding: receipt.encoding,
+        documentName: `MCM:FCTL#${receipt.code}`,
+        senderEan: receipt.envelope.ourEan,
+        receiverEan: receipt.envelope.theirEan,
+        envelopeId: String(receipt.acknowledgement['id']),
+        clock: deps.ctx.clock,
+      });
+      return c.body(xml, 200, { ...headers, 'Content-Type': 'application/xml; charset=utf-8' });
+    }
+    if (receipt.encoding === 'xml') {
+      return c.body(fhirJsonToXml(receipt.acknowledgement), 200, { ...headers, 'Content-Type': 'application/fhir+xml; charset=utf-8' });
+    }
+    return c.body(JSON.stringify(receipt.acknowledgement), 200, { ...headers, 'Content-Type': 'application/fhir+json; charset=utf-8' });
+  });
+
+  router.openAPIRegistry.registerPath({
+    method: 'post',
+    path: '/inbound',
+    tags: ['correspondence'],
+    summary: 'Inbound MedCom messages from the gateway (VANSEnvelope or Bundle, FHIR JSON or XML)',
+    description:
+      'A CareCommunication is answered with a MedCom Acknowledgement (ok, fatal-error with an OperationOutcome) in the request encoding, ' +
+      'wrapped in a VANSEnvelope when the request was one; duplicates get the original acknowledgement. An Acknowledgement updates the message it answers. ' +
+      'Legacy OIOXML is refused (422 legacy-oioxml-refused); XML with a DTD or entities is refused (400 xml-refused). Role medcom-gateway only.',
+    security: [{ bearer: [] }],
+    request: { body: { content: { 'application/fhir+json': { schema: { type: 'object' } }, 'application/fhir+xml': { schema: { type: 'string' } }, 'application/xml': { schema: { type: 'string' } } }, required: true } },
+    responses: {
+      200: { description: 'the Acknowledgement (or, for a received Acknowledgement, the updated status)' },
+      400: { description: 'not a MedCom message, or refused XML (problem+json)' },
+      403: { description: 'not the medcom-gateway role (problem+json)' },
+      422: { description: 'legacy OIOXML, unaddressable message, or an acknowledgement for an unknown message (problem+json)' },
+    },
+  });
+  return router;
+}

@@ -1,0 +1,100 @@
+/** What the API shows of a stored message, pure: the row plus what the Bundle says. */
+import { parseAcknowledgement, parseCareCommunication, type PersonView } from '../../adapters/medcom/index.js';
+import type { MessageRow } from './store.js';
+
+export interface MessageSummary {
+  id: string;
+  direction: 'in' | 'out';
+  kind: string;
+  status: string;
+  unread: boolean;
+  organisationSor: string;
+  counterpartSor: string;
+  counterpartEan: string;
+  category: string;
+  topic: string | null;
+  bundleId: string;
+  messageHeaderId: string;
+  threadKey: string;
+  episodeOfCareId: string | null;
+  createdAt: string;
+  sentAt: string | null;
+  acknowledgedAt: string | null;
+  readAt: string | null;
+  acknowledgementCode: string | null;
+  resends: number;
+  failure: string | null;
+}
+
+export interface MessageDetail extends MessageSummary {
+  sender: Party;
+  receiver: Party;
+  patient: { cpr: string | null; replacementCpr: string | null; given: string[]; family: string | null };
+  priority: string | null;
+  recipient: PersonView | null;
+  segments: Array<{ identifier: string | null; date: string | null; author: PersonView | null; authorContact: string | null; text: string | null }>;
+  attachments: Array<{ index: number; title: string | null; contentType: string | null; size: number | null; hasContent: boolean }>;
+  acknowledgementErrors: Array<{ code: string | null; text: string | null }>;
+  notes: string[];
+}
+
+interface Party {
+  sor: string | null;
+  ean: string | null;
+  name: string | null;
+}
+
+const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
+
+export function toSummary(row: MessageRow): MessageSummary {
+  return {
+    id: row.id,
+    direction: row.direction,
+    kind: row.kind,
+    status: row.status,
+    unread: row.direction === 'in' && row.read_at === null,
+    organisationSor: row.organisation_sor,
+    counterpartSor: row.counterpart_sor,
+    counterpartEan: row.counterpart_ean,
+    category: row.category,
+    topic: row.topic,
+    bundleId: row.bundle_id,
+    messageHeaderId: row.message_header_id,
+    threadKey: row.thread_key,
+    episodeOfCareId: row.episode_of_care_id,
+    createdAt: row.created_at.toISOString(),
+    sentAt: iso(row.sent_at),
+    acknowledgedAt: iso(row.acknowledged_at),
+    readAt: iso(row.read_at),
+    acknowledgementCode: row.acknowledgement_code,
+    resends: row.resends,
+    failure: row.failure,
+  };
+}
+
+export function toDetail(row: MessageRow): MessageDetail {
+  const parsed = parseCareCommunication(row.bundle);
+  const party = (p: { sor?: string | undefined; gln?: string | undefined; name?: string | undefined }): Party => ({ sor: p.sor ?? null, ean: p.gln ?? null, name: p.name ?? null });
+  let acknowledgementErrors: MessageDetail['acknowledgementErrors'] = [];
+  if (row.acknowledgement_received) {
+    try {
+      acknowledgementErrors = parseAcknowledgement(row.acknowledgement_received).errors.map((e) => ({ code: e.code ?? null, text: e.text ?? null }));
+    } catch {
+      acknowledgementErrors = [];
+    }
+  }
+  return {
+    ...toSummary(row),
+    sender: party(parsed.sender),
+    receiver: party(parsed.receiver),
+    patient: { cpr: parsed.patient.cpr ?? null, replacementCpr: parsed.patient.replacementCpr ?? null, given: parsed.patient.given, family: parsed.patient.family ?? null },
+    priority: parsed.priority ?? null,
+    recipient: parsed.recipient ?? null,
+    segments: parsed.payloads
+      .filter((p) => p.text !== undefined)
+      .map((p) => ({ identifier: p.identifier ?? null, date: p.date ?? null, author: p.author ?? null, authorContact: p.authorContact ?? null, text: p.plainText ?? p.text ?? null })),
+    attachments: parsed.attachments.map((a, index) => ({ index, title: a.title ?? null, contentType: a.contentType ?? null, size: a.size ?? null, hasContent: a.data !== undefined })),
+    acknowledgementErrors,
+    notes: parsed.notes,
+  };
+}
