@@ -25,7 +25,10 @@ export interface SourceBreakers {
   breakerFor(sourceId: string): CircuitBreakerPolicy;
 }
 
-const isFailure = (o: ConsultationOutcome) => o.status === 'unavailable' || o.status === 'timeout' || o.status === 'error';
+// The breaker guards the answer time against sources that are down or hang. A source that
+// answers quickly with something unusable (HTML, a Fault, another child) is reported as `error`
+// each time but costs no time, so it does not open the circuit.
+const isFailure = (o: ConsultationOutcome) => o.status === 'unavailable' || o.status === 'timeout';
 
 export function createSourceBreakers(options: { failuresToOpen?: number; halfOpenAfterMs?: number } = {}): SourceBreakers {
   const breakers = new Map<string, CircuitBreakerPolicy>();

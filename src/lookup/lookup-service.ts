@@ -195,7 +195,13 @@ export function createLookupService(deps: LookupDependencies) {
       ? outcome.cases.filter((c) => !c.responsibleUnit?.sor || c.responsibleUnit.sor === targetSor)
       : outcome.cases;
     if (cases.length === 0) return { status: 'not-found' };
-    return { status: 'found', cases: minimiseCases(cases, allowed, (sor) => (sor ? deps.directory.eanOf(sor) : null)) };
+    // Municipal case indexes name the unit but carry no SOR code: the unit is the source's owner.
+    const withUnit = cases.map((c) =>
+      c.responsibleUnit?.sor || kind === 'gp'
+        ? c
+        : { ...c, responsibleUnit: { sor: targetSor, name: c.responsibleUnit?.name ?? deps.directory.view().get(targetSor)?.name ?? null, ean: c.responsibleUnit?.ean ?? null } },
+    );
+    return { status: 'found', cases: minimiseCases(withUnit, allowed, (sor) => (sor ? deps.directory.eanOf(sor) : null)) };
   }
 
   return { lookup };

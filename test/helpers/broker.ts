@@ -19,6 +19,7 @@ export async function startTestBroker(options: {
   issuers: readonly TestIssuer[];
   env?: Record<string, string>;
   organisations?: BrokerOptions['organisations'];
+  sources?: BrokerOptions['sources'];
 }): Promise<TestBroker> {
   const logs: string[] = [];
   const destination = new Writable({
@@ -41,6 +42,7 @@ export async function startTestBroker(options: {
     logger,
     database: options.database,
     ...(options.organisations ? { organisations: options.organisations } : {}),
+    ...(options.sources ? { sources: options.sources } : {}),
   });
   const running = await listen(broker, config);
   return {
