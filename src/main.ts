@@ -16,6 +16,9 @@ import { startDemoSources } from './lookup/demo-sources.js';
 import { createLookupCapability } from './lookup/index.js';
 import { readSourcesFile, type SourcesConfig } from './lookup/sources.js';
 import { createAgreementsCapability, type DecisionService } from './agreements/index.js';
+import { createCorrespondenceCapability } from './correspondence/index.js';
+import { createJobQueue, type JobQueue } from './jobs/queue.js';
+import type { MedComTransport } from '../adapters/transport/index.js';
 import { createDirectoryCache, type DirectoryCache } from './directory/directory-cache.js';
 import { directoryRoutes } from './directory/routes.js';
 import { type ChangeFeed, createChangeFeed } from './platform/change-feed.js';
@@ -34,6 +37,8 @@ export interface Broker {
   readonly changes: ChangeFeed;
   /** The one audit writer of this instance (group commit). */
   readonly audit: AuditWriter;
+  /** The durable job queue (pg-boss in the broker's database). */
+  readonly jobs: JobQueue;
   /** Stops background work and closes the database (when the broker opened it). */
   stop(): Promise<void>;
 }
@@ -47,6 +52,8 @@ export interface BrokerOptions {
   readonly organisations?: OrganisationScope;
   /** Lookup sources (tests); otherwise BROKER_SOURCES_FILE, or the simulators in demo mode. */
   readonly sources?: SourcesConfig;
+  /** MedCom transport (tests); otherwise from the configuration. */
+  readonly medcomTransport?: MedComTransport;
 }
 
 export async function createBroker(config: BrokerConfig, options: BrokerOptions): Promise<Broker> {
@@ -101,6 +108,25 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
       maxDeadlineMs: config.lookup.maxDeadlineMs,
     });
 
+    const jobs = createJobQueue({
+      pool: database.pool,
+      logger,
+      pollingIntervalSeconds: config.jobs.pollingIntervalSeconds,
+      maintenanceIntervalSeconds: config.jobs.maintenanceIntervalSeconds,
+    });
+    const correspondence = createCorrespondenceCapability({
+      db: database.db,
+      directory,
+      decide: (request) => agreements.decisions.decide(request),
+      queue: jobs,
+      config: config.medcom,
+      logger,
+      audit,
+      ...(options.medcomTransport ? { transport: options.medcomTransport } : {}),
+    });
+    await jobs.start();
+    stoppers.push(() => jobs.stop());
+
     // An issuer may speak for an organisation only if it lies in one of the issuer's SOR subtrees.
     const organisations: OrganisationScope = options.organisations ?? { isWithin: (sor, root) => directory.view().isWithin(sor, root) };
     const verifyToken = createTokenVerifier({
@@ -117,7 +143,7 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
       db: database.db,
       verifyToken,
       bodyLimitBytes: config.bodyLimitBytes,
-      capabilities: [{ path: '/organisations', router: directoryRoutes({ db: database.db, directory, changes }) }, ...agreements.capabilities, lookup.capability],
+      capabilities: [{ path: '/organisations', router: directoryRoutes({ db: database.db, directory, changes }) }, ...agreements.capabilities, lookup.capability, ...correspondence.capabilities],
     });
 
     return {
@@ -127,6 +153,7 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
       directory,
       changes,
       audit,
+      jobs,
       async stop() {
         for (const t of timers) clearInterval(t);
         for (const stop of stoppers.reverse()) await stop();
