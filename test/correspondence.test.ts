@@ -126,4 +126,107 @@ describe.each(databaseKinds())('correspondence (%s)', (kind) => {
     expect(record).toMatchObject({ outcome: 'success', patient_cpr: CHILD.cpr, actor_organisation: MC.gpClinic });
     expect(record?.details).toMatchObject({ counterpartSor: MC.teamAalborg, bundleId: sent.bundleId });
   });
+  it('the receiver gets the delivered message through the inbound endpoint, reads it, replies; both see the thread', async () => {
+    const res = await post('/v1/correspondence', MC.gpClinic, newMessage({ category: 'other', topic: 'Kontaktperson' }));
+    const sent = (await res.json()) as { id: string; messageHeaderId: string; threadKey: string };
+    const delivered = await envelopeFor(sent.messageHeaderId);
+
+    // The gateway hands the envelope to the receiving organisation (also served by this broker).
+    const answer = await inbound(delivered.xml, 'application/xml');
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('content-type')).toContain('application/xml');
+    const ackEnvelope = unwrapVansEnvelope(await answer.text());
+    expect(ackEnvelope).toMatchObject({ documentName: 'MCM:FCTL#ok', senderEan: MC.childPsychiatryEan, receiverEan: MC.gpEan });
+
+    const inbox = await post('/v1/correspondence/search', MC.teamAalborg, { direction: 'in', unread: true, patientCpr: CHILD.cpr });
+    const items = ((await inbox.json()) as { items: Array<{ id: string; messageHeaderId: string; unread: boolean; counterpartSor: string }> }).items;
+    const received = items.find((i) => i.messageHeaderId === sent.messageHeaderId);
+    expect(received).toMatchObject({ unread: true, counterpartSor: MC.gpClinic });
+
+    const read = await get(`/v1/correspondence/${received?.id}`, MC.teamAalborg);
+    const detail = (await read.json()) as Record<string, unknown>;
+    expect(detail).toMatchObject({ status: 'received', topic: 'Kontaktperson', category: 'other', patient: { cpr: CHILD.cpr }, sender: { sor: MC.gpClinic } });
+    expect((detail['segments'] as Array<{ text: string }>)[0]?.text).toBe('Vi har set Emma i dag.\nHvem er kontaktperson?');
+    const after = (await (await post('/v1/correspondence/search', MC.teamAalborg, { direction: 'in', unread: true })).json()) as { items: Array<{ id: string }> };
+    expect(after.items.map((i) => i.id)).not.toContain(received?.id);
+
+    // The other organisation cannot see it: not found, not forbidden.
+    expect((await get(`/v1/correspondence/${received?.id}`, MC.aalborgPpr)).status).toBe(404);
+
+    const reply = await post('/v1/correspondence', MC.teamAalborg, {
+      kind: 'reply',
+      previousMessageId: received?.id,
+      category: 'other',
+      topic: 'Kontaktperson',
+      text: 'Kontaktperson er Ole, tlf. 97 64 00 00.',
+      author: { given: ['Ole'], family: 'Madsen', role: 'laege', phone: '97640000' },
+    });
+    expect(reply.status).toBe(202);
+    const replied = (await reply.json()) as { id: string; messageHeaderId: string; threadKey: string };
+    expect(replied.threadKey).toBe(sent.threadKey);
+    const replyDelivered = await envelopeFor(replied.messageHeaderId);
+    expect(replyDelivered.opened.receiverEan).toBe(MC.gpEan);
+    expect((await inbound(replyDelivered.xml, 'application/xml')).status).toBe(200);
+
+    const receiverThread = (await (await get(`/v1/correspondence/${received?.id}/thread`, MC.teamAalborg)).json()) as { items: Array<{ kind: string; direction: string }> };
+    expect(receiverThread.items.map((i) => `${i.direction}:${i.kind}`)).toEqual(['in:new', 'out:reply']);
+    const senderThread = (await (await get(`/v1/correspondence/${sent.id}/thread`, MC.gpClinic)).json()) as { items: Array<{ kind: string; direction: string }> };
+    expect(senderThread.items.map((i) => `${i.direction}:${i.kind}`)).toEqual(['out:new', 'in:reply']);
+
+    const audit = await database.db.selectFrom('audit_event').select(['kind', 'patient_cpr', 'details']).where('kind', 'in', ['correspondence-received', 'correspondence-read']).execute();
+    expect(audit.some((a) => a.kind === 'correspondence-received' && (a.details as Record<string, unknown>)['messageHeaderId'] === sent.messageHeaderId && a.patient_cpr === CHILD.cpr)).toBe(true);
+    expect(audit.some((a) => a.kind === 'correspondence-read' && (a.details as Record<string, unknown>)['messageId'] === received?.id)).toBe(true);
+  });
+
+  it('lists sent messages with filters and pages', async () => {
+    for (const category of ['nursing', 'nursing', 'medicine']) {
+      expect((await post('/v1/correspondence', MC.gpClinic, newMessage({ category, patient: { ...CHILD, cpr: '0202201234' } }))).status).toBe(202);
+    }
+    const nursing = (await (await post('/v1/correspondence/search', MC.gpClinic, { direction: 'out', category: 'nursing', patientCpr: '0202201234' })).json()) as { items: unknown[] };
+    expect(nursing.items).toHaveLength(2);
+    const first = (await (await post('/v1/correspondence/search', MC.gpClinic, { patientCpr: '0202201234', limit: 2 })).json()) as { items: Array<{ id: string }>; nextCursor: string };
+    expect(first.items).toHaveLength(2);
+    const second = (await (await post('/v1/correspondence/search', MC.gpClinic, { patientCpr: '0202201234', limit: 2, cursor: first.nextCursor })).json()) as { items: Array<{ id: string }>; nextCursor: string | null };
+    expect(second.items).toHaveLength(1);
+    expect(second.nextCursor).toBeNull();
+    const byCounterpart = (await (await post('/v1/correspondence/search', MC.gpClinic, { counterpartSor: MC.aalborgPpr })).json()) as { items: unknown[] };
+    expect(byCounterpart.items).toHaveLength(0);
+    const someoneElse = (await (await post('/v1/correspondence/search', MC.aalborgPpr, { patientCpr: '0202201234' }, 'caseworker')).json()) as { items: unknown[] };
+    expect(someoneElse.items).toHaveLength(0);
+  });
+
+  it('refuses what may not or cannot be sent, with a stable problem type', async () => {
+    const expectProblem = async (res: Response, status: number, type: string) => {
+      expect(res.status).toBe(status);
+      const body = (await res.json()) as { type: string; errors?: Array<{ rule: string }>; reasons?: string[] };
+      expect(body.type).toBe(PROBLEM_BASE + type);
+      return body;
+    };
+    const bigPdf = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(45_000, 0x20)]).toString('base64');
+    const pdf30k = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(30_000, 0x20)]).toString('base64');
+    await expectProblem(await post('/v1/correspondence', MC.gpClinic, newMessage({ receiverSor: '9599991000016009' })), 422, 'unknown-receiver');
+    const denied = await expectProblem(await post('/v1/correspondence', MC.aalborgPpr, newMessage({ receiverSor: '323041000016001' }), 'caseworker'), 403, 'access-denied');
+    expect(denied.reasons?.length).toBeGreaterThan(0);
+    await expectProblem(await post('/v1/correspondence', MC.gpClinic, { ...newMessage(), kind: 'reply', previousMessageId: crypto.randomUUID() }), 422, 'predecessor-unknown');
+    const noTopic = await expectProblem(await post('/v1/correspondence', MC.gpClinic, newMessage({ category: 'other' })), 422, 'message-invalid');
+    expect(noTopic.errors?.map((e) => e.rule)).toEqual(['topic-missing-for-other']);
+    const priority = await expectProblem(await post('/v1/correspondence', MC.gpClinic, newMessage({ priority: 'asap' })), 422, 'message-invalid');
+    expect(priority.errors?.map((e) => e.rule)).toEqual(['priority-not-allowed']);
+    expect((await post('/v1/correspondence', MC.gpClinic, newMessage({ category: 'regarding-referral', priority: 'asap' }))).status).toBe(202);
+    await expectProblem(await post('/v1/correspondence', MC.gpClinic, newMessage({ attachments: [{ contentType: 'image/png', title: 'scan', data: PDF }] })), 422, 'attachment-content-mismatch');
+    await expectProblem(await post('/v1/correspondence', MC.gpClinic, newMessage({ attachments: [{ contentType: 'application/pdf', title: 'x', data: 'not*base64!' }] })), 422, 'attachment-invalid');
+    await expectProblem(await post('/v1/correspondence', MC.gpClinic, newMessage({ attachments: [{ contentType: 'application/pdf', title: 'big', data: bigPdf }] })), 413, 'attachment-too-large');
+    await expectProblem(
+      await post('/v1/correspondence', MC.gpClinic, newMessage({ attachments: [1, 2, 3].map((n) => ({ contentType: 'application/pdf', title: `p${n}`, data: pdf30k })) })),
+      413,
+      'message-too-large',
+    );
+    expect((await post('/v1/correspondence', MC.gpClinic, newMessage({ attachments: [{ contentType: 'image/png', title: 'foto', data: PNG }] }))).status).toBe(202);
+    // The gateway role may not send, and a clinician may not post to the gateway's door.
+    const asGateway = await gatewayIssuer.token({ organisationSor: MC.region, role: 'medcom-gateway', assurance: 'high', purposeOfUse: 'treatment' });
+    const gatewaySend = await broker.request('/v1/correspondence', { method: 'POST', headers: { Authorization: `Bearer ${asGateway}`, 'Content-Type': 'application/json' }, body: JSON.stringify(newMessage()) });
+    await expectProblem(gatewaySend, 403, 'forbidden-role');
+    const clinicianInbound = await broker.request('/v1/medcom/inbound', { method: 'POST', headers: { Authorization: `Bearer ${await as(MC.gpClinic)}`, 'Content-Type': 'application/fhir+json' }, body: '{}' });
+    await expectProblem(clinicianInbound, 403, 'forbidden-role');
+  });
 });
