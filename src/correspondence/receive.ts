@@ -60,6 +60,8 @@ export interface AcknowledgementReceipt {
 
 export type InboundReceipt = CareCommunicationReceipt | AcknowledgementReceipt;
 
+const XML_REFUSED = new XmlSecurityError('refused').code;
+
 const badRequest = (slug: string, title: string, detail: string, extensions?: Record<string, unknown>): ProblemError =>
   new ProblemError(400, slug, title, { detail, ...(extensions ? { extensions } : {}) });
 
@@ -68,6 +70,8 @@ export async function receiveInbound(deps: ReceiveDeps, caller: Caller, body: Ui
   let envelope: { senderEan?: string | undefined; receiverEan?: string | undefined } | undefined;
   const detected = detectMessageFormat(body);
   const notes: string[] = [];
+  // detectMessageFormat reports refused XML as unknown: say why, and that nothing was fetched.
+  if (detected.format === 'unknown' && detected.detail === XML_REFUSED) throw refusal(new XmlSecurityError('refused'));
   if (detected.format === 'vans-envelope') {
     try {
       const opened = unwrapVansEnvelope(body);
@@ -81,6 +85,7 @@ export async function receiveInbound(deps: ReceiveDeps, caller: Caller, body: Ui
   let bundle: JsonObject;
   let encoding: 'json' | 'xml';
   try {
+    if (payload !== body && detectMessageFormat(payload).detail === XML_REFUSED) throw new XmlSecurityError('refused');
     const read = readFhirMessage(payload);
     bundle = read.bundle;
     encoding = read.encoding;
