@@ -10,8 +10,10 @@
 import { createHash } from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
 import { type Kysely, type Transaction, sql } from 'kysely';
-import { checkParentCycles, parseSorStream, SorParseError, toOrganisation, type SorEntityRecord } from '../../adapters/sor/index.js';
+import { parseSorStream, SorParseError, toOrganisation, type SorEntityRecord } from '../../adapters/sor/index.js';
 import type { Database, OrganisationDetails } from '../../db/schema/index.js';
+import { findParentCycles } from './sor-cycles.js';
+import { createPathTracker } from './sor-paths.js';
 
 export interface SorImportProgress {
   readonly bytes: number;
@@ -50,9 +52,11 @@ export interface SorImportInput {
   readonly totalBytes?: number | null;
 }
 
-interface StagingRow {
+/** The staging table's columns; `details` and `record` are spliced in as JSON text. */
+interface StagingFields {
   sor: string;
   parent_sor: string | null;
+  declared_parent_sor: string | null;
   level: string;
   name: string;
   unit_type: string | null;
@@ -65,18 +69,32 @@ interface StagingRow {
   valid_from: string;
   valid_to: string | null;
   path: string;
-  details: string;
-  record: string;
   content_hash: string;
 }
 
-type StagingDb = Database & { sor_staging: StagingRow };
-const BATCH = 500;
+/**
+ * Rows go to the staging table as one JSON array parameter per batch: far fewer short-lived
+ * objects than a multi-row VALUES list with a parameter per cell, and each record's JSON is
+ * built once (for its content hash) and reused as the text sent.
+ */
+const BATCH_ROWS = 500;
+const BATCH_CHARS = 1_000_000;
+
+export interface SorImportOptions {
+  readonly importedBy: string;
+  readonly onProgress?: (p: SorImportProgress) => void;
+  readonly now?: () => Date;
+  /**
+   * 'wait' (default) queues behind an import running elsewhere; 'skip' refuses at once with
+   * SorImportError code 'import-running' (a scheduled import that another instance already runs).
+   */
+  readonly whenBusy?: 'wait' | 'skip';
+}
 
 export async function importSorSnapshot(
   db: Kysely<Database>,
   input: SorImportInput,
-  options: { importedBy: string; onProgress?: (p: SorImportProgress) => void; now?: () => Date },
+  options: SorImportOptions,
 ): Promise<SorImportResult> {
   const now = options.now ?? (() => new Date());
   const startedAt = now();
@@ -99,23 +117,26 @@ export async function importSorSnapshot(
   try {
     return await db.transaction().execute(async (trx) => {
       // One import at a time, across every instance sharing the database.
-      await sql`select pg_advisory_xact_lock(hashtext('sor-import'))`.execute(trx);
+      if (options.whenBusy === 'skip') {
+        const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(hashtext('sor-import')) as locked`.execute(trx);
+        if (rows[0]?.locked !== true) throw new SorImportError('another SOR import is running', 'import-running');
+      } else await sql`select pg_advisory_xact_lock(hashtext('sor-import'))`.execute(trx);
       await sql`create temp table sor_staging (
-          sor text primary key, parent_sor text, level text not null, name text not null, unit_type text, owner_type text,
+          sor text primary key, parent_sor text, declared_parent_sor text, level text not null, name text not null, unit_type text, owner_type text,
           region_code text, municipality_code text, ydernummer text, shak_code text, own_eans text[] not null,
           valid_from date not null, valid_to date, path text not null, details jsonb not null, record jsonb not null,
           content_hash text not null) on commit drop`.execute(trx);
-      const staging = trx.withTables<{ sor_staging: StagingRow }>() as unknown as Transaction<StagingDb>;
-
-      const paths = new Map<string, string>();
-      const links: Array<{ sor: string; parentSor: string | null; declaredParentSor: string | null }> = [];
-      let batch: StagingRow[] = [];
+      const pathOf = createPathTracker();
+      let batch: string[] = [];
+      let batchChars = 0;
       let entities = 0;
       let lastReport = 0;
       const flush = async () => {
         if (batch.length === 0) return;
-        await staging.insertInto('sor_staging').values(batch).execute();
+        const rows = `[${batch.join(',')}]`;
         batch = [];
+        batchChars = 0;
+        await sql`insert into sor_staging select * from json_populate_recordset(null::sor_staging, ${rows}::json)`.execute(trx);
       };
 
       for await (const record of parseSorStream(stream, {
@@ -125,13 +146,11 @@ export async function importSorSnapshot(
         },
       })) {
         const fallbackDate = snapshotDate ?? startedAt.toISOString().slice(0, 10);
-        const parentPath = record.parentSor ? paths.get(record.parentSor) ?? `/${record.parentSor}/` : '/';
-        const path = `${parentPath}${record.sor}/`;
-        paths.set(record.sor, path);
-        links.push({ sor: record.sor, parentSor: record.parentSor, declaredParentSor: record.declaredParentSor });
-        batch.push(stagingRow(record, path, fallbackDate));
+        const row = stagingRow(record, pathOf(record), fallbackDate);
+        batch.push(row);
+        batchChars += row.length;
         entities += 1;
-        if (batch.length >= BATCH) await flush();
+        if (batch.length >= BATCH_ROWS || batchChars >= BATCH_CHARS) await flush();
         if (entities - lastReport >= 2000) {
           lastReport = entities;
           report('reading', entities);
@@ -140,7 +159,7 @@ export async function importSorSnapshot(
       await flush();
       report('comparing', entities);
 
-      const cycles = checkParentCycles(links);
+      const cycles = await findParentCycles(trx);
       if (cycles.length > 0) {
         throw new SorImportError(`parent links form a cycle: ${cycles[0]?.join(' -> ')}`, 'parent-cycle');
       }
@@ -193,6 +212,8 @@ export async function importSorSnapshot(
       };
     });
   } catch (error) {
+    // A refused or skipped import must not leave a file handle or a download open.
+    (input.stream as Readable).destroy?.();
     if (error instanceof SorParseError) {
       // Name the element even where the XML reader's own message does not.
       const message = error.element && !error.message.includes(error.element) ? `${error.message} (in <${error.element}>)` : error.message;
@@ -202,7 +223,8 @@ export async function importSorSnapshot(
   }
 }
 
-function stagingRow(record: SorEntityRecord, path: string, fallbackDate: string): StagingRow {
+/** One staging row as JSON text. */
+function stagingRow(record: SorEntityRecord, path: string, fallbackDate: string): string {
   const org = toOrganisation(record, fallbackDate);
   const details: OrganisationDetails = {
     addresses: record.addresses.map((a) => ({ ...a })),
@@ -218,9 +240,10 @@ function stagingRow(record: SorEntityRecord, path: string, fallbackDate: string)
   };
   const { line: _line, ...content } = record;
   const recordJson = JSON.stringify(content);
-  return {
+  const fields: StagingFields = {
     sor: org.sor,
     parent_sor: org.parentSor,
+    declared_parent_sor: record.declaredParentSor,
     level: org.level,
     name: org.name,
     unit_type: org.unitType,
@@ -233,10 +256,9 @@ function stagingRow(record: SorEntityRecord, path: string, fallbackDate: string)
     valid_from: org.validFrom,
     valid_to: org.validTo,
     path,
-    details: JSON.stringify(details),
-    record: recordJson,
     content_hash: createHash('sha256').update(recordJson).digest('base64url'),
   };
+  return `${JSON.stringify(fields).slice(0, -1)},"details":${JSON.stringify(details)},"record":${recordJson}}`;
 }
 
 /** The comparison, in SQL over the staging table. Returns how many rows each change touched. */
