@@ -30,7 +30,7 @@ import { ProblemError } from '../http/problem.js';
 import type { Caller } from '../identity/caller.js';
 import { auditOrFail } from './audit.js';
 import type { CorrespondenceContext } from './context.js';
-import { deliverAcknowledgementJob } from './jobs/deliver-acknowledgement.js';
+import { DELIVER_ACKNOWLEDGEMENT, deliverAcknowledgementJob } from './jobs/deliver-acknowledgement.js';
 import { findInbound, findOutboundByHeader, insertMessage, lockMessage, updateMessage, type MessageRow } from './store.js';
 import { messageKindOf, previousHeaderOf, threadKeyOf } from './thread.js';
 
@@ -222,6 +222,7 @@ async function receiveCareCommunication(deps: ReceiveDeps, caller: Caller, incom
       });
       await ctx.queue.send(deliverAcknowledgementJob(ctx), ackJob, { trx });
     });
+    ctx.queue.wake({ name: DELIVER_ACKNOWLEDGEMENT });
   } catch (error) {
     // A concurrent copy of the same message won the insert: answer as a duplicate.
     const winner = await findInbound(ctx.db, receiver.sor, { messageHeaderId, bundleId });

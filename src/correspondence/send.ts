@@ -24,7 +24,7 @@ import { ProblemError } from '../http/problem.js';
 import type { Caller } from '../identity/caller.js';
 import { auditOrFail } from './audit.js';
 import type { CorrespondenceContext } from './context.js';
-import { deliverMessageJob } from './jobs/deliver-message.js';
+import { DELIVER_MESSAGE, deliverMessageJob } from './jobs/deliver-message.js';
 import { findMessage, insertMessage, type MessageRow } from './store.js';
 import { threadKeyOf } from './thread.js';
 
@@ -188,6 +188,7 @@ export async function sendMessage(deps: SendDeps, caller: Caller, request: SendR
     });
     await ctx.queue.send(deliverMessageJob(ctx), { messageId: id, requestId }, { trx });
   });
+  ctx.queue.wake({ name: DELIVER_MESSAGE });
   return { id, status: 'queued', bundleId, messageHeaderId, threadKey };
 }
 

@@ -34,6 +34,11 @@ export interface JobQueue {
   readonly boss: PgBoss;
   register<T extends object>(definition: JobDefinition<T>): void;
   send<T extends object>(definition: JobDefinition<T>, data: T, options?: SendJobOptions): Promise<string | null>;
+  /**
+   * Wakes this process's worker for the queue instead of letting it sleep until its next poll.
+   * Call after the transaction that enqueued the job has committed.
+   */
+  wake(definition: Pick<JobDefinition<object>, 'name'>): void;
   /** Creates the queues and starts polling. */
   start(): Promise<void>;
   /** Stops polling and waits for running jobs (up to the timeout). */
@@ -46,7 +51,7 @@ export interface JobQueueOptions {
   readonly pollingIntervalSeconds?: number;
   /** How often pg-boss expires stuck jobs and archives old ones. */
   readonly maintenanceIntervalSeconds?: number;
-  /** Jobs handled at once per queue. */
+  /** Jobs fetched and handled concurrently per queue. */
   readonly batchSize?: number;
   /** Whether this process works jobs (false: it only enqueues). */
   readonly work?: boolean;
@@ -63,6 +68,10 @@ export function transactionDb(trx: Kysely<Database>): PgBoss.Db {
 }
 
 export function createJobQueue(options: JobQueueOptions): JobQueue {
+  const wake = (name: string): void => {
+    const id = workers.get(name);
+    if (id) boss.notifyWorker(id);
+  };
   const { pool, logger } = options;
   const poolDb: PgBoss.Db = {
     async executeSql(text: string, values: unknown[]) {
@@ -80,6 +89,8 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
   });
   boss.on('error', (error: unknown) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'job queue error'));
   const definitions = new Map<string, JobDefinition<object>>();
+  const workers = new Map<string, string>();
+  const batchSize = options.batchSize ?? 20;
   let started = false;
 
   return {
@@ -97,7 +108,12 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
         ...(sendOptions.singletonKey ? { singletonKey: sendOptions.singletonKey } : {}),
         ...(sendOptions.trx ? { db: transactionDb(sendOptions.trx) } : {}),
       };
-      return boss.send(definition.name, data, jobOptions);
+      const id = await boss.send(definition.name, data, jobOptions);
+      if (!sendOptions.trx && sendOptions.startAfterSeconds === undefined) wake(definition.name);
+      return id;
+    },
+    wake(definition) {
+      wake(definition.name);
     },
     async start() {
       await boss.start();
@@ -113,21 +129,28 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
       started = true;
       if (options.work === false) return;
       for (const definition of definitions.values()) {
-        await boss.work<object>(
+        const workerId = await boss.work<object>(
           definition.name,
-          { pollingIntervalSeconds: options.pollingIntervalSeconds ?? 1, batchSize: options.batchSize ?? 1 },
+          { pollingIntervalSeconds: options.pollingIntervalSeconds ?? 1, batchSize },
           async (jobs) => {
-            // One job at a time per batch: a failure fails only the jobs not yet done.
-            for (const job of jobs) {
-              try {
-                await definition.handle(job.data, { id: job.id });
-              } catch (error) {
-                logger.warn({ job: definition.name, jobId: job.id, err: error instanceof Error ? error.message : String(error) }, 'job failed; will retry');
-                throw error;
-              }
-            }
+            // The batch runs concurrently; a failed job is failed on its own (pg-boss retries it
+            // by the queue's policy) and the rest complete when this handler returns.
+            await Promise.all(
+              jobs.map(async (job) => {
+                try {
+                  await definition.handle(job.data, { id: job.id });
+                } catch (error) {
+                  const message = error instanceof Error ? error.message : String(error);
+                  logger.warn({ job: definition.name, jobId: job.id, err: message }, 'job failed; will retry');
+                  await boss.fail(definition.name, job.id, { message });
+                }
+              }),
+            );
+            // A full batch means more are waiting: fetch again at once rather than after the interval.
+            if (jobs.length >= batchSize) wake(definition.name);
           },
         );
+        workers.set(definition.name, workerId);
       }
     },
     async stop() {

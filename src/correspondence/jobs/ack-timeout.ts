@@ -25,7 +25,7 @@ export function ackTimeoutJob(ctx: CorrespondenceContext): JobDefinition<AckTime
     retryBackoff: true,
     expireInSeconds: 60,
     async handle(data) {
-      let outcome: 'stale' | 'resent' | 'failed' = 'stale';
+      let outcome = 'stale' as 'stale' | 'resent' | 'failed';
       await ctx.db.transaction().execute(async (trx) => {
         const row = await lockMessage(trx, data.messageId);
         if (!row || row.status !== 'sent' || row.bundle_id !== data.bundleId) return;
@@ -49,6 +49,7 @@ export function ackTimeoutJob(ctx: CorrespondenceContext): JobDefinition<AckTime
         await ctx.queue.send(deliverMessageJob(ctx), { messageId: row.id, requestId: data.requestId }, { trx });
         outcome = 'resent';
       });
+      if (outcome === 'resent') ctx.queue.wake({ name: DELIVER_MESSAGE });
       ctx.logger.info({ requestId: data.requestId, messageId: data.messageId, outcome, queue: DELIVER_MESSAGE }, 'acknowledgement timeout handled');
     },
   };
