@@ -1,0 +1,253 @@
+/**
+ * Correspondence benchmark. The broker runs as its own process (on the PostgreSQL server and on
+ * embedded PGlite); this process is the MedCom gateway (a loopback sink counting envelopes) and
+ * the load generator (a fresh signed token per request, as the broker refuses replays).
+ *
+ * - inbound: CareCommunications posted to /v1/medcom/inbound at a fixed concurrency, each
+ *   validated, stored, audited and answered with its Acknowledgement in the response; also the
+ *   time until every Acknowledgement was delivered back through the gateway (job queue).
+ * - send: POST /v1/correspondence at a fixed concurrency (stored, audited, enqueued), and the
+ *   steady-state delivery rate through the job queue to the gateway.
+ *
+ *   node bin/run-ts.mjs bench/correspondence.ts [--messages 2000] [--concurrency 32] [--only postgres|pglite]
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { openDatabase } from '../db/connection.js';
+import { migrateToLatest } from '../db/migrate.js';
+import { parseCareCommunication, type JsonObject } from '../adapters/medcom/index.js';
+import { fixtureBundle } from '../adapters/medcom/test-fixtures.js';
+import { createTestIssuer, TEST_AUDIENCE, type TestIssuer } from '../test/helpers/issuers.js';
+import { MC, ROOTS, seedCorrespondenceDirectory } from '../test/helpers/medcom-orgs.js';
+import { fmt, printTable, summarise } from './lib/stats.js';
+
+const arg = (name: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
+const MESSAGES = Number(arg('messages') ?? 2000);
+const CONCURRENCY = Number(arg('concurrency') ?? 32);
+const ONLY = arg('only');
+const SERVER = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const work = mkdtempSync(path.join(tmpdir(), 'bench-correspondence-'));
+
+function gatewaySink() {
+  const counts = { messages: 0, acknowledgements: 0 };
+  let onChange: () => void = () => undefined;
+  const server = http.createServer((req, res) => {
+    let name = '';
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      name = /<Name>([^<]*)<\/Name>/.exec(Buffer.concat(chunks).toString('utf8'))?.[1] ?? '';
+      if (name.startsWith('MCM:FCTL')) counts.acknowledgements += 1;
+      else counts.messages += 1;
+      res.statusCode = 202;
+      res.end();
+      onChange();
+    });
+  });
+  return {
+    counts,
+    waitFor: (check: () => boolean) =>
+      new Promise<void>((resolve) => {
+        if (check()) return resolve();
+        onChange = () => check() && resolve();
+      }),
+    listen: () => new Promise<string>((r) => server.listen(0, '127.0.0.1', () => r(`http://127.0.0.1:${(server.address() as { port: number }).port}/vans`))),
+    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+  };
+}
+
+async function freePort(): Promise<number> {
+  const server = http.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+
+/** Starts the broker quietly (warnings only) and waits for /readyz. */
+async function startBroker(env: NodeJS.ProcessEnv): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [...(process.env.BENCH_BROKER_NODE_FLAGS ?? '').split(' ').filter(Boolean), 'bin/broker.mjs', 'start'], { env: { ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const url = `http://127.0.0.1:${port}`;
+  let exited: number | null | undefined;
+  child.on('exit', (code) => (exited = code));
+  const until = Date.now() + 60_000;
+  for (;;) {
+    if (exited !== undefined) throw new Error(`broker exited ${exited}`);
+    const ready = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
+    if (ready) return { url, child };
+    if (Date.now() > until) throw new Error('broker did not become ready');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Runs `total` requests at `concurrency`; returns latencies (ms) and wall time (ms). */
+async function load(total: number, concurrency: number, request: (i: number) => Promise<void>): Promise<{ latencies: number[]; wallMs: number }> {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let i = next++; i < total; i = next++) {
+        const t = performance.now();
+        await request(i);
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  return { latencies, wallMs: performance.now() - started };
+}
+
+/** EG_Clinea's message to the pharmacy with fresh ids: a distinct message each time. */
+function inboundMessages(n: number): string[] {
+  const sample = fixtureBundle('EG_Clinea.json');
+  const header = parseCareCommunication(sample).messageHeaderId as string;
+  const text = JSON.stringify(sample);
+  return Array.from({ length: n }, () => {
+    const copy = JSON.parse(text.split(header).join(crypto.randomUUID())) as JsonObject;
+    copy['id'] = crypto.randomUUID();
+    return JSON.stringify(copy);
+  });
+}
+
+async function tokens(issuer: TestIssuer, n: number, request: Parameters<TestIssuer['token']>[0]): Promise<string[]> {
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) out.push(await issuer.token(request));
+  return out;
+}
+
+interface Row {
+  database: string;
+  inboundPerSecond: number;
+  inboundP50: number;
+  inboundP99: number;
+  ackDeliveredPerSecond: number;
+  sendPerSecond: number;
+  sendP99: number;
+  deliveredPerSecond: number;
+}
+
+async function run(kind: 'postgres' | 'pglite', sts: TestIssuer, gatewayIssuer: TestIssuer): Promise<Row> {
+  let databaseEnv: Record<string, string> = {};
+  let drop: (() => Promise<void>) | undefined;
+  const dataDir = mkdtempSync(path.join(work, `${kind}-`));
+  if (kind === 'postgres') {
+    const name = `bench_corr_${randomBytes(4).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: SERVER });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    const url = new URL(SERVER);
+    url.pathname = `/${name}`;
+    const handle = await openDatabase({ kind: 'server', url: url.toString() });
+    await migrateToLatest(handle.db);
+    await seedCorrespondenceDirectory(handle.db);
+    await handle.close();
+    databaseEnv = { DATABASE_URL: url.toString(), DATABASE_POOL_SIZE: '20' };
+    drop = async () => {
+      const c = new pg.Client({ connectionString: SERVER });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    };
+  } else {
+    const handle = await openDatabase({ kind: 'embedded', dataDir: path.join(dataDir, 'pg') });
+    await migrateToLatest(handle.db);
+    await seedCorrespondenceDirectory(handle.db);
+    await handle.close();
+  }
+  const sink = gatewaySink();
+  const gatewayUrl = await sink.listen();
+  const broker = await startBroker({
+    ...process.env,
+    ...databaseEnv,
+    BROKER_DATA_DIR: dataDir,
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    BROKER_AUDIENCE: TEST_AUDIENCE,
+    BROKER_TRUSTED_ISSUERS: JSON.stringify([sts.config, gatewayIssuer.config]),
+    MEDCOM_GATEWAY_URL: gatewayUrl,
+    BROKER_JOBS_POLLING_SECONDS: '1',
+  });
+  try {
+    // Warm-up: JIT, caches, pg-boss queues.
+    const warm = inboundMessages(50);
+    const warmTokens = await tokens(gatewayIssuer, 50, { organisationSor: MC.region, role: 'medcom-gateway', assurance: 'high', purposeOfUse: 'treatment' });
+    await load(50, 8, async (i) => {
+      await (await fetch(`${broker.url}/v1/medcom/inbound`, { method: 'POST', headers: { Authorization: `Bearer ${warmTokens[i]}`, 'Content-Type': 'application/fhir+json' }, body: warm[i] })).arrayBuffer();
+    });
+    await sink.waitFor(() => sink.counts.acknowledgements >= 50);
+
+    // Inbound with acknowledgements.
+    const messages = inboundMessages(MESSAGES);
+    const gatewayTokens = await tokens(gatewayIssuer, MESSAGES, { organisationSor: MC.region, role: 'medcom-gateway', assurance: 'high', purposeOfUse: 'treatment' });
+    const acksBefore = sink.counts.acknowledgements;
+    const inboundStart = performance.now();
+    const inbound = await load(MESSAGES, CONCURRENCY, async (i) => {
+      const res = await fetch(`${broker.url}/v1/medcom/inbound`, { method: 'POST', headers: { Authorization: `Bearer ${gatewayTokens[i]}`, 'Content-Type': 'application/fhir+json' }, body: messages[i] });
+      await res.arrayBuffer();
+      if (res.status !== 200 || res.headers.get('x-medcom-acknowledgement') !== 'ok') throw new Error(`inbound answered ${res.status}`);
+    });
+    await sink.waitFor(() => sink.counts.acknowledgements - acksBefore >= MESSAGES);
+    const ackMs = performance.now() - inboundStart;
+
+    // Send: accepted (stored, audited, enqueued) and delivered through the queue.
+    const clinicianTokens = await tokens(sts, MESSAGES, { organisationSor: MC.gpClinic, role: 'clinician', assurance: 'substantial', purposeOfUse: 'coordinated-care' });
+    const body = JSON.stringify({
+      receiverSor: MC.teamAalborg,
+      patient: { cpr: '0505201234', given: ['Ida'], family: 'Holm' },
+      category: 'carecoordination',
+      text: 'Hvem er kontaktperson for Ida?',
+      author: { given: ['Anne'], family: 'Kjærsgaard', role: 'laege', phone: '98123456' },
+    });
+    const deliveredBefore = sink.counts.messages;
+    const sendStart = performance.now();
+    const send = await load(MESSAGES, CONCURRENCY, async (i) => {
+      const res = await fetch(`${broker.url}/v1/correspondence`, { method: 'POST', headers: { Authorization: `Bearer ${clinicianTokens[i]}`, 'Content-Type': 'application/json' }, body });
+      await res.arrayBuffer();
+      if (res.status !== 202) throw new Error(`send answered ${res.status}`);
+    });
+    await sink.waitFor(() => sink.counts.messages - deliveredBefore >= MESSAGES);
+    const deliveredMs = performance.now() - sendStart;
+
+    const inboundStats = summarise(inbound.latencies);
+    const sendStats = summarise(send.latencies);
+    return {
+      database: kind === 'postgres' ? 'PostgreSQL server' : 'PGlite (embedded)',
+      inboundPerSecond: (MESSAGES / inbound.wallMs) * 1000,
+      inboundP50: inboundStats.p50,
+      inboundP99: inboundStats.p99,
+      ackDeliveredPerSecond: (MESSAGES / ackMs) * 1000,
+      sendPerSecond: (MESSAGES / send.wallMs) * 1000,
+      sendP99: sendStats.p99,
+      deliveredPerSecond: (MESSAGES / deliveredMs) * 1000,
+    };
+  } finally {
+    const exited = new Promise((r) => broker.child.on('exit', r));
+    broker.child.kill('SIGTERM');
+    await exited;
+    await sink.close();
+    await drop?.();
+  }
+}
+
+const sts = await createTestIssuer({ issuer: 'https://sts.bench.example', organisations: ROOTS });
+const gatewayIssuer = await createTestIssuer({ issuer: 'https://gateway.bench.example', organisations: [MC.region] });
+const rows: Row[] = [];
+for (const kind of ['postgres', 'pglite'] as const) {
+  if (ONLY && ONLY !== kind) continue;
+  rows.push(await run(kind, sts, gatewayIssuer));
+}
+printTable(
+  `MedCom correspondence, ${MESSAGES} messages, concurrency ${CONCURRENCY} (broker in its own process; durable audit; 2 cores shared with the load generator)`,
+  ['database', 'inbound msg/s (ack in response)', 'inbound p50 ms', 'inbound p99 ms', 'inbound incl. ack delivered, msg/s', 'send accepted/s', 'send p99 ms', 'send delivered/s (steady state)'],
+  rows.map((r) => [r.database, fmt(r.inboundPerSecond), fmt(r.inboundP50), fmt(r.inboundP99), fmt(r.ackDeliveredPerSecond), fmt(r.sendPerSecond), fmt(r.sendP99), fmt(r.deliveredPerSecond)]),
+);
