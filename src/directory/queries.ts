@@ -49,7 +49,13 @@ export interface OrganisationSummary {
 
 export class InvalidCursorError extends Error {}
 
-const toSummary = (r: Row): OrganisationSummary => ({
+const SUMMARY_COLUMNS = [
+  'sor', 'name', 'level', 'parent_sor', 'unit_type', 'owner_type', 'region_code', 'municipality_code', 'ydernummer',
+  'own_eans', 'valid_from', 'valid_to', 'removed_at', 'local',
+] as const;
+type SummaryRow = Pick<Row, (typeof SUMMARY_COLUMNS)[number]>;
+
+const toSummary = (r: SummaryRow): OrganisationSummary => ({
   sor: r.sor,
   name: r.name,
   level: r.level,
@@ -84,7 +90,9 @@ export async function searchOrganisations(
   filters: OrganisationFilters,
   page: Page,
 ): Promise<{ items: OrganisationSummary[]; nextCursor: string | null }> {
-  let query = db.selectFrom('organisation').selectAll();
+  // Summary columns only: `details` (addresses, EAN metadata) is the bulk of a row and a list
+  // never shows it.
+  let query = db.selectFrom('organisation').select(SUMMARY_COLUMNS);
   if (filters.q) query = query.where(sql<boolean>`lower(name) like ${`%${likeEscape(filters.q.toLowerCase())}%`}`);
   if (filters.sor) query = query.where('sor', '=', filters.sor);
   if (filters.ean) query = query.where(sql<boolean>`own_eans @> array[${filters.ean}]::text[]`);

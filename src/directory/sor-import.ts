@@ -309,5 +309,9 @@ async function applySnapshot(trx: Transaction<Database>, importId: string, at: D
   await sql`update organisation l set path = p.path || l.sor || '/'
     from organisation p where l.local = true and p.sor = l.parent_sor and l.path <> p.path || l.sor || '/'`.execute(trx);
 
+  // Fresh statistics, or the planner guesses subtree and name selectivity blind after a large
+  // import (PGlite has no autovacuum at all), and search picks a plan tens of times slower.
+  if (added + changedOrReinstated + removed > 0) await sql`analyze organisation`.execute(trx);
+
   return { added, changed: changedOrReinstated - reinstated, reinstated, removed };
 }
