@@ -1,4 +1,5 @@
 import { boundedFetch, looksLikeHtml } from '../fhir/bounded-fetch.js';
+import { isPersonIdentifierFormat } from '../fhir/identifiers.js';
 import {
   authHeaders,
   classifyHttpStatus,
@@ -36,6 +37,10 @@ export function createCaseIndexAdapter(opts: CaseIndexAdapterOptions): SourceAda
   const maxBytes = opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const now = opts.now ?? (() => new Date());
   const maxResults = opts.maxResults ?? 100;
+  // The envelope is the same for every child but for the CPR: build it once with xmlbuilder2 and
+  // put the (format-checked, so markup-free) identifier in per request. Building it anew for each
+  // lookup was a fifth of the broker's CPU under load.
+  const template = buildFremsoegRequest({ cpr: CPR_PLACEHOLDER, kle: opts.kle, municipalityCvr: opts.municipalityCvr, maxResults });
   return {
     protocol: 'case-index',
     async lookup(query, signal): Promise<SourceOutcome> {
@@ -49,7 +54,7 @@ export function createCaseIndexAdapter(opts: CaseIndexAdapterOptions): SourceAda
             'x-request-id': query.requestId,
             ...authHeaders(opts.auth),
           },
-          body: buildFremsoegRequest({ cpr: query.cpr, kle: opts.kle, municipalityCvr: opts.municipalityCvr, maxResults }),
+          body: requestFor(template, query.cpr),
           signal,
           maxBytes,
         });
@@ -80,6 +85,13 @@ export function createCaseIndexAdapter(opts: CaseIndexAdapterOptions): SourceAda
       }
     },
   };
+}
+
+const CPR_PLACEHOLDER = 'PERSONPLACEHOLDER';
+
+function requestFor(template: string, cpr: string): string {
+  if (!isPersonIdentifierFormat(cpr)) throw new SourceRequestError('error', 'invalid person identifier');
+  return template.replace(CPR_PLACEHOLDER, cpr);
 }
 
 /** SagDok StandardRetur codes: 44 nothing found, 5x the service's own trouble, others refusals. */

@@ -1,0 +1,332 @@
+/**
+ * Lookup benchmark. A simulated person register and four simulated sources (GP, child
+ * psychiatry, PPR, family department) run on loopback in their own process, each answering after
+ * 50 ms; the broker runs as its own process on PGlite and on the PostgreSQL server, and this
+ * process is the load generator (fresh signed token per request, as the broker refuses replays).
+ *
+ * Prints: broker p50/p99 next to the critical path (person register + slowest source); a
+ * sequential fan-out baseline with the same adapters and simulators; lookups/s at concurrency 50
+ * and 200 with durable audit; every answer's time while one source hangs; and the broker's RSS
+ * over a long run.
+ *
+ *   node bin/run-ts.mjs bench/lookup.ts [--memory-lookups 100000] [--only postgres|pglite]
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import pg from 'pg';
+import { type DatabaseHandle, openDatabase } from '../db/connection.js';
+import { migrateToLatest } from '../db/migrate.js';
+import { seedDemoAgreements } from '../src/agreements/index.js';
+import { loadOrganisations } from '../src/directory/directory-cache.js';
+import { createMemoryDirectoryView } from '../src/directory/memory-view.js';
+import { importSorSnapshot } from '../src/directory/sor-import.js';
+import { createSources, sourcesFileSchema, type SourcesConfig } from '../src/lookup/sources.js';
+import { createTestIssuer, TEST_AUDIENCE, type TestIssuer } from '../test/helpers/issuers.js';
+import { fmt, printTable, summarise } from './lib/stats.js';
+
+const arg = (name: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
+const MEMORY_LOOKUPS = Number(arg('memory-lookups') ?? 100_000);
+const ONLY = arg('only');
+const SERVER = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const LATENCY_MS = 50;
+
+// The child (Noah, demo data): GP practice Kjærsgaard in Aalborg; every source has a case or an answer.
+const CHILD_CPR = '0209144026';
+const CALLER = '9520031000016003'; // Sundhedsplejen, Aalborg Kommune (health visitors)
+const AALBORG = '9520011000016001';
+const REGION = '9500011000016001';
+const CHILD_PSYCHIATRY = '9500031000016003';
+const PPR = '9520041000016004';
+const FAMILY = '9520051000016005';
+
+const work = mkdtempSync(path.join(tmpdir(), 'bench-lookup-'));
+
+/** The pilot agreements plus one giving the health visitors access to all four kinds of source. */
+function agreementsFile(): string {
+  const pilot = JSON.parse(readFileSync('fixtures/agreements/north-jutland.json', 'utf8')) as { approvedAt: string; agreements: Array<{ key: string; terms: Record<string, unknown> }> };
+  const template = pilot.agreements.find((a) => a.key === 'gp-aalborg') ?? pilot.agreements[0];
+  pilot.agreements.push({
+    key: 'bench-health-visitors',
+    terms: {
+      ...template?.terms,
+      title: 'Benchmark: Sundhedsplejen Aalborg and the child’s other parties',
+      sideA: { parties: [{ kind: 'unit', sor: CALLER }], approvingOrganisationSor: AALBORG },
+      sideB: {
+        parties: [{ kind: 'subtree', sor: REGION }, { kind: 'unit-type', unitType: '394761003', area: { kind: 'region', regionCode: '1081' } }, { kind: 'subtree', sor: AALBORG }],
+        approvingOrganisationSor: REGION,
+      },
+      direction: 'mutual',
+      roles: ['clinician', 'caseworker'],
+      purposes: ['child-welfare-concern'],
+      dataElements: ['case-existence', 'contact-details'],
+    },
+  });
+  const file = path.join(work, 'agreements.json');
+  writeFileSync(file, JSON.stringify(pilot));
+  return file;
+}
+
+async function prepare(database: DatabaseHandle): Promise<void> {
+  await migrateToLatest(database.db);
+  await importSorSnapshot(database.db, { source: 'north-jutland.xml', stream: (await import('node:fs')).createReadStream('fixtures/sor/north-jutland.xml') }, { importedBy: 'bench' });
+  await seedDemoAgreements(database.db, { file: agreementsFile(), directory: createMemoryDirectoryView(await loadOrganisations(database.db)) });
+}
+
+interface Sims { child: ChildProcess; urls: { personRegisterUrl: string; gpUrl: string; psychiatryUrl: string; caseIndexUrl: string } }
+
+async function startSims(hang?: string): Promise<Sims> {
+  const child = spawn(process.execPath, ['bin/run-ts.mjs', 'bench/lookup-simulators.ts', '--latency', String(LATENCY_MS), ...(hang ? ['--hang', hang] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`simulators exited with ${code}`)));
+  });
+  return { child, urls: JSON.parse(line) as Sims['urls'] };
+}
+
+function sourcesConfig(urls: Sims['urls'], gpOwners: string[]): SourcesConfig {
+  return sourcesFileSchema.parse({
+    personRegister: { endpoint: urls.personRegisterUrl, timeoutMs: 2000 },
+    sources: [
+      { id: 'gp', kind: 'gp', protocol: 'fhir', endpoint: urls.gpUrl, ownerSor: gpOwners[0], serves: { practices: gpOwners }, timeoutMs: 2500 },
+      { id: 'psychiatry', kind: 'child-psychiatry', protocol: 'fhir', endpoint: urls.psychiatryUrl, ownerSor: CHILD_PSYCHIATRY, serves: { municipalities: ['851'], regions: ['1081'] }, timeoutMs: 2500 },
+      { id: 'ppr-851', kind: 'ppr', protocol: 'case-index', endpoint: urls.caseIndexUrl, ownerSor: PPR, serves: { municipalities: ['851'] }, kle: ['17.*'], municipalityCvr: '29189420', timeoutMs: 2500 },
+      { id: 'family-851', kind: 'family', protocol: 'case-index', endpoint: urls.caseIndexUrl, ownerSor: FAMILY, serves: { municipalities: ['851'] }, kle: ['27.24'], municipalityCvr: '29189420', timeoutMs: 2500 },
+    ],
+  });
+}
+
+interface BrokerProcess { child: ChildProcess; url: string; rssMb(): number }
+
+async function startBroker(env: Record<string, string>): Promise<BrokerProcess> {
+  // BENCH_BROKER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the broker.
+  const nodeArgs = process.env.BENCH_BROKER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, 'bin/broker.mjs', 'start'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+    lines.on('line', (l) => {
+      const m = /"url":"(http:[^"]+)".*broker listening/.exec(l);
+      if (m?.[1]) resolve(m[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`broker exited with ${code}`)));
+  });
+  return {
+    child,
+    url,
+    rssMb() {
+      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+    },
+  };
+}
+
+const stop = (child: ChildProcess) =>
+  new Promise<void>((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+
+interface LookupAnswer { ms: number; status: number; statuses: Record<string, string> }
+
+function makeClient(base: string, concurrency: number) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const target = new URL(`${base}/v1/lookups`);
+  return (token: string, body: string): Promise<LookupAnswer> =>
+    new Promise((resolve, reject) => {
+      const started = performance.now();
+      const req = http.request(
+        { agent, hostname: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const ms = performance.now() - started;
+            const statuses: Record<string, string> = {};
+            if (res.statusCode === 200) {
+              const parsed = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { sources: Array<{ sourceId: string; status: string }> };
+              for (const s of parsed.sources) statuses[s.sourceId] = s.status;
+            }
+            resolve({ ms, status: res.statusCode ?? 0, statuses });
+          });
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+}
+
+async function tokens(issuer: TestIssuer, n: number): Promise<string[]> {
+  const out: string[] = [];
+  for (let i = 0; i < n; i += 1) out.push(await issuer.token({ organisationSor: CALLER, role: 'clinician', purposeOfUse: 'child-welfare-concern', lifetimeSeconds: 3000 }));
+  return out;
+}
+
+async function run(client: ReturnType<typeof makeClient>, issuer: TestIssuer, total: number, concurrency: number, body: string, onProgress?: (done: number) => void) {
+  const pool = await tokens(issuer, total);
+  const answers: LookupAnswer[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) {
+        const i = next;
+        next += 1;
+        answers.push(await client(pool[i] as string, body));
+        if (onProgress && answers.length % Math.max(1, Math.floor(total / 10)) === 0) onProgress(answers.length);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  return { answers, perSecond: total / seconds, latency: summarise(answers.map((a) => a.ms)), failed: answers.filter((a) => a.status !== 200).length };
+}
+
+const lookupBody = (deadlineMs?: number) =>
+  JSON.stringify({ cpr: CHILD_CPR, purposeOfUse: 'child-welfare-concern', reason: 'Benchmark: coordinated support for the child', ...(deadlineMs ? { deadlineMs } : {}) });
+
+async function sequentialBaseline(config: SourcesConfig, n: number) {
+  // The same adapters and simulators, consulted one after the other as a naive broker would.
+  const { personRegister, sources } = createSources(config);
+  const times: number[] = [];
+  for (let i = 0; i < n; i += 1) {
+    const started = performance.now();
+    await personRegister?.find({ cpr: CHILD_CPR, requestId: `seq-${i}` }, AbortSignal.timeout(5000));
+    for (const s of sources) await s.adapter.lookup({ cpr: CHILD_CPR, requestId: `seq-${i}` }, AbortSignal.timeout(5000));
+    times.push(performance.now() - started);
+  }
+  return summarise(times);
+}
+
+async function serverReachable(): Promise<boolean> {
+  const c = new pg.Client({ connectionString: SERVER, connectionTimeoutMillis: 2000 });
+  try {
+    await c.connect();
+    await c.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const results: Array<(string | number)[]> = [];
+const throughput: Array<(string | number)[]> = [];
+const hangRows: Array<(string | number)[]> = [];
+const memoryRows: Array<(string | number)[]> = [];
+
+async function benchKind(kind: 'pglite' | 'postgres') {
+  const issuer = await createTestIssuer({ issuer: 'https://idp.bench.example', organisations: [AALBORG] });
+  let env: Record<string, string>;
+  let cleanup: () => Promise<void>;
+  let count: () => Promise<number>;
+  if (kind === 'pglite') {
+    const dataDir = path.join(work, 'pglite');
+    const db = await openDatabase({ kind: 'embedded', dataDir: path.join(dataDir, 'pg') });
+    await prepare(db);
+    await db.close();
+    env = { BROKER_DATA_DIR: dataDir };
+    count = async () => {
+      const h = await openDatabase({ kind: 'embedded', dataDir: path.join(dataDir, 'pg') });
+      const r = await h.db.selectFrom('audit_event').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+      await h.close();
+      return Number(r.n);
+    };
+    cleanup = async () => rmSync(dataDir, { recursive: true, force: true });
+  } else {
+    const name = `bench_lookup_${randomBytes(4).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: SERVER });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    const url = new URL(SERVER);
+    url.pathname = `/${name}`;
+    const db = await openDatabase({ kind: 'server', url: url.toString() });
+    await prepare(db);
+    env = { DATABASE_URL: url.toString(), DATABASE_POOL_SIZE: '20' };
+    count = async () => Number((await db.db.selectFrom('audit_event').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+    cleanup = async () => {
+      await db.close();
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+    };
+  }
+  const gpOwners = ['9510011000016001', '9510111000016001', '9510211000016001'];
+  const sims = await startSims();
+  const sourcesFile = path.join(work, `sources-${kind}.json`);
+  const config = sourcesConfig(sims.urls, gpOwners);
+  writeFileSync(sourcesFile, JSON.stringify(config));
+  const brokerEnv = {
+    ...env, NODE_ENV: 'production', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info',
+    BROKER_AUDIENCE: TEST_AUDIENCE, BROKER_TRUSTED_ISSUERS: JSON.stringify([issuer.config]), BROKER_SOURCES_FILE: sourcesFile,
+  };
+  let broker = await startBroker(brokerEnv);
+  let lookups = 0;
+  try {
+    const one = makeClient(broker.url, 1);
+    const check = await run(one, issuer, 1, 1, lookupBody());
+    const statuses = check.answers[0]?.statuses ?? {};
+    if (Object.values(statuses).length !== 4 || Object.values(statuses).some((s) => s !== 'found' && s !== 'not-found')) {
+      throw new Error(`the benchmark lookup does not consult four sources cleanly: ${JSON.stringify(statuses)}`);
+    }
+    await run(makeClient(broker.url, 10), issuer, 300, 10, lookupBody()); // warm-up
+    const serial = await run(one, issuer, 300, 1, lookupBody());
+    const baseline = await sequentialBaseline(config, 100);
+    lookups += 301 + 300;
+    const critical = 2 * LATENCY_MS;
+    results.push([kind, 'broker, parallel fan-out (c=1)', fmt(serial.latency.p50), fmt(serial.latency.p99), critical, fmt(1.2 * critical + 10), serial.latency.p99 <= 1.2 * critical + 10 ? 'yes' : 'NO']);
+    results.push([kind, 'sequential fan-out baseline', fmt(baseline.p50), fmt(baseline.p99), 5 * LATENCY_MS, '-', '-']);
+
+    for (const concurrency of [50, 200]) {
+      const total = concurrency === 50 ? 4000 : 8000;
+      const r = await run(makeClient(broker.url, concurrency), issuer, total, concurrency, lookupBody());
+      lookups += total;
+      throughput.push([kind, concurrency, total, fmt(r.perSecond, 0), fmt(r.latency.p50), fmt(r.latency.p99), r.failed]);
+    }
+
+    const memoryTotal = kind === 'postgres' ? MEMORY_LOOKUPS : Math.min(MEMORY_LOOKUPS, 20_000);
+    const samples: string[] = [`start ${fmt(broker.rssMb(), 0)}`];
+    const mem = await run(makeClient(broker.url, 100), issuer, memoryTotal, 100, lookupBody(), (done) => samples.push(`${done / 1000}k ${fmt(broker.rssMb(), 0)}`));
+    lookups += memoryTotal;
+    memoryRows.push([kind, memoryTotal, fmt(mem.perSecond, 0), samples.join(', ')]);
+    const audited = await (kind === 'postgres' ? count() : Promise.resolve(Number.NaN));
+    if (kind === 'postgres') results.push([kind, `audit records written / lookups answered`, audited, lookups, '-', '-', audited === lookups ? 'yes' : 'NO']);
+  } finally {
+    await stop(broker.child);
+    await stop(sims.child);
+  }
+
+  // One source hangs: every answer must come within the deadline + 50 ms.
+  const hanging = await startSims('psychiatry');
+  writeFileSync(sourcesFile, JSON.stringify(sourcesConfig(hanging.urls, gpOwners)));
+  broker = await startBroker(brokerEnv);
+  try {
+    const deadline = 1000;
+    const r = await run(makeClient(broker.url, 50), issuer, 1000, 50, lookupBody(deadline));
+    const psychiatry = new Map<string, number>();
+    for (const a of r.answers) psychiatry.set(a.statuses.psychiatry ?? 'none', (psychiatry.get(a.statuses.psychiatry ?? 'none') ?? 0) + 1);
+    hangRows.push([kind, deadline, fmt(r.latency.p50), fmt(r.latency.p99), fmt(r.latency.max), r.latency.max <= deadline + 50 ? 'yes' : 'NO', [...psychiatry].map(([s, n]) => `${s} ${n}`).join(', ')]);
+  } finally {
+    await stop(broker.child);
+    await stop(hanging.child);
+    if (kind === 'pglite') lookups += 0;
+    await cleanup();
+  }
+}
+
+const kinds: Array<'pglite' | 'postgres'> = [];
+if (ONLY !== 'postgres') kinds.push('pglite');
+if (ONLY !== 'pglite' && (await serverReachable())) kinds.push('postgres');
+for (const kind of kinds) {
+  console.error(`bench lookup: ${kind}...`);
+  await benchKind(kind);
+}
+printTable(`Lookup latency: 4 sources + person register, each answering in ${LATENCY_MS} ms; critical path = register + slowest source`, ['database', 'measure', 'p50 ms', 'p99 ms', 'critical path ms', 'goal p99 ms', 'goal met'], results);
+printTable('Throughput with durable audit (fresh token per lookup, load from a separate process on the same 2 cores)', ['database', 'concurrency', 'lookups', 'lookups/s', 'p50 ms', 'p99 ms', 'non-200'], throughput);
+printTable('One source hangs (deadline 1000 ms, c=50, 1000 lookups)', ['database', 'deadline ms', 'p50 ms', 'p99 ms', 'max ms', 'max <= deadline + 50', 'psychiatry statuses'], hangRows);
+printTable('Broker RSS (MB) over a long run at c=100', ['database', 'lookups', 'lookups/s', 'RSS at start, then every 10%'], memoryRows);
+rmSync(work, { recursive: true, force: true });
