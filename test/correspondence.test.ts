@@ -3,6 +3,7 @@
  * delivery to a loopback MedCom gateway in a VANSEnvelope, the receiver's side through the
  * inbound endpoint, acknowledgements, inbox filters, read marks, threads, audit, and the refusals.
  */
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../db/connection.js';
 import {
@@ -45,6 +46,7 @@ describe.each(databaseKinds())('correspondence (%s)', (kind) => {
         BROKER_JOBS_POLLING_SECONDS: '0.5',
         MEDCOM_MAX_ATTACHMENT_BYTES: '40000',
         MEDCOM_MAX_MESSAGE_BYTES: '100000',
+        MEDCOM_XML_RECEIVERS: MC.aalborgPpr,
       },
     });
   });
@@ -228,5 +230,29 @@ describe.each(databaseKinds())('correspondence (%s)', (kind) => {
     await expectProblem(gatewaySend, 403, 'forbidden-role');
     const clinicianInbound = await broker.request('/v1/medcom/inbound', { method: 'POST', headers: { Authorization: `Bearer ${await as(MC.gpClinic)}`, 'Content-Type': 'application/fhir+json' }, body: '{}' });
     await expectProblem(clinicianInbound, 403, 'forbidden-role');
+  });
+  it('sends FHIR XML to a receiver configured for XML', async () => {
+    const res = await post('/v1/correspondence', MC.gpClinic, newMessage({ receiverSor: MC.aalborgPpr }));
+    expect(res.status).toBe(202);
+    const sent = (await res.json()) as { messageHeaderId: string };
+    const delivered = await envelopeFor(sent.messageHeaderId);
+    expect(delivered.opened).toMatchObject({ receiverEan: MC.aalborgPprEan, serviceTags: { 'MCM:MIME': 'application/fhir+xml' } });
+    expect(Buffer.from(delivered.opened.payload).toString('utf8')).toMatch(/^<\?xml|^<Bundle/);
+    expect(validateCareCommunication(delivered.bundle).filter((i) => i.severity === 'error')).toEqual([]);
+  });
+
+  it('fails closed when the audit cannot be written: nothing is stored or sent', async () => {
+    const before = await database.db.selectFrom('correspondence_message').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    await sql`alter table audit_event rename to audit_event_away`.execute(database.db);
+    try {
+      const res = await post('/v1/correspondence', MC.gpClinic, newMessage());
+      expect(res.status).toBe(503);
+      expect(((await res.json()) as { type: string }).type).toBe(`${PROBLEM_BASE}audit-unavailable`);
+    } finally {
+      await sql`alter table audit_event_away rename to audit_event`.execute(database.db);
+    }
+    const after = await database.db.selectFrom('correspondence_message').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    expect(after.n).toBe(before.n);
+    expect((await post('/v1/correspondence', MC.gpClinic, newMessage())).status).toBe(202);
   });
 });

@@ -68,6 +68,7 @@ export function transactionDb(trx: Kysely<Database>): PgBoss.Db {
 }
 
 export function createJobQueue(options: JobQueueOptions): JobQueue {
+  let pendingSql = 0;
   const wake = (name: string): void => {
     const id = workers.get(name);
     if (id) boss.notifyWorker(id);
@@ -75,9 +76,17 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
   const { pool, logger } = options;
   const poolDb: PgBoss.Db = {
     async executeSql(text: string, values: unknown[]) {
+      // After stop the pool may be gone; a completion lost here only means the job expires and,
+      // being idempotent, runs again after the next start.
+      if (closed) return { rows: [] };
       // Without values pg uses the simple protocol, which pg-boss needs for its BEGIN; ...; COMMIT blocks.
-      const result = values === undefined ? await pool.query(text) : await pool.query(text, values);
-      return { rows: result.rows as never[] };
+      pendingSql += 1;
+      try {
+        const result = values === undefined ? await pool.query(text) : await pool.query(text, values);
+        return { rows: result.rows as never[] };
+      } finally {
+        pendingSql -= 1;
+      }
     },
   };
   const boss = new PgBoss({
@@ -92,6 +101,30 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
   const workers = new Map<string, string>();
   const batchSize = options.batchSize ?? 20;
   let started = false;
+  let stopping = false;
+  let closed = false;
+  const inFlight = new Set<Promise<unknown>>();
+
+  /** Runs a batch concurrently; a failed job is failed on its own (pg-boss retries it by the
+   * queue's policy) and the rest complete when the handler returns. */
+  async function runBatch(definition: JobDefinition<object>, jobs: PgBoss.Job<object>[]): Promise<void> {
+    await Promise.all(
+      jobs.map(async (job) => {
+        try {
+          await definition.handle(job.data, { id: job.id });
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          logger.warn({ job: definition.name, jobId: job.id, err: message }, 'job failed; will retry');
+          // While stopping, leave the job active: it expires and is retried after a restart.
+          if (stopping) return;
+          await boss.fail(definition.name, job.id, { message }).catch((failError: unknown) => {
+            logger.warn({ job: definition.name, jobId: job.id, err: failError instanceof Error ? failError.message : String(failError) }, 'could not mark job failed');
+          });
+        }
+      }),
+    );
+  }
+
 
   return {
     boss,
@@ -133,19 +166,13 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
           definition.name,
           { pollingIntervalSeconds: options.pollingIntervalSeconds ?? 1, batchSize },
           async (jobs) => {
-            // The batch runs concurrently; a failed job is failed on its own (pg-boss retries it
-            // by the queue's policy) and the rest complete when this handler returns.
-            await Promise.all(
-              jobs.map(async (job) => {
-                try {
-                  await definition.handle(job.data, { id: job.id });
-                } catch (error) {
-                  const message = error instanceof Error ? error.message : String(error);
-                  logger.warn({ job: definition.name, jobId: job.id, err: message }, 'job failed; will retry');
-                  await boss.fail(definition.name, job.id, { message });
-                }
-              }),
-            );
+            const batch = runBatch(definition, jobs);
+            inFlight.add(batch);
+            try {
+              await batch;
+            } finally {
+              inFlight.delete(batch);
+            }
             // A full batch means more are waiting: fetch again at once rather than after the interval.
             if (jobs.length >= batchSize) wake(definition.name);
           },
@@ -156,7 +183,13 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
     async stop() {
       if (!started) return;
       started = false;
+      stopping = true;
       await boss.stop({ graceful: true, wait: true, timeout: 10_000 });
+      await Promise.allSettled([...inFlight]);
+      // pg-boss completes a batch just after its handler returns: let those statements finish
+      // before the caller closes the pool.
+      for (let i = 0; i < 40 && (pendingSql > 0 || i < 2); i++) await new Promise((r) => setTimeout(r, 25));
+      closed = true;
     },
   };
 }
