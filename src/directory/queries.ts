@@ -122,11 +122,38 @@ export async function searchOrganisations(
     query = query.where(sql<boolean>`(${key}, sor) ${op} (${k}, ${s})`);
   }
   const direction = page.order === 'asc' ? sql.raw('asc') : sql.raw('desc');
-  const rows = await query
-    .orderBy(sql`${key} ${direction}`)
-    .orderBy(sql`sor ${direction}`)
-    .limit(page.limit + 1)
+  const limit = page.limit + 1;
+  if (!filters.q) {
+    return toPage(await query.orderBy(sql`${key} ${direction}`).orderBy(sql`sor ${direction}`).limit(limit).execute(), page);
+  }
+
+  // A name search walks the name index in order until a page is full, which is fast when matches
+  // are many and spread out, and slow when they are few or cluster late in the alphabet (all
+  // "Tandlægepraksis ..." sort under T): the planner cannot tell the two apart. So the matches
+  // are collected first, up to MATCHES_TO_SORT of them through the trigram index, and sorted;
+  // only beyond that does the ordered walk answer. One statement: the branch whose one-time
+  // condition is false is never run, and each branch returns its rows in order.
+  const matches = query.limit(MATCHES_TO_SORT + 1);
+  const count = sql<number>`(select count(*) from matches)`;
+  const rows = await db
+    .with((cte) => cte('matches').materialized(), () => matches)
+    .selectFrom((eb) => eb.selectFrom('matches').selectAll().orderBy(sql`${key} ${direction}`).orderBy(sql`sor ${direction}`).limit(limit).as('sorted'))
+    .selectAll()
+    .where(sql<boolean>`${count} <= ${MATCHES_TO_SORT}`)
+    .unionAll((eb) =>
+      eb
+        .selectFrom(query.orderBy(sql`${key} ${direction}`).orderBy(sql`sor ${direction}`).limit(limit).as('walked'))
+        .selectAll()
+        .where(sql<boolean>`${count} > ${MATCHES_TO_SORT}`),
+    )
     .execute();
+  return toPage(rows, page);
+}
+
+/** Up to this many name matches are sorted rather than found by walking the name index. */
+const MATCHES_TO_SORT = 4000;
+
+function toPage(rows: readonly SummaryRow[], page: Page): { items: OrganisationSummary[]; nextCursor: string | null } {
   const items = rows.slice(0, page.limit).map(toSummary);
   const last = rows.length > page.limit ? rows[page.limit - 1] : undefined;
   return {
