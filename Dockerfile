@@ -29,8 +29,7 @@ COPY --from=production-dependencies /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY bin/broker.mjs ./bin/broker.mjs
-# Non-code fixtures (SOR extract, demo data) are read at run time in demo mode.
-COPY fixtures ./fixtures
+# dist/fixtures holds the non-code fixtures (SOR extract, demo data) that demo mode reads.
 USER broker
 EXPOSE 8080
 VOLUME ["/var/lib/broker"]
