@@ -113,6 +113,7 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
       logger,
       pollingIntervalSeconds: config.jobs.pollingIntervalSeconds,
       maintenanceIntervalSeconds: config.jobs.maintenanceIntervalSeconds,
+      work: config.jobs.work,
     });
     const correspondence = createCorrespondenceCapability({
       db: database.db,

@@ -131,8 +131,8 @@ describe('correspondence survives broker crashes', () => {
     };
     const distinctReceived = () => new Set(receiver.received.map((m) => m.messageHeaderId));
 
-    // 1. Enqueued, then killed before any delivery (the worker polls only every 30 s here).
-    let broker = await start({ BROKER_JOBS_POLLING_SECONDS: '30' });
+    // 1. Enqueued, then killed before any delivery (this instance runs no jobs).
+    let broker = await start({ BROKER_JOBS_WORK: 'false' });
     await new Promise((r) => setTimeout(r, 700));
     const sent: string[] = [];
     for (let i = 0; i < 3; i++) {

@@ -59,6 +59,7 @@ const envSchema = z.object({
   MEDCOM_DELIVERY_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   BROKER_JOBS_POLLING_SECONDS: z.coerce.number().min(0.5).max(60).default(1),
   BROKER_JOBS_MAINTENANCE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  BROKER_JOBS_WORK: boolFromEnv.default(true),
 });
 
 export interface MedComConfig {
@@ -92,7 +93,8 @@ export interface BrokerConfig {
   readonly logLevel: string;
   readonly medcom: MedComConfig;
   readonly lookup: { readonly sourcesFile: string | null; readonly defaultDeadlineMs: number; readonly maxDeadlineMs: number };
-  readonly jobs: { readonly pollingIntervalSeconds: number; readonly maintenanceIntervalSeconds: number };
+  /** `work: false`: this instance only enqueues (an API-only instance beside worker instances). */
+  readonly jobs: { readonly pollingIntervalSeconds: number; readonly maintenanceIntervalSeconds: number; readonly work: boolean };
 }
 
 export class ConfigError extends Error {
@@ -155,7 +157,7 @@ export function loadConfig(
       maxMessageBytes: e.MEDCOM_MAX_MESSAGE_BYTES,
       deliveryTimeoutSeconds: e.MEDCOM_DELIVERY_TIMEOUT_SECONDS,
     },
-    jobs: { pollingIntervalSeconds: e.BROKER_JOBS_POLLING_SECONDS, maintenanceIntervalSeconds: e.BROKER_JOBS_MAINTENANCE_SECONDS },
+    jobs: { pollingIntervalSeconds: e.BROKER_JOBS_POLLING_SECONDS, maintenanceIntervalSeconds: e.BROKER_JOBS_MAINTENANCE_SECONDS, work: e.BROKER_JOBS_WORK },
   };
 }
 
