@@ -12,6 +12,7 @@ import { createMemoryDirectoryView } from '../src/directory/memory-view.js';
 import type { Organisation } from '../src/directory/model.js';
 import { buildDecisionIndex } from '../src/agreements/decision-index.js';
 import { decide, type DecisionRequest } from '../src/agreements/decision.js';
+import { organisation } from '../test/helpers/organisations.js';
 import {
   PURPOSES,
   type Agreement,
@@ -69,23 +70,16 @@ const orgs: Organisation[] = [];
 let nextSor = 100_000_000_000_000n;
 function add(parentSor: string | null, extra: Partial<Organisation>): string {
   const sor = String(nextSor++);
-  orgs.push({
-    sor,
-    parentSor,
-    level: 'organisational-unit',
-    name: `Entity ${sor}`,
-    unitType: null,
-    ownerType: null,
-    regionCode: null,
-    municipalityCode: null,
-    ydernummer: null,
-    shakCode: null,
-    validFrom: '2010-01-01',
-    // About 1 % of entities are closed: lookups to them are denied.
-    validTo: rnd() < 0.01 ? '2024-01-01' : null,
-    local: false,
-    ...extra,
-  });
+  orgs.push(
+    organisation(sor, parentSor, {
+      level: 'organisational-unit',
+      name: `Entity ${sor}`,
+      validFrom: '2010-01-01',
+      // About 1 % of entities are closed: lookups to them are denied.
+      validTo: rnd() < 0.01 ? '2024-01-01' : null,
+      ...extra,
+    }),
+  );
   return sor;
 }
 

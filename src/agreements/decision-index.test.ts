@@ -1,4 +1,5 @@
 import { describe, it, expect } from 'vitest';
+import { organisation } from '../../test/helpers/organisations.js';
 import { createMemoryDirectoryView } from '../directory/memory-view.js';
 import type { Organisation } from '../directory/model.js';
 import { buildDecisionIndex, SIDE_A, SIDE_B, type DecisionIndex } from './decision-index.js';
@@ -10,24 +11,7 @@ const BUP = '1000000000003';
 const GP = '1000000000010';
 const FAMILY = '1000000000021';
 
-function org(sor: string, parentSor: string | null, extra: Partial<Organisation> = {}): Organisation {
-  return {
-    sor,
-    parentSor,
-    level: parentSor === null ? 'institution-owner' : 'organisational-unit',
-    name: `Org ${sor}`,
-    unitType: null,
-    ownerType: null,
-    regionCode: null,
-    municipalityCode: null,
-    ydernummer: null,
-    shakCode: null,
-    validFrom: '2020-01-01',
-    validTo: null,
-    local: false,
-    ...extra,
-  };
-}
+const org = organisation;
 
 const directory = createMemoryDirectoryView([
   org(REGION, null, { regionCode: '1081' }),

@@ -1,4 +1,5 @@
 import { describe, it, expect } from 'vitest';
+import { organisation } from '../../test/helpers/organisations.js';
 import { createMemoryDirectoryView } from '../directory/memory-view.js';
 import type { Organisation } from '../directory/model.js';
 import { buildDecisionIndex } from './decision-index.js';
@@ -21,24 +22,7 @@ const FAMILY_FREDERIKSHAVN = '1000000000031';
 const CLOSED_GP = '1000000000040';
 const UNKNOWN = '1999999999999';
 
-function org(sor: string, parentSor: string | null, extra: Partial<Organisation> = {}): Organisation {
-  return {
-    sor,
-    parentSor,
-    level: parentSor === null ? 'institution-owner' : 'organisational-unit',
-    name: `Org ${sor}`,
-    unitType: null,
-    ownerType: null,
-    regionCode: null,
-    municipalityCode: null,
-    ydernummer: null,
-    shakCode: null,
-    validFrom: '2020-01-01',
-    validTo: null,
-    local: false,
-    ...extra,
-  };
-}
+const org = organisation;
 
 const ORGS: Organisation[] = [
   org(REGION, null, { regionCode: '1081', ownerType: 'region' }),

@@ -1,4 +1,5 @@
 import { describe, it, expect } from 'vitest';
+import { organisation } from '../../test/helpers/organisations.js';
 import { createMemoryDirectoryView } from '../directory/memory-view.js';
 import type { Organisation } from '../directory/model.js';
 import {
@@ -25,24 +26,7 @@ const FAMILY = '1000000000021';
 const OTHER_MUNICIPALITY = '1000000000030';
 const CLOSED = '1000000000040';
 
-function org(sor: string, parentSor: string | null, extra: Partial<Organisation> = {}): Organisation {
-  return {
-    sor,
-    parentSor,
-    level: parentSor === null ? 'institution-owner' : 'organisational-unit',
-    name: `Org ${sor}`,
-    unitType: null,
-    ownerType: null,
-    regionCode: null,
-    municipalityCode: null,
-    ydernummer: null,
-    shakCode: null,
-    validFrom: '2020-01-01',
-    validTo: null,
-    local: false,
-    ...extra,
-  };
-}
+const org = organisation;
 
 const directory = createMemoryDirectoryView([
   org(REGION, null, { regionCode: '1081' }),

@@ -1,25 +1,9 @@
 import { describe, it, expect } from 'vitest';
+import { organisation } from '../../test/helpers/organisations.js';
 import { createMemoryDirectoryView } from './memory-view.js';
 import type { Organisation } from './model.js';
 
-function org(sor: string, parentSor: string | null, extra: Partial<Organisation> = {}): Organisation {
-  return {
-    sor,
-    parentSor,
-    level: parentSor === null ? 'institution-owner' : 'organisational-unit',
-    name: `Org ${sor}`,
-    unitType: null,
-    ownerType: null,
-    regionCode: null,
-    municipalityCode: null,
-    ydernummer: null,
-    shakCode: null,
-    validFrom: '2020-01-01',
-    validTo: null,
-    local: false,
-    ...extra,
-  };
-}
+const org = organisation;
 
 const REGION = '1000000000001';
 const HOSPITAL = '1000000000002';

@@ -8,6 +8,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema/index.js';
 import { parseSorFile, toOrganisation } from '../../adapters/sor/index.js';
 import type { Organisation } from '../../src/directory/model.js';
+import { organisation as baseOrganisation } from './organisations.js';
 
 export const NORTH_JUTLAND_XML = fileURLToPath(new URL('../../fixtures/sor/north-jutland.xml', import.meta.url));
 const SNAPSHOT = '2026-11-23';
@@ -20,24 +21,8 @@ export async function northJutlandOrganisations(): Promise<Organisation[]> {
 }
 
 /** A minimal organisation: only what the row needs; everything else null. */
-export function organisation(sor: string, parentSor: string | null, extra: Partial<Organisation> = {}): Organisation {
-  return {
-    sor,
-    parentSor,
-    level: parentSor === null ? 'institution-owner' : 'organisational-unit',
-    name: `Organisation ${sor}`,
-    unitType: null,
-    ownerType: null,
-    regionCode: null,
-    municipalityCode: null,
-    ydernummer: null,
-    shakCode: null,
-    validFrom: '2010-01-01',
-    validTo: null,
-    local: false,
-    ...extra,
-  };
-}
+export const organisation = (sor: string, parentSor: string | null, extra: Partial<Organisation> = {}): Organisation =>
+  baseOrganisation(sor, parentSor, { name: `Organisation ${sor}`, validFrom: '2010-01-01', ...extra });
 
 export async function insertOrganisations(db: Kysely<Database>, orgs: readonly Organisation[]): Promise<void> {
   const parents = new Map(orgs.map((o) => [o.sor, o.parentSor]));
