@@ -60,6 +60,8 @@ const envSchema = z.object({
   BROKER_JOBS_POLLING_SECONDS: z.coerce.number().min(0.5).max(60).default(1),
   BROKER_JOBS_MAINTENANCE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   BROKER_JOBS_WORK: boolFromEnv.default(true),
+  BROKER_SOR_IMPORT_SOURCE: z.string().min(1).optional(),
+  BROKER_SOR_IMPORT_AT: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day as HH:MM').default('03:30'),
 });
 
 export interface MedComConfig {
@@ -95,6 +97,8 @@ export interface BrokerConfig {
   readonly lookup: { readonly sourcesFile: string | null; readonly defaultDeadlineMs: number; readonly maxDeadlineMs: number };
   /** `work: false`: this instance only enqueues (an API-only instance beside worker instances). */
   readonly jobs: { readonly pollingIntervalSeconds: number; readonly maintenanceIntervalSeconds: number; readonly work: boolean };
+  /** Nightly SOR import: source (URL, file, or directory whose newest .xml is taken; null: off), Copenhagen local time. */
+  readonly sorImport: { readonly source: string | null; readonly at: string; readonly timeZone: string };
 }
 
 export class ConfigError extends Error {
@@ -158,6 +162,11 @@ export function loadConfig(
       deliveryTimeoutSeconds: e.MEDCOM_DELIVERY_TIMEOUT_SECONDS,
     },
     jobs: { pollingIntervalSeconds: e.BROKER_JOBS_POLLING_SECONDS, maintenanceIntervalSeconds: e.BROKER_JOBS_MAINTENANCE_SECONDS, work: e.BROKER_JOBS_WORK },
+    sorImport: {
+      source: e.BROKER_SOR_IMPORT_SOURCE ? (/^https?:\/\//i.test(e.BROKER_SOR_IMPORT_SOURCE) ? e.BROKER_SOR_IMPORT_SOURCE : path.resolve(e.BROKER_SOR_IMPORT_SOURCE)) : null,
+      at: e.BROKER_SOR_IMPORT_AT,
+      timeZone: 'Europe/Copenhagen',
+    },
   };
 }
 
