@@ -21,6 +21,7 @@ import { createJobQueue, type JobQueue } from './jobs/queue.js';
 import type { MedComTransport } from '../adapters/transport/index.js';
 import { createDirectoryCache, type DirectoryCache } from './directory/directory-cache.js';
 import { directoryRoutes } from './directory/routes.js';
+import { createSorSchedule } from './directory/sor-schedule.js';
 import { type ChangeFeed, createChangeFeed } from './platform/change-feed.js';
 import type { BrokerConfig } from './config/config.js';
 import { demoTrustedIssuer, ensureDemoIssuerKey } from './identity/demo-issuer.js';
@@ -85,6 +86,12 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
     await changes.start();
     stoppers.push(() => changes.stop());
     const directory = await createDirectoryCache({ db: database.db, changes, logger });
+    if (config.sorImport.source) {
+      const { source, at, timeZone } = config.sorImport;
+      const sorSchedule = createSorSchedule({ db: database.db, source, at, timeZone, changes, logger });
+      sorSchedule.start();
+      stoppers.push(() => sorSchedule.stop());
+    }
     const agreements = await createAgreementsCapability({ db: database.db, directory, changes, logger });
     stoppers.push(() => agreements.stop());
 
