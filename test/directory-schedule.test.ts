@@ -14,7 +14,9 @@ import type { DatabaseHandle } from '../db/connection.js';
 import { createLogger } from '../src/logging/logger.js';
 import { createSorSchedule, nextRunAt } from '../src/directory/sor-schedule.js';
 import type { ChangeTopic } from '../src/platform/change-feed.js';
+import { startTestBroker } from './helpers/broker.js';
 import { createTestDatabase, databaseKinds } from './helpers/database.js';
+import { createTestIssuer } from './helpers/issuers.js';
 import { NJ, NORTH_JUTLAND_XML, changedSnapshot } from './helpers/sor-files.js';
 
 describe.each(databaseKinds())('scheduled SOR import on %s', (kind) => {
@@ -127,5 +129,18 @@ describe.each(databaseKinds())('scheduled SOR import on %s', (kind) => {
     expect(s.nextRun()).toBeNull();
     // Reaching the database is the job's business, not the timer's: nothing ran.
     expect((await sql<{ n: string }>`select count(*) as n from sor_import where imported_by = 'schedule'`.execute(database.db)).rows[0]?.n).toBe(kind === 'postgres' ? '3' : '2');
+  });
+
+  it('is armed by a broker configured with a source, and refused with a malformed time', async () => {
+    const issuer = await createTestIssuer({ issuer: 'https://sts.schedule.example', organisations: [NJ.region] });
+    const broker = await startTestBroker({ database, issuers: [issuer], env: { BROKER_SOR_IMPORT_SOURCE: dir, BROKER_SOR_IMPORT_AT: '04:15' } });
+    try {
+      const armed = broker.logs.map((l) => JSON.parse(l) as { msg: string; at?: string; nextRun?: string }).find((l) => l.msg === 'scheduled SOR import armed');
+      expect(armed?.at).toBe('04:15');
+      expect(Date.parse(armed?.nextRun ?? '')).toBeGreaterThan(Date.now());
+    } finally {
+      await broker.close();
+    }
+    await expect(startTestBroker({ database, issuers: [issuer], env: { BROKER_SOR_IMPORT_SOURCE: dir, BROKER_SOR_IMPORT_AT: '4:15' } })).rejects.toThrow(/BROKER_SOR_IMPORT_AT/);
   });
 });
