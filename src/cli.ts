@@ -10,6 +10,7 @@ import { createBroker, listen } from './main.js';
 import { openDatabase } from '../db/connection.js';
 import { migrateToLatest } from '../db/migrate.js';
 import path from 'node:path';
+import { verifyAuditChain } from './audit/audit-writer.js';
 import { importProgressReporter } from './directory/progress.js';
 import { SorImportError, importSorSnapshot } from './directory/sor-import.js';
 import { openSorSource } from './directory/sor-source.js';
@@ -118,6 +119,24 @@ sor
         console.error(`import refused, nothing changed: ${error.message}`);
         process.exitCode = 1;
       } else throw error;
+    } finally {
+      await database.close();
+    }
+  });
+
+program
+  .command('audit-verify')
+  .description('recompute the audit hash chain and report the first record that does not follow (exit 1 if broken)')
+  .action(async () => {
+    const cfg = config(undefined, false);
+    const database = await openDatabase(
+      cfg.database.url ? { kind: 'server', url: cfg.database.url } : { kind: 'embedded', dataDir: path.join(cfg.dataDir, 'pg') },
+    );
+    try {
+      await migrateToLatest(database.db);
+      const result = await verifyAuditChain(database.db);
+      console.log(result.ok ? `audit chain intact: ${result.checked} records` : `audit chain BROKEN at record ${result.brokenAt} (after ${result.checked} good records)`);
+      if (!result.ok) process.exitCode = 1;
     } finally {
       await database.close();
     }

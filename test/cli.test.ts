@@ -46,6 +46,9 @@ describe('broker command', () => {
     const exited = new Promise<number | null>((resolve) => child?.on('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
+
+    const { stdout: verified } = await run(process.execPath, [BIN, 'audit-verify'], { env });
+    expect(verified).toMatch(/^audit chain intact: \d+ records/);
   }, 60_000);
 
   it('refuses demo mode when NODE_ENV=production, with a clear message', async () => {
