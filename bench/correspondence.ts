@@ -151,7 +151,7 @@ async function run(kind: 'postgres' | 'pglite', sts: TestIssuer, gatewayIssuer: 
     await migrateToLatest(handle.db);
     await seedCorrespondenceDirectory(handle.db);
     await handle.close();
-    databaseEnv = { DATABASE_URL: url.toString(), DATABASE_POOL_SIZE: '20' };
+    databaseEnv = { DATABASE_URL: url.toString(), DATABASE_POOL_SIZE: process.env.BENCH_POOL_SIZE ?? '40' };
     drop = async () => {
       const c = new pg.Client({ connectionString: SERVER });
       await c.connect();
