@@ -282,8 +282,9 @@ describe.each(databaseKinds())('federated lookup on %s', (kind) => {
 
   it('falls back to the organisations named when the person register is unavailable', async () => {
     modes.register = 'down';
-    const body = (await (await lookup(ask({ organisations: [CHILD_PSYCHIATRY] }))).json()) as LookupBody;
+    const body = (await (await lookup(ask({ organisations: [CHILD_PSYCHIATRY, '9599991000016009'] }))).json()) as LookupBody & { unservedOrganisations: string[] };
     expect(body.personRegister.status).toBe('unavailable');
+    expect(body.unservedOrganisations).toEqual(['9599991000016009']);
     expect(body.sources.map((s) => s.sourceId)).toEqual(['rn-child-psychiatry']);
     expect(body.sources[0]?.status).toBe('found');
   });

@@ -51,6 +51,8 @@ export interface LookupResponse {
   deadlineMs: number;
   durationMs: number;
   sources: SourceResult[];
+  /** Organisations the caller named that no configured source serves (so nothing was asked). */
+  unservedOrganisations: string[];
 }
 
 export interface LookupDependencies {
@@ -95,7 +97,7 @@ export function createLookupService(deps: LookupDependencies) {
     const nameOf = (sor: string) => view.get(sor)?.name ?? null;
 
     const register = await askPersonRegister(request.cpr, requestId, deadline);
-    const plan = planConsultations({
+    const { consultations: plan, unservedOrganisations } = planConsultations({
       person: register.facts,
       namedOrganisations: request.organisations,
       kinds: request.kinds,
@@ -141,6 +143,7 @@ export function createLookupService(deps: LookupDependencies) {
         details: {
           personRegister: { status: register.status },
           namedOrganisations: request.organisations,
+          unservedOrganisations,
           kinds: request.kinds,
           deadlineMs: request.deadlineMs,
           durationMs,
@@ -170,6 +173,7 @@ export function createLookupService(deps: LookupDependencies) {
       deadlineMs: request.deadlineMs,
       durationMs,
       sources: results,
+      unservedOrganisations,
     };
   }
 

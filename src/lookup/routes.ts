@@ -44,6 +44,7 @@ export function lookupRoutes(deps: { lookups: LookupService; defaultDeadlineMs: 
       personRegister: z.object({ status: z.string(), reason: z.string().optional() }),
       deadlineMs: z.number(),
       durationMs: z.number(),
+      unservedOrganisations: z.array(z.string()).openapi({ description: 'Organisations named in the request that no configured source serves' }),
       sources: z.array(
         z.object({
           sourceId: z.string(),

@@ -27,7 +27,7 @@ const sources = [
 ];
 const person: PersonFacts = { gpPracticeSor: '100000000000012', municipalityCode: '851', regionCode: '1081' };
 const plan = (p: PersonFacts | null, named: string[] = [], kinds: SourceConfig['kind'][] | null = null) =>
-  planConsultations({ person: p, namedOrganisations: named, kinds, sources, directory }).map((c) => `${c.sourceId}>${c.targetSor}:${c.via}`);
+  planConsultations({ person: p, namedOrganisations: named, kinds, sources, directory }).consultations.map((c) => `${c.sourceId}>${c.targetSor}:${c.via}`);
 
 describe('planConsultations', () => {
   it("asks the child's GP system for the child's own practice, the municipality's PPR and family, and the region's psychiatry", () => {
@@ -41,6 +41,10 @@ describe('planConsultations', () => {
     expect(plan(null, ['100000000000020'])).toEqual(['ppr>100000000000021:named', 'family>100000000000022:named']);
     expect(plan(null, ['100000000000011'])).toEqual(['gp>100000000000011:named']);
     expect(plan(null, ['100000000000031'])).toEqual(['bup>100000000000030:named']);
+  });
+  it('reports named organisations that no source serves', () => {
+    const result = planConsultations({ person, namedOrganisations: ['100000000000020', '199999999999999'], kinds: null, sources, directory });
+    expect(result.unservedOrganisations).toEqual(['199999999999999']);
   });
   it('limits to the kinds asked for', () => {
     expect(plan(person, [], ['ppr'])).toEqual(['ppr>100000000000021:person-register']);

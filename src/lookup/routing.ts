@@ -21,6 +21,8 @@ export interface PlannedConsultation {
   readonly targetSor: string;
   /** Why this source is consulted: from the person register, or named by the caller. */
   readonly via: 'person-register' | 'named';
+  /** For `named`: the organisation the caller named that led here. */
+  readonly namedSor?: string;
 }
 
 export interface RoutingInput {
@@ -31,10 +33,18 @@ export interface RoutingInput {
   readonly directory: Pick<DirectoryView, 'isWithin'>;
 }
 
-export function planConsultations(input: RoutingInput): PlannedConsultation[] {
+export interface RoutingPlan {
+  readonly consultations: PlannedConsultation[];
+  /** Organisations the caller named that no source (of the kinds asked) serves. */
+  readonly unservedOrganisations: string[];
+}
+
+export function planConsultations(input: RoutingInput): RoutingPlan {
   const plan = new Map<string, PlannedConsultation>();
+  const namedHits = new Set<string>();
   const add = (p: PlannedConsultation) => {
     if (input.kinds && !input.kinds.includes(p.kind)) return;
+    if (p.namedSor) namedHits.add(p.namedSor);
     const key = `${p.sourceId}|${p.targetSor}`;
     if (!plan.has(key)) plan.set(key, p);
   };
@@ -60,12 +70,15 @@ export function planConsultations(input: RoutingInput): PlannedConsultation[] {
   for (const named of input.namedOrganisations) {
     for (const s of input.sources) {
       if (s.kind === 'gp' && servesPractice(s, named)) {
-        add({ sourceId: s.id, kind: s.kind, targetSor: named, via: 'named' });
+        add({ sourceId: s.id, kind: s.kind, targetSor: named, via: 'named', namedSor: named });
       } else if (named === s.ownerSor || isWithin(s.ownerSor, named) || isWithin(named, s.ownerSor)) {
         // Naming a municipality reaches its PPR and family sources; naming a team, its department's source.
-        add({ sourceId: s.id, kind: s.kind, targetSor: s.ownerSor, via: 'named' });
+        add({ sourceId: s.id, kind: s.kind, targetSor: s.ownerSor, via: 'named', namedSor: named });
       }
     }
   }
-  return [...plan.values()];
+  return {
+    consultations: [...plan.values()],
+    unservedOrganisations: input.namedOrganisations.filter((sor) => !namedHits.has(sor)),
+  };
 }
