@@ -67,7 +67,7 @@ describe.each(databaseKinds())('MedCom inbound (%s)', (kind) => {
     broker = await startTestBroker({
       database,
       issuers: [sts, gatewayIssuer],
-      env: { MEDCOM_FILE_DROP_DIR: `${process.env.TMPDIR ?? '/tmp'}/medcom-inbound-test-${kind}-${process.pid}`, MEDCOM_MAX_ATTACHMENT_BYTES: '40000' },
+      env: { MEDCOM_FILE_DROP_DIR: `${process.env.TMPDIR ?? '/tmp'}/medcom-inbound-test-${kind}-${process.pid}`, MEDCOM_MAX_ATTACHMENT_BYTES: '40000', MEDCOM_MAX_MESSAGE_BYTES: '70000' },
     });
   });
   afterAll(async () => {
@@ -161,6 +161,7 @@ describe.each(databaseKinds())('MedCom inbound (%s)', (kind) => {
     const base = fixtureBundle('EG_Clinea.json');
     const withAttachment = fixtureBundle('Flow1-CareCommunication_Ex_from_OIOXML.xml');
     const pdf50k = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(50_000, 0x20)]).toString('base64');
+    const pdf30k = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(30_000, 0x20)]).toString('base64');
     const cases: Array<[string, JsonObject, string]> = [
       ['wrong event code', fresh(base, (b) => ((resource(b, 'MessageHeader')['eventCoding'] as JsonObject)['code'] = 'hospital-notification-message')), 'MSG_RECEIVER_UNABLE_TO_RECEIVE_MSG_TYPE'],
       ['no Patient', fresh(base, (b) => (b['entry'] = (b['entry'] as JsonObject[]).filter((e) => (e['resource'] as JsonObject)['resourceType'] !== 'Patient'))), 'MSG_Datatype_Wrong'],
@@ -179,6 +180,12 @@ describe.each(databaseKinds())('MedCom inbound (%s)', (kind) => {
       ['PDF declared as an image', fresh(withAttachment, (b) => (firstAttachment(b)['contentType'] = 'image/jpeg')), 'MSG_Damaged_durin_transport'],
       ['attachment data that is not base64', fresh(withAttachment, (b) => (firstAttachment(b)['data'] = 'JVBERi0x*&%garbage')), 'MSG_Damaged_durin_transport'],
       ['oversize attachment', fresh(withAttachment, (b) => (firstAttachment(b)['data'] = pdf50k)), 'MSG_Element_To_Long'],
+      ['oversize message', fresh(withAttachment, (b) => {
+        firstAttachment(b)['data'] = pdf30k;
+        const payloads = resource(b, 'Communication')['payload'] as JsonObject[];
+        const withData = payloads.find((p) => p['contentAttachment'] !== undefined) as JsonObject;
+        payloads.push(JSON.parse(JSON.stringify(withData)) as JsonObject);
+      }), 'MSG_Element_To_Long'],
     ];
     for (const [what, bundle, code] of cases) {
       const ack = await send(bundle);
