@@ -170,8 +170,25 @@ describe.each(databaseKinds())('correspondence (%s)', (kind) => {
     expect(replyDelivered.opened.receiverEan).toBe(MC.gpEan);
     expect((await inbound(replyDelivered.xml, 'application/xml')).status).toBe(200);
 
+    // Child psychiatry forwards the GP's message to PPR (another agreement); it stays in the conversation.
+    const forward = await post('/v1/correspondence', MC.teamAalborg, {
+      kind: 'forward',
+      previousMessageId: received?.id,
+      receiverSor: MC.aalborgPpr,
+      category: 'other',
+      topic: 'Til orientering',
+      text: 'Til orientering.',
+      author: { given: ['Ole'], family: 'Madsen', role: 'laege', phone: '97640000' },
+    });
+    expect(forward.status).toBe(202);
+    const forwarded = (await forward.json()) as { messageHeaderId: string; threadKey: string };
+    expect(forwarded.threadKey).toBe(sent.threadKey);
+    const forwardDelivered = await envelopeFor(forwarded.messageHeaderId);
+    expect(validateCareCommunication(forwardDelivered.bundle).filter((i) => i.severity === 'error')).toEqual([]);
+    expect(parseCareCommunication(forwardDelivered.bundle).provenances.map((p) => p.activity)).toEqual(['new-message', 'forward-message']);
+
     const receiverThread = (await (await get(`/v1/correspondence/${received?.id}/thread`, MC.teamAalborg)).json()) as { items: Array<{ kind: string; direction: string }> };
-    expect(receiverThread.items.map((i) => `${i.direction}:${i.kind}`)).toEqual(['in:new', 'out:reply']);
+    expect(receiverThread.items.map((i) => `${i.direction}:${i.kind}`)).toEqual(['in:new', 'out:reply', 'out:forward']);
     const senderThread = (await (await get(`/v1/correspondence/${sent.id}/thread`, MC.gpClinic)).json()) as { items: Array<{ kind: string; direction: string }> };
     expect(senderThread.items.map((i) => `${i.direction}:${i.kind}`)).toEqual(['out:new', 'in:reply']);
 
