@@ -272,4 +272,10 @@ describe.each(databaseKinds())('correspondence (%s)', (kind) => {
     expect(after.n).toBe(before.n);
     expect((await post('/v1/correspondence', MC.gpClinic, newMessage())).status).toBe(202);
   });
+  it('documents its routes in the OpenAPI description', async () => {
+    const doc = (await (await broker.request('/openapi.json')).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/v1/correspondence', '/v1/correspondence/search', '/v1/correspondence/{id}', '/v1/correspondence/{id}/thread', '/v1/medcom/inbound']),
+    );
+  });
 });
