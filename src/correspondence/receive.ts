@@ -7,6 +7,7 @@
  */
 import {
   ACK_ERROR,
+  BundleIndex,
   EVENT_ACKNOWLEDGEMENT,
   MedComFormatError,
   XmlParseError,
@@ -93,10 +94,8 @@ export async function receiveInbound(deps: ReceiveDeps, caller: Caller, body: Ui
   } catch (error) {
     throw refusal(error);
   }
-  const header = (Array.isArray(bundle['entry']) ? bundle['entry'] : [])
-    .map((e) => (e && typeof e === 'object' && !Array.isArray(e) ? (e as JsonObject)['resource'] : undefined))
-    .find((r): r is JsonObject => !!r && typeof r === 'object' && !Array.isArray(r) && (r as JsonObject)['resourceType'] === 'MessageHeader');
-  const event = header?.['eventCoding'] && typeof header['eventCoding'] === 'object' ? (header['eventCoding'] as JsonObject)['code'] : undefined;
+  const eventCoding = new BundleIndex(bundle).ofType('MessageHeader')[0]?.['eventCoding'];
+  const event = eventCoding && typeof eventCoding === 'object' && !Array.isArray(eventCoding) ? eventCoding['code'] : undefined;
   if (event === EVENT_ACKNOWLEDGEMENT) return receiveAcknowledgement(deps, caller, bundle, requestId);
   return receiveCareCommunication(deps, caller, { bundle, encoding, notes, envelope, bytes: payload.length }, requestId);
 }
