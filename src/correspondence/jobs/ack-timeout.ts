@@ -50,6 +50,7 @@ export function ackTimeoutJob(ctx: CorrespondenceContext): JobDefinition<AckTime
         outcome = 'resent';
       });
       if (outcome === 'resent') ctx.queue.wake({ name: DELIVER_MESSAGE });
+      if (outcome === 'failed') ctx.logger.warn({ requestId: data.requestId, messageId: data.messageId }, 'message failed: no acknowledgement after the allowed resends');
       ctx.logger.info({ requestId: data.requestId, messageId: data.messageId, outcome, queue: DELIVER_MESSAGE }, 'acknowledgement timeout handled');
     },
   };

@@ -16,7 +16,8 @@ export interface DeliverMessageData {
 }
 
 export const DELIVER_MESSAGE = 'correspondence-deliver-message';
-export const DELIVERY_RETRY_LIMIT = 5;
+/** With backoff from 5 s this spans roughly three hours of gateway outage before the message fails. */
+export const DELIVERY_RETRY_LIMIT = 10;
 
 export function deliverMessageJob(ctx: CorrespondenceContext): JobDefinition<DeliverMessageData> {
   return {
