@@ -14,6 +14,7 @@ import {
   XmlSecurityError,
   buildAcknowledgement,
   detectMessageFormat,
+  fhirXmlToJson,
   parseAcknowledgement,
   parseCareCommunication,
   readFhirMessage,
@@ -67,37 +68,73 @@ const badRequest = (slug: string, title: string, detail: string, extensions?: Re
   new ProblemError(400, slug, title, { detail, ...(extensions ? { extensions } : {}) });
 
 export async function receiveInbound(deps: ReceiveDeps, caller: Caller, body: Uint8Array, requestId: string): Promise<InboundReceipt> {
-  let payload = body;
+  let read: ReadPayload;
   let envelope: { senderEan?: string | undefined; receiverEan?: string | undefined } | undefined;
-  const detected = detectMessageFormat(body);
   const notes: string[] = [];
-  // detectMessageFormat reports refused XML as unknown: say why, and that nothing was fetched.
-  if (detected.format === 'unknown' && detected.detail === XML_REFUSED) throw refusal(new XmlSecurityError('refused'));
-  if (detected.format === 'vans-envelope') {
-    try {
-      const opened = unwrapVansEnvelope(body);
-      payload = opened.payload;
-      envelope = { senderEan: opened.senderEan, receiverEan: opened.receiverEan };
-      notes.push(...opened.notes);
-    } catch (error) {
-      throw refusal(error);
-    }
+  // Bare FHIR JSON, the common case, is parsed once; XML is identified first (envelope, FHIR, OIOXML).
+  const json = readJson(body);
+  if (json) read = json;
+  else {
+    const detected = detectMessageFormat(body);
+    if (detected.format === 'vans-envelope') {
+      let payload: Uint8Array;
+      try {
+        const opened = unwrapVansEnvelope(body);
+        payload = opened.payload;
+        envelope = { senderEan: opened.senderEan, receiverEan: opened.receiverEan };
+        notes.push(...opened.notes);
+      } catch (error) {
+        throw refusal(error);
+      }
+      read = readJson(payload) ?? readXml(payload, detectMessageFormat(payload));
+    } else read = readXml(body, detected);
   }
-  let bundle: JsonObject;
-  let encoding: 'json' | 'xml';
-  try {
-    if (payload !== body && detectMessageFormat(payload).detail === XML_REFUSED) throw new XmlSecurityError('refused');
-    const read = readFhirMessage(payload);
-    bundle = read.bundle;
-    encoding = read.encoding;
-    notes.push(...read.notes);
-  } catch (error) {
-    throw refusal(error);
-  }
+  const { bundle, encoding, bytes } = read;
+  notes.push(...read.notes);
   const eventCoding = new BundleIndex(bundle).ofType('MessageHeader')[0]?.['eventCoding'];
   const event = eventCoding && typeof eventCoding === 'object' && !Array.isArray(eventCoding) ? eventCoding['code'] : undefined;
   if (event === EVENT_ACKNOWLEDGEMENT) return receiveAcknowledgement(deps, caller, bundle, requestId);
-  return receiveCareCommunication(deps, caller, { bundle, encoding, notes, envelope, bytes: payload.length }, requestId);
+  return receiveCareCommunication(deps, caller, { bundle, encoding, notes, envelope, bytes }, requestId);
+}
+
+interface ReadPayload {
+  readonly bundle: JsonObject;
+  readonly encoding: 'json' | 'xml';
+  readonly notes: readonly string[];
+  readonly bytes: number;
+}
+
+/** FHIR JSON read with one parse; undefined when the bytes are not JSON at all. */
+function readJson(bytes: Uint8Array): ReadPayload | undefined {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8').replace(/^\ufeff/, '');
+  if (!text.trimStart().startsWith('{')) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw badRequest('not-a-medcom-message', 'Not a MedCom message', 'the body is not well-formed JSON');
+  }
+  if (!json || typeof json !== 'object' || Array.isArray(json) || typeof (json as JsonObject)['resourceType'] !== 'string') {
+    throw badRequest('not-a-medcom-message', 'Not a MedCom message', 'the JSON is not a FHIR resource');
+  }
+  return { bundle: json as JsonObject, encoding: 'json', notes: [], bytes: bytes.byteLength };
+}
+
+/** FHIR XML, or the refusal the detected format calls for (DTD/entities, legacy OIOXML, other). */
+function readXml(bytes: Uint8Array, detected: ReturnType<typeof detectMessageFormat>): ReadPayload {
+  // detectMessageFormat reports refused XML as unknown: say why, and that nothing was fetched.
+  if (detected.format === 'unknown' && detected.detail === XML_REFUSED) throw refusal(new XmlSecurityError('refused'));
+  try {
+    if (detected.format === 'fhir-xml') {
+      const { resource, notes } = fhirXmlToJson(bytes);
+      return { bundle: resource, encoding: 'xml', notes, bytes: bytes.byteLength };
+    }
+    // Anything else: let the reader name the refusal (legacy OIOXML, not FHIR).
+    const read = readFhirMessage(bytes);
+    return { bundle: read.bundle, encoding: read.encoding, notes: read.notes, bytes: bytes.byteLength };
+  } catch (error) {
+    throw refusal(error);
+  }
 }
 
 function refusal(error: unknown): ProblemError {
