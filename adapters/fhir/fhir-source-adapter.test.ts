@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { delay, http, HttpResponse } from 'msw';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { delay, http, HttpResponse, passthrough } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SourceOutcome } from '../source.js';
@@ -185,26 +187,34 @@ describe('FHIR source adapter: failures', () => {
   });
 
   it('cuts off a huge streamed bundle without reading it all', async () => {
+    // A real server on loopback: what matters is that the broker stops reading and the sender
+    // is cut off, which only a real socket shows.
     let sent = 0;
-    server.use(
-      http.post(SEARCH, () => {
-        const chunk = new TextEncoder().encode(`{"resource":{"resourceType":"EpisodeOfCare","id":"x"}},`.repeat(500));
-        const stream = new ReadableStream<Uint8Array>({
-          start(c) {
-            c.enqueue(new TextEncoder().encode('{"resourceType":"Bundle","entry":['));
-          },
-          pull(c) {
-            if (sent > 20 * 1024 * 1024) return c.close();
-            sent += chunk.byteLength;
-            c.enqueue(chunk);
-          },
-        });
-        return new HttpResponse(stream, { headers: { 'content-type': 'application/fhir+json' } });
-      }),
-    );
-    const outcome = await lookup(EMMA, adapter({ maxResponseBytes: 256 * 1024 }));
-    expect(outcome).toEqual({ status: 'error', reason: 'response too large', httpStatus: 200 });
-    expect(sent).toBeLessThan(2 * 1024 * 1024);
+    const chunk = Buffer.from(`{"resource":{"resourceType":"EpisodeOfCare","id":"x"}},`.repeat(500));
+    const source = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/fhir+json' });
+      res.write('{"resourceType":"Bundle","entry":[');
+      const pump = () => {
+        while (sent < 20 * 1024 * 1024 && !res.destroyed) {
+          sent += chunk.byteLength;
+          if (!res.write(chunk)) return void res.once('drain', pump);
+        }
+        res.end();
+      };
+      pump();
+    });
+    await new Promise<void>((resolve) => source.listen(0, '127.0.0.1', resolve));
+    const { port } = source.address() as AddressInfo;
+    server.use(http.post(`http://127.0.0.1:${port}/*`, () => passthrough()));
+    try {
+      const outcome = await lookup(EMMA, adapter({ baseUrl: `http://127.0.0.1:${port}/fhir`, maxResponseBytes: 256 * 1024 }));
+      expect(outcome).toEqual({ status: 'error', reason: 'response too large', httpStatus: 200 });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(sent).toBeLessThan(4 * 1024 * 1024);
+    } finally {
+      source.closeAllConnections();
+      await new Promise((resolve) => source.close(resolve));
+    }
   });
 
   it('refuses a declared Content-Length above the cap before reading', async () => {
