@@ -13,7 +13,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -89,6 +89,16 @@ async function startBroker(env: NodeJS.ProcessEnv): Promise<{ url: string; child
   }
 }
 
+/** CPU time (ms, user + system) a process has used so far, from /proc (Linux). */
+function cpuMs(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks at USER_HZ 100
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** Runs `total` requests at `concurrency`; returns latencies (ms) and wall time (ms). */
 async function load(total: number, concurrency: number, request: (i: number) => Promise<void>): Promise<{ latencies: number[]; wallMs: number }> {
   const latencies: number[] = [];
@@ -129,9 +139,11 @@ interface Row {
   inboundPerSecond: number;
   inboundP50: number;
   inboundP99: number;
+  inboundBrokerCpuMs: number;
   ackDeliveredPerSecond: number;
   sendPerSecond: number;
   sendP99: number;
+  sendBrokerCpuMs: number;
   deliveredPerSecond: number;
 }
 
@@ -190,6 +202,7 @@ async function run(kind: 'postgres' | 'pglite', sts: TestIssuer, gatewayIssuer: 
     const messages = inboundMessages(MESSAGES);
     const gatewayTokens = await tokens(gatewayIssuer, MESSAGES, { organisationSor: MC.region, role: 'medcom-gateway', assurance: 'high', purposeOfUse: 'treatment' });
     const acksBefore = sink.counts.acknowledgements;
+    const cpuBeforeInbound = cpuMs(broker.child.pid);
     const inboundStart = performance.now();
     const inbound = await load(MESSAGES, CONCURRENCY, async (i) => {
       const res = await fetch(`${broker.url}/v1/medcom/inbound`, { method: 'POST', headers: { Authorization: `Bearer ${gatewayTokens[i]}`, 'Content-Type': 'application/fhir+json' }, body: messages[i] });
@@ -198,6 +211,7 @@ async function run(kind: 'postgres' | 'pglite', sts: TestIssuer, gatewayIssuer: 
     });
     await sink.waitFor(() => sink.counts.acknowledgements - acksBefore >= MESSAGES);
     const ackMs = performance.now() - inboundStart;
+    const inboundCpu = cpuMs(broker.child.pid) - cpuBeforeInbound;
 
     // Send: accepted (stored, audited, enqueued) and delivered through the queue.
     const clinicianTokens = await tokens(sts, MESSAGES, { organisationSor: MC.gpClinic, role: 'clinician', assurance: 'substantial', purposeOfUse: 'coordinated-care' });
@@ -209,6 +223,7 @@ async function run(kind: 'postgres' | 'pglite', sts: TestIssuer, gatewayIssuer: 
       author: { given: ['Anne'], family: 'Kjærsgaard', role: 'laege', phone: '98123456' },
     });
     const deliveredBefore = sink.counts.messages;
+    const cpuBeforeSend = cpuMs(broker.child.pid);
     const sendStart = performance.now();
     const send = await load(MESSAGES, CONCURRENCY, async (i) => {
       const res = await fetch(`${broker.url}/v1/correspondence`, { method: 'POST', headers: { Authorization: `Bearer ${clinicianTokens[i]}`, 'Content-Type': 'application/json' }, body });
@@ -217,6 +232,7 @@ async function run(kind: 'postgres' | 'pglite', sts: TestIssuer, gatewayIssuer: 
     });
     await sink.waitFor(() => sink.counts.messages - deliveredBefore >= MESSAGES);
     const deliveredMs = performance.now() - sendStart;
+    const sendCpu = cpuMs(broker.child.pid) - cpuBeforeSend;
 
     const inboundStats = summarise(inbound.latencies);
     const sendStats = summarise(send.latencies);
@@ -225,9 +241,11 @@ async function run(kind: 'postgres' | 'pglite', sts: TestIssuer, gatewayIssuer: 
       inboundPerSecond: (MESSAGES / inbound.wallMs) * 1000,
       inboundP50: inboundStats.p50,
       inboundP99: inboundStats.p99,
+      inboundBrokerCpuMs: inboundCpu / MESSAGES,
       ackDeliveredPerSecond: (MESSAGES / ackMs) * 1000,
       sendPerSecond: (MESSAGES / send.wallMs) * 1000,
       sendP99: sendStats.p99,
+      sendBrokerCpuMs: sendCpu / MESSAGES,
       deliveredPerSecond: (MESSAGES / deliveredMs) * 1000,
     };
   } finally {
@@ -248,6 +266,7 @@ for (const kind of ['postgres', 'pglite'] as const) {
 }
 printTable(
   `MedCom correspondence, ${MESSAGES} messages, concurrency ${CONCURRENCY} (broker in its own process; durable audit; 2 cores shared with the load generator)`,
-  ['database', 'inbound msg/s (ack in response)', 'inbound p50 ms', 'inbound p99 ms', 'inbound incl. ack delivered, msg/s', 'send accepted/s', 'send p99 ms', 'send delivered/s (steady state)'],
-  rows.map((r) => [r.database, fmt(r.inboundPerSecond), fmt(r.inboundP50), fmt(r.inboundP99), fmt(r.ackDeliveredPerSecond), fmt(r.sendPerSecond), fmt(r.sendP99), fmt(r.deliveredPerSecond)]),
+  ['database', 'inbound msg/s (ack in response)', 'inbound p50 ms', 'inbound p99 ms', 'inbound incl. ack delivered, msg/s', 'broker CPU ms/inbound msg', 'send accepted/s', 'send p99 ms', 'send delivered/s (steady state)', 'broker CPU ms/sent msg'],
+  rows.map((r) => [r.database, fmt(r.inboundPerSecond), fmt(r.inboundP50), fmt(r.inboundP99), fmt(r.ackDeliveredPerSecond), fmt(r.inboundBrokerCpuMs, 2), fmt(r.sendPerSecond), fmt(r.sendP99), fmt(r.deliveredPerSecond), fmt(r.sendBrokerCpuMs, 2)]),
 );
+console.log(`load average during the run: ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')} (on ${(await import('node:os')).cpus().length} cores)`);
