@@ -14,13 +14,16 @@
  * searchOrganisations and over HTTP against a broker started on the database (a fresh one-time
  * token per request, as callers send them).
  *
- *   node bin/run-ts.mjs bench/directory.ts [--n 300] [--only pglite|postgres]
+ * The fresh import is also measured from a compiled build (tsconfig.build.json, as the image runs
+ * it, without the TypeScript loader); --no-compiled leaves that out.
+ *
+ *   node bin/run-ts.mjs bench/directory.ts [--n 300] [--only pglite|postgres] [--no-compiled]
  *   TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test) names the server; the bench
  *   creates and drops a database of its own there.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -44,6 +47,18 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 const NATIONAL = path.join(ROOT, 'fixtures/generated/sor-national.xml');
 const BROKER = path.join(ROOT, 'bin/broker.mjs');
 const TIME = '/usr/bin/time';
+const COMPILED = !process.argv.includes('--no-compiled');
+
+/** Compiles the broker as the image does (tsconfig.build.json) into `work`; returns its CLI. */
+function buildCompiled(work: string): string {
+  process.stderr.write('compiling the broker (tsconfig.build.json)...\n');
+  const outDir = path.join(work, 'dist');
+  const tsc = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', path.join(ROOT, 'tsconfig.build.json'), '--outDir', outDir], { cwd: ROOT, stdio: 'inherit' });
+  if (tsc.status !== 0) throw new Error('tsc -p tsconfig.build.json failed');
+  // Packages resolve upwards from the compiled files.
+  symlinkSync(path.join(ROOT, 'node_modules'), path.join(work, 'node_modules'), 'dir');
+  return path.join(outDir, 'src/cli.js');
+}
 
 interface Run {
   readonly wallMs: number;
@@ -51,11 +66,14 @@ interface Run {
   readonly output: string;
 }
 
-/** Runs `broker <args>` in a child process and measures it from outside. */
-async function measure(args: readonly string[], env: NodeJS.ProcessEnv): Promise<Run> {
+/**
+ * Runs `broker <args>` in a child process and measures it from outside: from the source checkout
+ * (bin/broker.mjs, TypeScript through tsx) or, given `cli`, a compiled build (what the image runs).
+ */
+async function measure(args: readonly string[], env: NodeJS.ProcessEnv, cli = BROKER): Promise<Run> {
   const viaTime = existsSync(TIME);
   const command = viaTime ? TIME : process.execPath;
-  const argv = viaTime ? ['-v', process.execPath, BROKER, ...args] : [BROKER, ...args];
+  const argv = viaTime ? ['-v', process.execPath, cli, ...args] : [cli, ...args];
   const started = performance.now();
   const child = spawn(command, argv, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
@@ -205,14 +223,31 @@ interface ImportRow {
   readonly run: Run;
 }
 
-async function benchDatabase(label: string, target: { env: NodeJS.ProcessEnv; open: () => Promise<DatabaseHandle> }, changed: string): Promise<{ imports: ImportRow[]; latencies: Latency[] }> {
+interface Target {
+  readonly env: NodeJS.ProcessEnv;
+  readonly open: () => Promise<DatabaseHandle>;
+  /** The same kind of database, empty, for the compiled build's import. */
+  readonly fresh: () => Promise<{ env: NodeJS.ProcessEnv; drop: () => Promise<void> }>;
+}
+
+async function benchDatabase(label: string, target: Target, changed: string, compiledCli: string | null): Promise<{ imports: ImportRow[]; latencies: Latency[] }> {
   const imports: ImportRow[] = [];
-  const step = async (name: string, args: string[]) => {
+  const step = async (name: string, args: string[], env = target.env, cli = BROKER) => {
     process.stderr.write(`${label}: ${name}...\n`);
-    imports.push({ database: label, step: name, run: await measure(args, target.env) });
+    imports.push({ database: label, step: name, run: await measure(args, env, cli) });
   };
+  if (compiledCli) {
+    const fresh = await target.fresh();
+    try {
+      await measure(['migrate'], fresh.env, compiledCli);
+      await step('compiled build: open + migrate (no-op)', ['migrate'], fresh.env, compiledCli);
+      await step('compiled build: import national file', ['sor', 'import', NATIONAL], fresh.env, compiledCli);
+    } finally {
+      await fresh.drop();
+    }
+  }
   await step('create + migrate', ['migrate']);
-  await step('open + migrate (no-op): the floor', ['migrate']);
+  await step('open + migrate (no-op)', ['migrate']);
   await step('import national file', ['sor', 'import', NATIONAL]);
   await step('re-import, identical file', ['sor', 'import', NATIONAL]);
   await step('import changed file', ['sor', 'import', changed]);
@@ -245,26 +280,43 @@ async function main() {
   try {
     const changed = writeChangedSnapshot(work);
     imports.push({ database: '-', step: 'command floor (broker --help)', run: await measure(['--help'], baseEnv) });
+    const compiledCli = COMPILED ? buildCompiled(work) : null;
+    if (compiledCli) imports.push({ database: '-', step: 'compiled build: command floor', run: await measure(['--help'], baseEnv, compiledCli) });
 
     if (ONLY !== 'postgres') {
       const dataDir = path.join(work, 'pglite');
-      const result = await benchDatabase('PGlite', { env: { ...baseEnv, BROKER_DATA_DIR: dataDir }, open: () => openDatabase({ kind: 'embedded', dataDir: path.join(dataDir, 'pg') }) }, changed);
+      const fresh = async () => {
+        const other = mkdtempSync(path.join(work, 'pglite-fresh-'));
+        return { env: { ...baseEnv, BROKER_DATA_DIR: other }, drop: async () => rmSync(other, { recursive: true, force: true }) };
+      };
+      const result = await benchDatabase('PGlite', { env: { ...baseEnv, BROKER_DATA_DIR: dataDir }, open: () => openDatabase({ kind: 'embedded', dataDir: path.join(dataDir, 'pg') }), fresh }, changed, compiledCli);
       imports.push(...result.imports);
       latencies.push(...result.latencies.map((l) => ({ ...l, database: 'PGlite' })));
     }
     if (ONLY !== 'pglite') {
-      const name = `directory_bench_${randomBytes(4).toString('hex')}`;
       const admin = new pg.Client({ connectionString: SERVER_URL });
       await admin.connect();
-      await admin.query(`CREATE DATABASE ${name}`);
-      const url = new URL(SERVER_URL);
-      url.pathname = `/${name}`;
+      const created: string[] = [];
+      const create = async () => {
+        const name = `directory_bench_${randomBytes(4).toString('hex')}`;
+        await admin.query(`CREATE DATABASE ${name}`);
+        created.push(name);
+        const url = new URL(SERVER_URL);
+        url.pathname = `/${name}`;
+        return { name, url: url.toString() };
+      };
+      const drop = (name: string) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      const { url } = await create();
+      const fresh = async () => {
+        const other = await create();
+        return { env: { ...baseEnv, DATABASE_URL: other.url }, drop: async () => void (await drop(other.name)) };
+      };
       try {
-        const result = await benchDatabase('PostgreSQL', { env: { ...baseEnv, DATABASE_URL: url.toString() }, open: () => openDatabase({ kind: 'server', url: url.toString(), poolSize: 10 }) }, changed);
+        const result = await benchDatabase('PostgreSQL', { env: { ...baseEnv, DATABASE_URL: url }, open: () => openDatabase({ kind: 'server', url, poolSize: 10 }), fresh }, changed, compiledCli);
         imports.push(...result.imports);
         latencies.push(...result.latencies.map((l) => ({ ...l, database: 'PostgreSQL' })));
       } finally {
-        await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        for (const name of created) await drop(name);
         await admin.end();
       }
     }

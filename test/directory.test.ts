@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSorFile } from '../adapters/sor/index.js';
 import type { DatabaseHandle } from '../db/connection.js';
 import { PROBLEM_BASE } from '../src/http/problem.js';
+import { searchOrganisations } from '../src/directory/queries.js';
 import { importSorSnapshot, SorImportError } from '../src/directory/sor-import.js';
 import { openSorSource } from '../src/directory/sor-source.js';
 import { createTestDatabase, databaseKinds } from './helpers/database.js';
@@ -186,6 +187,27 @@ describe.each(databaseKinds())('directory API on %s', (kind) => {
     const bad = await get('/v1/organisations?cursor=garbage');
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { type: string }).type).toBe(`${PROBLEM_BASE}invalid-cursor`);
+  });
+
+  it('finds the same name matches in the same order whether it sorts them or walks the name index', async () => {
+    const everything = await database.db.selectFrom('organisation').select(['sor', 'name']).execute();
+    for (const q of ['a', 'team', 'ppr', 'psykiatri', 'zzz']) {
+      for (const order of ['asc', 'desc'] as const) {
+        const pages = async (matchesToSort: number) => {
+          const seen: string[] = [];
+          let cursor: string | undefined;
+          do {
+            const page = await searchOrganisations(database.db, { q }, { limit: 4, sort: 'name', order, cursor }, { matchesToSort });
+            seen.push(...page.items.map((o) => o.sor));
+            cursor = page.nextCursor ?? undefined;
+          } while (cursor);
+          return seen;
+        };
+        const sorted = await pages(10_000);
+        expect(await pages(0)).toEqual(sorted);
+        expect([...sorted].sort()).toEqual(everything.filter((o) => o.name.toLowerCase().includes(q)).map((o) => o.sor).sort());
+      }
+    }
   });
 
   it('shows an organisation with ancestors, children, and an inherited EAN number', async () => {

@@ -89,7 +89,10 @@ export async function searchOrganisations(
   db: Kysely<Database>,
   filters: OrganisationFilters,
   page: Page,
+  /** Up to this many name matches are sorted rather than found by walking the name index. */
+  tuning: { readonly matchesToSort?: number } = {},
 ): Promise<{ items: OrganisationSummary[]; nextCursor: string | null }> {
+  const matchesToSort = tuning.matchesToSort ?? MATCHES_TO_SORT;
   // Summary columns only: `details` (addresses, EAN metadata) is the bulk of a row and a list
   // never shows it.
   let query = db.selectFrom('organisation').select(SUMMARY_COLUMNS);
@@ -130,27 +133,27 @@ export async function searchOrganisations(
   // A name search walks the name index in order until a page is full, which is fast when matches
   // are many and spread out, and slow when they are few or cluster late in the alphabet (all
   // "Tandlægepraksis ..." sort under T): the planner cannot tell the two apart. So the matches
-  // are collected first, up to MATCHES_TO_SORT of them through the trigram index, and sorted;
+  // are collected first, up to `matchesToSort` of them through the trigram index, and sorted;
   // only beyond that does the ordered walk answer. One statement: the branch whose one-time
   // condition is false is never run, and each branch returns its rows in order.
-  const matches = query.limit(MATCHES_TO_SORT + 1);
+  const matches = query.limit(matchesToSort + 1);
   const count = sql<number>`(select count(*) from matches)`;
   const rows = await db
     .with((cte) => cte('matches').materialized(), () => matches)
     .selectFrom((eb) => eb.selectFrom('matches').selectAll().orderBy(sql`${key} ${direction}`).orderBy(sql`sor ${direction}`).limit(limit).as('sorted'))
     .selectAll()
-    .where(sql<boolean>`${count} <= ${MATCHES_TO_SORT}`)
+    .where(sql<boolean>`${count} <= ${matchesToSort}`)
     .unionAll((eb) =>
       eb
         .selectFrom(query.orderBy(sql`${key} ${direction}`).orderBy(sql`sor ${direction}`).limit(limit).as('walked'))
         .selectAll()
-        .where(sql<boolean>`${count} > ${MATCHES_TO_SORT}`),
+        .where(sql<boolean>`${count} > ${matchesToSort}`),
     )
     .execute();
   return toPage(rows, page);
 }
 
-/** Up to this many name matches are sorted rather than found by walking the name index. */
+/** Sorting 4,000 matches costs about what walking far for a page of sparse matches does. */
 const MATCHES_TO_SORT = 4000;
 
 function toPage(rows: readonly SummaryRow[], page: Page): { items: OrganisationSummary[]; nextCursor: string | null } {
