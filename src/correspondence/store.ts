@@ -99,6 +99,22 @@ export async function updateMessage(
     .execute();
 }
 
+/**
+ * queued -> sent for this Bundle.id, only if nothing moved on meanwhile (an acknowledgement may
+ * overtake the delivery, a resend changes the Bundle.id). True when this call made the change.
+ */
+export async function markSent(db: Kysely<Database>, id: string, bundleId: string, at: Date): Promise<boolean> {
+  const updated = await db
+    .updateTable('correspondence_message')
+    .set({ status: 'sent', sent_at: at, attempts: sql<number>`attempts + 1`, failure: null, updated_at: at })
+    .where('id', '=', id)
+    .where('status', '=', 'queued')
+    .where('bundle_id', '=', bundleId)
+    .returning('id')
+    .executeTakeFirst();
+  return updated !== undefined;
+}
+
 export interface MessageFilters {
   readonly organisationSor: string;
   readonly direction?: 'in' | 'out';

@@ -7,7 +7,7 @@
 import { wrapInVansEnvelope, type JsonObject } from '../../../adapters/medcom/index.js';
 import type { JobDefinition } from '../../jobs/queue.js';
 import type { CorrespondenceContext } from '../context.js';
-import { findMessage, lockMessage, updateMessage } from '../store.js';
+import { findMessage, markSent, updateMessage } from '../store.js';
 import { ackTimeoutJob } from './ack-timeout.js';
 
 export interface DeliverMessageData {
@@ -55,10 +55,8 @@ export function deliverMessageJob(ctx: CorrespondenceContext): JobDefinition<Del
         return;
       }
       await ctx.db.transaction().execute(async (trx) => {
-        const current = await lockMessage(trx, row.id);
         // An acknowledgement may have overtaken us; never step back from it.
-        if (!current || current.status !== 'queued' || current.bundle_id !== row.bundle_id) return;
-        await updateMessage(trx, row.id, { status: 'sent', sent_at: ctx.clock(), attempts: current.attempts + 1, failure: null });
+        if (!(await markSent(trx, row.id, row.bundle_id, ctx.clock()))) return;
         await ctx.queue.send(
           ackTimeoutJob(ctx),
           { messageId: row.id, bundleId: row.bundle_id, requestId: data.requestId },
