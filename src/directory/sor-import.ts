@@ -115,7 +115,7 @@ export async function importSorSnapshot(
 
   let snapshotDate: string | null = null;
   try {
-    return await db.transaction().execute(async (trx) => {
+    const result = await db.transaction().execute(async (trx): Promise<SorImportResult> => {
       // One import at a time, across every instance sharing the database.
       if (options.whenBusy === 'skip') {
         const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(hashtext('sor-import')) as locked`.execute(trx);
@@ -211,6 +211,8 @@ export async function importSorSnapshot(
         unchanged: entities - counts.added - counts.changed - counts.reinstated,
       };
     });
+    if (!result.identicalToLast && result.added + result.changed + result.removed > 0) await refreshVisibility(db);
+    return result;
   } catch (error) {
     // A refused or skipped import must not leave a file handle or a download open.
     (input.stream as Readable).destroy?.();
@@ -314,4 +316,13 @@ async function applySnapshot(trx: Transaction<Database>, importId: string, at: D
   if (added + changedOrReinstated + removed > 0) await sql`analyze organisation`.execute(trx);
 
   return { added, changed: changedOrReinstated - reinstated, reinstated, removed };
+}
+
+/**
+ * VACUUM marks the rewritten table pages all-visible, so searches can read the name index alone
+ * (index-only scans); PGlite has no autovacuum to do it, and a server's comes minutes later. The
+ * import has committed: a failure here costs speed, not data, and is not the import's failure.
+ */
+async function refreshVisibility(db: Kysely<Database>): Promise<void> {
+  await sql`vacuum organisation`.execute(db).catch(() => undefined);
 }
