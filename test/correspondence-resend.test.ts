@@ -1,5 +1,6 @@
 /**
- * Delivery under trouble: a gateway that answers 503 is retried with backoff; a message never
+ * Delivery under trouble: a gateway that answers 503 is retried with backoff and, retries
+ * exhausted, the message is marked failed; a message never
  * acknowledged is resent with a new Bundle.id and the same MessageHeader.id at most twice, then
  * marked failed and shown as failed in the sender's list. (Acknowledgement timeout: 1 s here.)
  */
@@ -25,7 +26,7 @@ describe.each(databaseKinds())('correspondence delivery and resends (%s)', (kind
     broker = await startTestBroker({
       database,
       issuers: [sts],
-      env: { MEDCOM_GATEWAY_URL: gateway.url, BROKER_JOBS_POLLING_SECONDS: '0.5', MEDCOM_ACK_TIMEOUT_SECONDS: '1', MEDCOM_MAX_RESENDS: '2' },
+      env: { MEDCOM_GATEWAY_URL: gateway.url, BROKER_JOBS_POLLING_SECONDS: '0.5', MEDCOM_ACK_TIMEOUT_SECONDS: '1', MEDCOM_MAX_RESENDS: '2', MEDCOM_DELIVERY_RETRY_LIMIT: '2', MEDCOM_DELIVERY_RETRY_DELAY_SECONDS: '1' },
     });
   });
   afterAll(async () => {
@@ -83,5 +84,20 @@ describe.each(databaseKinds())('correspondence delivery and resends (%s)', (kind
     expect(deliveredBundles(sent.messageHeaderId)).toHaveLength(0);
     gateway.mode = 'ok';
     await eventually(() => deliveredBundles(sent.messageHeaderId).length > 0, 20_000);
+  });
+  it('marks a message failed once the delivery retries are exhausted', async () => {
+    gateway.mode = 'fail';
+    try {
+      const sent = await send();
+      const failed = await eventually(async () => {
+        const r = await row(sent.id);
+        return r.status === 'failed' ? r : undefined;
+      }, 25_000);
+      expect(failed.attempts).toBe(3);
+      expect(failed.failure).toMatch(/503.*retries exhausted/);
+      expect(deliveredBundles(sent.messageHeaderId)).toHaveLength(0);
+    } finally {
+      gateway.mode = 'ok';
+    }
   });
 });

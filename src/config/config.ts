@@ -57,6 +57,8 @@ const envSchema = z.object({
   MEDCOM_MAX_ATTACHMENT_BYTES: z.coerce.number().int().min(1024).max(50 * 1024 * 1024).default(10 * 1024 * 1024),
   MEDCOM_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(20 * 1024 * 1024),
   MEDCOM_DELIVERY_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  MEDCOM_DELIVERY_RETRY_LIMIT: z.coerce.number().int().min(0).max(50).default(10),
+  MEDCOM_DELIVERY_RETRY_DELAY_SECONDS: z.coerce.number().int().min(1).max(3600).default(5),
   BROKER_JOBS_POLLING_SECONDS: z.coerce.number().min(0.5).max(60).default(1),
   BROKER_JOBS_MAINTENANCE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   BROKER_JOBS_WORK: boolFromEnv.default(true),
@@ -77,6 +79,9 @@ export interface MedComConfig {
   readonly maxMessageBytes: number;
   /** A delivery attempt still running after this long counts as crashed and is retried. */
   readonly deliveryTimeoutSeconds: number;
+  /** Transient delivery failures are retried this often, with exponential backoff from the delay. */
+  readonly deliveryRetryLimit: number;
+  readonly deliveryRetryDelaySeconds: number;
 }
 
 export interface BrokerConfig {
@@ -160,6 +165,8 @@ export function loadConfig(
       maxAttachmentBytes: e.MEDCOM_MAX_ATTACHMENT_BYTES,
       maxMessageBytes: e.MEDCOM_MAX_MESSAGE_BYTES,
       deliveryTimeoutSeconds: e.MEDCOM_DELIVERY_TIMEOUT_SECONDS,
+      deliveryRetryLimit: e.MEDCOM_DELIVERY_RETRY_LIMIT,
+      deliveryRetryDelaySeconds: e.MEDCOM_DELIVERY_RETRY_DELAY_SECONDS,
     },
     jobs: { pollingIntervalSeconds: e.BROKER_JOBS_POLLING_SECONDS, maintenanceIntervalSeconds: e.BROKER_JOBS_MAINTENANCE_SECONDS, work: e.BROKER_JOBS_WORK },
     sorImport: {

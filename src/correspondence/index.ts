@@ -18,6 +18,7 @@ import { medcomInboundRoutes } from './inbound-routes.js';
 import { ackTimeoutJob } from './jobs/ack-timeout.js';
 import { deliverAcknowledgementJob } from './jobs/deliver-acknowledgement.js';
 import { deliverMessageJob } from './jobs/deliver-message.js';
+import { deliveryFailedJob } from './jobs/delivery-failed.js';
 import { createPartyResolver } from './parties.js';
 import { correspondenceRoutes } from './routes.js';
 
@@ -63,6 +64,7 @@ export function createCorrespondenceCapability(deps: CorrespondenceDeps): Corres
     clock: deps.clock ?? (() => new Date()),
   };
   const audit = deps.audit ?? createAuditWriter(deps.db);
+  deps.queue.register(deliveryFailedJob(ctx));
   deps.queue.register(deliverMessageJob(ctx));
   deps.queue.register(ackTimeoutJob(ctx));
   deps.queue.register(deliverAcknowledgementJob(ctx));

@@ -18,6 +18,8 @@ export interface JobDefinition<T extends object> {
   readonly retryBackoff: boolean;
   /** How long a job may stay active before pg-boss treats its worker as dead and retries it. */
   readonly expireInSeconds: number;
+  /** Queue that receives the job's data once its retries are exhausted (or its last try expired). */
+  readonly deadLetter?: string;
   /** Handles one job; throwing schedules a retry. Must re-check state first: a job may run twice. */
   readonly handle: (data: T, job: { readonly id: string }) => Promise<void>;
 }
@@ -137,6 +139,7 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
         retryDelay: definition.retryDelaySeconds,
         retryBackoff: definition.retryBackoff,
         expireInSeconds: definition.expireInSeconds,
+        ...(definition.deadLetter ? { deadLetter: definition.deadLetter } : {}),
         ...(sendOptions.startAfterSeconds !== undefined ? { startAfter: sendOptions.startAfterSeconds } : {}),
         ...(sendOptions.singletonKey ? { singletonKey: sendOptions.singletonKey } : {}),
         ...(sendOptions.trx ? { db: transactionDb(sendOptions.trx) } : {}),
@@ -150,13 +153,16 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
     },
     async start() {
       await boss.start();
-      for (const definition of definitions.values()) {
+      // Dead-letter queues first: a queue may only name one that exists.
+      const ordered = [...definitions.values()].sort((a, b) => Number(a.deadLetter !== undefined) - Number(b.deadLetter !== undefined));
+      for (const definition of ordered) {
         await boss.createQueue(definition.name, {
           name: definition.name,
           retryLimit: definition.retryLimit,
           retryDelay: definition.retryDelaySeconds,
           retryBackoff: definition.retryBackoff,
           expireInSeconds: definition.expireInSeconds,
+          ...(definition.deadLetter ? { deadLetter: definition.deadLetter } : {}),
         });
       }
       started = true;

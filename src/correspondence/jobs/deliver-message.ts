@@ -9,6 +9,7 @@ import type { JobDefinition } from '../../jobs/queue.js';
 import type { CorrespondenceContext } from '../context.js';
 import { findMessage, markSent, updateMessage } from '../store.js';
 import { ackTimeoutJob } from './ack-timeout.js';
+import { DELIVERY_FAILED } from './delivery-failed.js';
 
 export interface DeliverMessageData {
   readonly messageId: string;
@@ -16,16 +17,16 @@ export interface DeliverMessageData {
 }
 
 export const DELIVER_MESSAGE = 'correspondence-deliver-message';
-/** With backoff from 5 s this spans roughly three hours of gateway outage before the message fails. */
-export const DELIVERY_RETRY_LIMIT = 10;
 
 export function deliverMessageJob(ctx: CorrespondenceContext): JobDefinition<DeliverMessageData> {
   return {
     name: DELIVER_MESSAGE,
-    retryLimit: DELIVERY_RETRY_LIMIT,
-    retryDelaySeconds: 5,
+    retryLimit: ctx.config.deliveryRetryLimit,
+    retryDelaySeconds: ctx.config.deliveryRetryDelaySeconds,
     retryBackoff: true,
     expireInSeconds: ctx.config.deliveryTimeoutSeconds,
+    // Retries exhausted (or the last try crashed): the message is marked failed there.
+    deadLetter: DELIVERY_FAILED,
     async handle(data) {
       const row = await findMessage(ctx.db, data.messageId);
       if (!row || row.direction !== 'out' || row.status !== 'queued') return;
@@ -41,13 +42,9 @@ export function deliverMessageJob(ctx: CorrespondenceContext): JobDefinition<Del
       const result = await ctx.transport.deliver({ envelopeId: row.bundle_id, receiverEan: row.counterpart_ean, xml });
       const log = ctx.logger.child({ requestId: data.requestId, messageId: row.id });
       if (result.outcome === 'transient') {
-        const attempts = row.attempts + 1;
-        // The last retry gives up: the message surfaces as failed in the sender's list.
-        const givesUp = attempts > DELIVERY_RETRY_LIMIT;
-        await updateMessage(ctx.db, row.id, { attempts, failure: result.reason, ...(givesUp ? { status: 'failed' as const } : {}) });
-        log.warn({ attempts, reason: result.reason }, givesUp ? 'delivery failed for good' : 'delivery failed; retrying');
-        if (!givesUp) throw new Error(`delivery failed: ${result.reason}`);
-        return;
+        await updateMessage(ctx.db, row.id, { attempts: row.attempts + 1, failure: result.reason });
+        log.warn({ attempts: row.attempts + 1, reason: result.reason }, 'delivery failed; retrying');
+        throw new Error(`delivery failed: ${result.reason}`);
       }
       if (result.outcome === 'permanent') {
         await updateMessage(ctx.db, row.id, { status: 'failed', attempts: row.attempts + 1, failure: result.reason });
