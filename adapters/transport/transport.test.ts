@@ -54,3 +54,15 @@ describe('file-drop transport', () => {
     expect((await fileDropTransport({ dir }).deliver({ ...envelope, envelopeId: '../x' })).outcome).toBe('permanent');
   });
 });
+
+describe('HTTP gateway transport timeouts', () => {
+  it('gives up on a gateway that never answers, as a transient failure', async () => {
+    const server = createServer(() => undefined);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as AddressInfo;
+    const result = await httpGatewayTransport({ url: `http://127.0.0.1:${port}/`, timeoutMs: 200 }).deliver(envelope);
+    expect(result).toEqual({ outcome: 'transient', reason: 'gateway timeout' });
+    server.closeAllConnections();
+    server.close();
+  });
+});
