@@ -1,10 +1,11 @@
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { SourceRequestError } from '../source.js';
 import { CPR_URN, CVR_URN, KLE_URN, ROLE } from './namespaces.js';
+import { parseXmlTree } from './xml-tree.js';
 
 /**
  * Fremsøg response -> index cases, or a classified failure. The XML is refused when it declares a
- * DTD (no entity tricks reach the parser), checked for well-formedness, then read by local name.
+ * DTD (no entity tricks reach the parser), parsed strictly (not well-formed: refused), then read
+ * by local name.
  * Values stay strings: a CPR or a case number keeps its leading zeros.
  */
 
@@ -26,22 +27,9 @@ export type ParsedFremsoeg =
   | { kind: 'fault' }
   | { kind: 'status'; code: string };
 
-const REPEATED = new Set(['SagFiltreretOejebliksbillede', 'Registrering', 'Fremdrift', 'Sagsaktoer', 'Sagspart', 'Sagsklasse']);
-
-const parser = new XMLParser({
-  ignoreAttributes: true,
-  removeNSPrefix: true,
-  parseTagValue: false,
-  trimValues: true,
-  processEntities: true, // the five predefined entities only: a DTD never gets this far
-  htmlEntities: false,
-  isArray: (name) => REPEATED.has(name),
-});
-
 export function parseFremsoegResponse(xml: string): ParsedFremsoeg {
   if (/<!DOCTYPE/i.test(xml)) throw new SourceRequestError('error', 'DTD not allowed');
-  if (XMLValidator.validate(xml) !== true) throw new SourceRequestError('error', 'malformed XML');
-  const doc: unknown = parser.parse(xml);
+  const doc: unknown = parseXmlTree(xml);
   const body = path(doc, 'Envelope', 'Body');
   if (body === undefined) throw new SourceRequestError('error', 'not a SOAP response');
   if (path(body, 'Fault') !== undefined) return { kind: 'fault' };

@@ -1,4 +1,4 @@
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { parseXmlTree, type XmlTree } from '../case-index/xml-tree.js';
 import { kleMatches } from '../case-index/case-status.js';
 import { CPR_URN, KLE_URN } from '../case-index/namespaces.js';
 import { DEFAULT_HUGE_BYTES, readBody, send, sendHuge, type SimulatorBehaviour } from './behaviour.js';
@@ -12,7 +12,6 @@ import { startHttpSimulator, type RunningSimulator } from './http-server.js';
  */
 const XML = 'text/xml; charset=utf-8';
 
-const requestParser = new XMLParser({ ignoreAttributes: true, removeNSPrefix: true, parseTagValue: false, processEntities: false });
 
 export async function startCaseIndexSimulator(children: readonly DemoChild[], behaviour: SimulatorBehaviour = {}): Promise<RunningSimulator> {
   return startHttpSimulator(
@@ -21,10 +20,13 @@ export async function startCaseIndexSimulator(children: readonly DemoChild[], be
         return send(res, 404, 'text/plain', 'Not Found');
       }
       const body = await readBody(req);
-      if (/<!DOCTYPE/i.test(body) || XMLValidator.validate(body) !== true) {
+      let request: XmlTree;
+      try {
+        request = parseXmlTree(body);
+      } catch {
         return send(res, 500, XML, soapFaultXml('soap:Client', 'Ugyldig forespørgsel'));
       }
-      const { cpr, kle } = readRequest(requestParser.parse(body));
+      const { cpr, kle } = readRequest(request);
       if (!cpr) return send(res, 500, XML, soapFaultXml('soap:Client', 'Sagspart mangler i søgeudtrykket'));
       if (b.failure === 'malformed') return send(res, 200, XML, '<?xml version="1.0"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><Fremsoeg');
       const inScope = (c: DemoMunicipalCase) => kle.length === 0 || kleMatches(c.kle, kle);
