@@ -11,7 +11,6 @@ import {
   parseCareCommunication,
   validateCareCommunication,
   type CareCommunicationCategory,
-  type JsonObject,
   type ParsedCareCommunication,
   type Priority,
   type RecipientInput,
@@ -211,4 +210,3 @@ function checkAttachment(a: SendAttachment, index: number, maxBytes: number): { 
   return { contentType: declared, title: a.title, data: a.data };
 }
 
-export type { JsonObject };

@@ -59,16 +59,6 @@ export async function findOutboundByHeader(db: Kysely<Database>, messageHeaderId
     .executeTakeFirst();
 }
 
-/** A message of this organisation with this MessageHeader.id (either direction): a predecessor. */
-export async function findOwnByHeader(db: Kysely<Database>, organisationSor: string, messageHeaderId: string): Promise<MessageRow | undefined> {
-  return db
-    .selectFrom('correspondence_message')
-    .selectAll()
-    .where('organisation_sor', '=', organisationSor)
-    .where('message_header_id', '=', messageHeaderId)
-    .executeTakeFirst();
-}
-
 export async function updateMessage(
   db: Kysely<Database>,
   id: string,
