@@ -228,13 +228,15 @@ export async function importSorSnapshot(
 /** One staging row as JSON text. */
 function stagingRow(record: SorEntityRecord, path: string, fallbackDate: string): string {
   const org = toOrganisation(record, fallbackDate);
-  const details: OrganisationDetails = {
-    addresses: record.addresses.map((a) => ({ ...a })),
-    phones: [...record.phones],
-    emails: [...record.emails],
-    websites: [...record.websites],
-    specialities: [...record.specialities],
-    replacedBy: [...record.replacedBy],
+  // Serialised at once: the record's own arrays are referenced, not copied.
+  const details: Readonly<Record<keyof OrganisationDetails, unknown>> = {
+    addresses: record.addresses,
+    phones: record.phones,
+    emails: record.emails,
+    websites: record.websites,
+    specialities: record.specialities,
+    replacedBy: record.replacedBy,
+    kombitOrganisationUuid: undefined,
     eans: record.eans.map((e) => ({
       ean: e.ean, systemSupplier: e.systemSupplier, ediAdministrator: e.ediAdministrator, onlyInternal: e.onlyInternal,
       nonActive: e.nonActive, validFrom: e.validFrom, validTo: e.validTo,
