@@ -46,6 +46,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
     const given = c.req.header('X-Request-Id');
     const id = given !== undefined && REQUEST_ID.test(given) ? given : randomUUID();
     c.set('requestId', id);
+    c.set('receivedAt', performance.now());
     c.header('X-Request-Id', id);
     await next();
   });

@@ -67,6 +67,9 @@ export interface LookupDependencies {
 }
 
 const REQUESTED: readonly DataElement[] = ['case-existence', 'contact-details'];
+/** Kept back from the deadline for the audit commit and the response. */
+const ANSWER_RESERVE_MS = 30;
+const MIN_SOURCE_BUDGET_MS = 50;
 
 export function createLookupService(deps: LookupDependencies) {
   const sourcesById = new Map(deps.sources.map((s) => [s.config.id, s]));
@@ -89,10 +92,13 @@ export function createLookupService(deps: LookupDependencies) {
     return { status: 'found' as const, facts };
   }
 
-  async function lookup(caller: Caller, request: LookupRequest, requestId: string): Promise<LookupResponse> {
-    const started = performance.now();
+  async function lookup(caller: Caller, request: LookupRequest, requestId: string, receivedAt = performance.now()): Promise<LookupResponse> {
+    const started = receivedAt;
     const at = now();
-    const deadline = AbortSignal.timeout(request.deadlineMs);
+    // The deadline counts from the request's arrival, and leaves room to write the audit record
+    // and send the answer: the caller gets its answer within deadlineMs, not just the sources.
+    const budget = Math.max(MIN_SOURCE_BUDGET_MS, Math.floor(request.deadlineMs - (performance.now() - receivedAt) - ANSWER_RESERVE_MS));
+    const deadline = AbortSignal.timeout(budget);
     const view = deps.directory.view();
     const nameOf = (sor: string) => view.get(sor)?.name ?? null;
 

@@ -94,6 +94,7 @@ export function lookupRoutes(deps: { lookups: LookupService; defaultDeadlineMs: 
         caller,
         { cpr: (person as NonNullable<typeof person>).value, purposeOfUse: body.purposeOfUse, reason: body.reason, organisations: body.organisations, kinds: body.kinds ?? null, deadlineMs: body.deadlineMs },
         c.get('requestId'),
+        c.get('receivedAt'),
       );
       return c.json(result, 200);
     },
