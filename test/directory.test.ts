@@ -196,20 +196,31 @@ describe.each(databaseKinds())('directory API on %s', (kind) => {
     expect(everything.length).toBe(110);
     for (const q of ['a', 'team', 'ppr', 'psykiatri', 'zzz']) {
       for (const order of ['asc', 'desc'] as const) {
-        const pages = async (matchesToSort?: number) => {
+        const strategies = {
+          indexWalk: { filters: { q }, tuning: {} },
+          indexThenSort: { filters: { q }, tuning: { walkRows: 3 } },
+          sortMatches: { filters: { q, local: false }, tuning: { matchesToSort: 10_000 } },
+          walkTable: { filters: { q, local: false }, tuning: { matchesToSort: 0 } },
+        };
+        const pages = async (strategy: keyof typeof strategies) => {
+          const { filters, tuning } = strategies[strategy];
           const seen: string[] = [];
           let cursor: string | undefined;
           do {
-            const filters = matchesToSort === undefined ? { q } : { q, local: false };
-            const page = await searchOrganisations(database.db, filters, { limit: 4, sort: 'name', order, cursor }, matchesToSort === undefined ? {} : { matchesToSort });
+            const page = await searchOrganisations(database.db, filters, { limit: 4, sort: 'name', order, cursor }, tuning);
             seen.push(...page.items.map((o) => o.sor));
             cursor = page.nextCursor ?? undefined;
           } while (cursor);
           return seen;
         };
-        const sorted = await pages(10_000);
-        expect(await pages(0)).toEqual(sorted);
-        expect(await pages()).toEqual(sorted);
+        const sorted = await pages('sortMatches');
+        expect(await pages('walkTable')).toEqual(sorted);
+        expect(await pages('indexWalk')).toEqual(sorted);
+        expect(await pages('indexThenSort')).toEqual(sorted);
+        // With a subtree and a date as well: the index-only walk agrees with the table walk.
+        const within = { q, subtree: NJ.region, activeAt: '2026-06-01' };
+        const combined = async (filters: object) => (await searchOrganisations(database.db, filters, { limit: 200, sort: 'name', order })).items.map((o) => o.sor);
+        expect(await combined(within)).toEqual(await combined({ ...within, local: false }));
         expect([...sorted].sort()).toEqual(everything.filter((o) => o.name.toLowerCase().includes(q)).map((o) => o.sor).sort());
       }
     }

@@ -89,14 +89,18 @@ export async function searchOrganisations(
   db: Kysely<Database>,
   filters: OrganisationFilters,
   page: Page,
-  /** Up to this many name matches are sorted rather than found by walking the name index. */
-  tuning: { readonly matchesToSort?: number } = {},
+  /**
+   * Name-search strategy thresholds: up to `matchesToSort` matches are sorted rather than found
+   * by walking the table in name order; the index-only walk gives up after `walkRows` entries.
+   */
+  tuning: { readonly matchesToSort?: number; readonly walkRows?: number } = {},
 ): Promise<{ items: OrganisationSummary[]; nextCursor: string | null }> {
   const matchesToSort = tuning.matchesToSort ?? MATCHES_TO_SORT;
+  const walkRows = tuning.walkRows ?? WALK_ROWS;
   // Summary columns only: `details` (addresses, EAN metadata) is the bulk of a row and a list
   // never shows it.
   let query = db.selectFrom('organisation').select(SUMMARY_COLUMNS);
-  if (filters.q) query = query.where(sql<boolean>`lower(name) like ${`%${likeEscape(filters.q.toLowerCase())}%`}`);
+  const like = sql<boolean>`lower(name) like ${`%${likeEscape((filters.q ?? '').toLowerCase())}%`}`;
   if (filters.sor) query = query.where('sor', '=', filters.sor);
   if (filters.ean) query = query.where(sql<boolean>`own_eans @> array[${filters.ean}]::text[]`);
   if (filters.ydernummer) query = query.where('ydernummer', '=', filters.ydernummer);
@@ -127,21 +131,40 @@ export async function searchOrganisations(
   const direction = page.order === 'asc' ? sql.raw('asc') : sql.raw('desc');
   const limit = page.limit + 1;
   if (page.sort === 'name' && Object.entries(filters).every(([name, value]) => value === undefined || COVERED_FILTERS.has(name))) {
-    // The name-order index holds every column these filters read: find the page's codes by
-    // walking the index alone (it stops at a full page, and even a walk through all of it reads
-    // no table rows), then fetch those rows.
-    const keys = await query
-      .clearSelect()
-      .select('sor')
-      .orderBy(sql`${key} ${direction}`)
-      .orderBy(sql`sor ${direction}`)
-      .limit(limit)
-      .execute();
+    // The name-order index holds every column these filters read: find the page's codes in the
+    // index alone, then fetch those rows. A search by name only walks the first `walkRows` index
+    // entries in order; when they hold no full page (matches few, or clustered late in the
+    // alphabet: every "Tandlægepraksis ..." sorts under T), its matches are found through the
+    // trigram index and sorted instead. (With a subtree or date as well, a bounded walk makes the
+    // planner sort the whole subtree first: those walk the index to the end if need be.)
+    const keysQuery = query.clearSelect().select(['sor', sql<string>`lower(name)`.as('k')]);
+    const nameOnly = Boolean(filters.q) && !filters.subtree && !filters.activeAt;
+    let keys: Array<{ sor: string }> = nameOnly
+      ? await db
+          .selectFrom(keysQuery.orderBy(sql`${key} ${direction}`).orderBy(sql`sor ${direction}`).limit(walkRows).as('walk'))
+          .select('sor')
+          .where(sql<boolean>`k like ${`%${likeEscape((filters.q ?? '').toLowerCase())}%`}`)
+          .orderBy(sql`k ${direction}`)
+          .orderBy(sql`sor ${direction}`)
+          .limit(limit)
+          .execute()
+      : await (filters.q ? keysQuery.where(like) : keysQuery).orderBy(sql`${key} ${direction}`).orderBy(sql`sor ${direction}`).limit(limit).execute();
+    if (nameOnly && keys.length < limit) {
+      keys = await db
+        .with((cte) => cte('matches').materialized(), () => keysQuery.where(like))
+        .selectFrom('matches')
+        .select('sor')
+        .orderBy(sql`k ${direction}`)
+        .orderBy(sql`sor ${direction}`)
+        .limit(limit)
+        .execute();
+    }
     if (keys.length === 0) return toPage([], page);
     const rows = await db.selectFrom('organisation').select(SUMMARY_COLUMNS).where('sor', 'in', keys.map((k) => k.sor)).execute();
     const bySor = new Map(rows.map((r) => [r.sor, r]));
     return toPage(keys.flatMap((k) => bySor.get(k.sor) ?? []), page);
   }
+  if (filters.q) query = query.where(like);
   if (!filters.q) {
     return toPage(await query.orderBy(sql`${key} ${direction}`).orderBy(sql`sor ${direction}`).limit(limit).execute(), page);
   }
@@ -171,6 +194,9 @@ export async function searchOrganisations(
 
 /** Filters the name-order index answers alone (it includes name, path and validity). */
 const COVERED_FILTERS = new Set(['q', 'subtree', 'activeAt']);
+
+/** Index entries an index-only name walk reads (~1 ms) before it sorts the matches instead. */
+const WALK_ROWS = 10_000;
 
 /** Sorting 4,000 matches costs about what walking far for a page of sparse matches does. */
 const MATCHES_TO_SORT = 4000;
