@@ -4,9 +4,6 @@
  * protocol on loopback, so that the same `pg` + Kysely code serves both modes.
  */
 import { mkdir } from 'node:fs/promises';
-import { PGlite } from '@electric-sql/pglite';
-import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema/index.js';
@@ -39,6 +36,12 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
   }
 
   if (target.dataDir) await mkdir(target.dataDir, { recursive: true });
+  // Loaded only when used: a broker on a PostgreSQL server never pays for the WASM database.
+  const [{ PGlite }, { pg_trgm }, { PGLiteSocketServer }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('@electric-sql/pglite/contrib/pg_trgm'),
+    import('@electric-sql/pglite-socket'),
+  ]);
   const embedded = await PGlite.create(target.dataDir ?? undefined, { extensions: { pg_trgm } });
   // One connection only: PGlite is one session, and the socket server would interleave the
   // statements of concurrent connections inside each other's transactions.

@@ -1,20 +1,26 @@
 /**
- * The `broker` command line: start the service, apply migrations, issue a demo token.
+ * The `broker` command line: start the service, apply migrations, import SOR, verify the audit
+ * chain, issue a demo token. Each command loads only the modules it needs, so a short command
+ * (a token, an import) does not carry the whole broker in memory.
  */
+import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, type BrokerConfig, loadConfig } from './config/config.js';
 import { ASSURANCE_LEVELS, type AssuranceLevel, ROLES, type Role } from './identity/caller.js';
-import { ensureDemoIssuerKey, mintDemoToken } from './identity/demo-issuer.js';
-import { createLogger } from './logging/logger.js';
-import { createBroker, listen } from './main.js';
-import { openDatabase } from '../db/connection.js';
-import { migrateToLatest } from '../db/migrate.js';
-import path from 'node:path';
-import { verifyAuditChain } from './audit/audit-writer.js';
-import { importProgressReporter } from './directory/progress.js';
-import { SorImportError, importSorSnapshot } from './directory/sor-import.js';
-import { openSorSource } from './directory/sor-source.js';
-import { announceChange } from './platform/change-feed.js';
+
+async function openConfiguredDatabase(cfg: BrokerConfig) {
+  const { openDatabase } = await import('../db/connection.js');
+  const { migrateToLatest } = await import('../db/migrate.js');
+  const database = await openDatabase(
+    cfg.database.url ? { kind: 'server', url: cfg.database.url } : { kind: 'embedded', dataDir: path.join(cfg.dataDir, 'pg') },
+  );
+  try {
+    return { database, applied: await migrateToLatest(database.db) };
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}
 
 function config(demo?: boolean, requireIssuers = true): BrokerConfig {
   try {
@@ -43,6 +49,8 @@ program
   .option('--demo', 'demo mode: local demo issuer and demo data (refused when NODE_ENV=production)')
   .action(async (opts: { demo?: boolean }) => {
     const cfg = config(opts.demo ? true : undefined);
+    const { createLogger } = await import('./logging/logger.js');
+    const { createBroker, listen } = await import('./main.js');
     const logger = createLogger({ level: cfg.logLevel });
     const broker = await createBroker(cfg, { logger });
     const running = await listen(broker, cfg);
@@ -77,16 +85,9 @@ program
   .command('migrate')
   .description('apply pending database migrations and exit')
   .action(async () => {
-    const cfg = config(undefined, false);
-    const database = await openDatabase(
-      cfg.database.url ? { kind: 'server', url: cfg.database.url } : { kind: 'embedded', dataDir: path.join(cfg.dataDir, 'pg') },
-    );
-    try {
-      const applied = await migrateToLatest(database.db);
-      console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
-    } finally {
-      await database.close();
-    }
+    const { database, applied } = await openConfiguredDatabase(config(undefined, false));
+    console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
+    await database.close();
   });
 
 const sor = program.command('sor').description('the SOR organisation register');
@@ -96,12 +97,13 @@ sor
   .argument('<source>', 'file path, http(s) URL or directory')
   .action(async (location: string) => {
     const cfg = config(undefined, false);
-    const database = await openDatabase(
-      cfg.database.url ? { kind: 'server', url: cfg.database.url } : { kind: 'embedded', dataDir: path.join(cfg.dataDir, 'pg') },
-    );
+    const { importProgressReporter } = await import('./directory/progress.js');
+    const { SorImportError, importSorSnapshot } = await import('./directory/sor-import.js');
+    const { openSorSource } = await import('./directory/sor-source.js');
+    const { announceChange } = await import('./platform/change-feed.js');
+    const { database } = await openConfiguredDatabase(cfg);
     const progress = importProgressReporter();
     try {
-      await migrateToLatest(database.db);
       const result = await importSorSnapshot(database.db, await openSorSource(location), {
         importedBy: `cli:${process.env.USER ?? 'unknown'}`,
         onProgress: (p) => progress.update(p),
@@ -128,12 +130,9 @@ program
   .command('audit-verify')
   .description('recompute the audit hash chain and report the first record that does not follow (exit 1 if broken)')
   .action(async () => {
-    const cfg = config(undefined, false);
-    const database = await openDatabase(
-      cfg.database.url ? { kind: 'server', url: cfg.database.url } : { kind: 'embedded', dataDir: path.join(cfg.dataDir, 'pg') },
-    );
+    const { verifyAuditChain } = await import('./audit/audit-writer.js');
+    const { database } = await openConfiguredDatabase(config(undefined, false));
     try {
-      await migrateToLatest(database.db);
       const result = await verifyAuditChain(database.db);
       console.log(result.ok ? `audit chain intact: ${result.checked} records` : `audit chain BROKEN at record ${result.brokenAt} (after ${result.checked} good records)`);
       if (!result.ok) process.exitCode = 1;
@@ -158,6 +157,7 @@ program
       console.error('--org must be a SOR code (digits)');
       process.exit(2);
     }
+    const { ensureDemoIssuerKey, mintDemoToken } = await import('./identity/demo-issuer.js');
     const key = await ensureDemoIssuerKey(cfg.dataDir);
     const token = await mintDemoToken(key, {
       audience: cfg.audience,
