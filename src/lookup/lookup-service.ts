@@ -68,7 +68,7 @@ export interface LookupDependencies {
 
 const REQUESTED: readonly DataElement[] = ['case-existence', 'contact-details'];
 /** Kept back from the deadline for the audit commit and the response. */
-const ANSWER_RESERVE_MS = 30;
+const ANSWER_RESERVE_MS = 50;
 const MIN_SOURCE_BUDGET_MS = 50;
 
 export function createLookupService(deps: LookupDependencies) {
