@@ -8,6 +8,7 @@
 import { BrokenCircuitError, type CircuitBreakerPolicy, ConsecutiveBreaker, circuitBreaker, handleWhenResult } from 'cockatiel';
 import type { SourceCase, SourceOutcome } from '../../adapters/source.js';
 import type { Source } from './sources.js';
+import { timeLimit } from './time-limit.js';
 
 export type ConsultationOutcome =
   | { status: 'found'; cases: SourceCase[]; notes: string[] }
@@ -58,11 +59,11 @@ export async function consultSource(
   breakers: SourceBreakers,
 ): Promise<TimedOutcome> {
   const started = performance.now();
-  const own = AbortSignal.timeout(source.config.timeoutMs);
-  const signal = AbortSignal.any([deadline, own]);
+  const limit = timeLimit(source.config.timeoutMs, deadline);
+  const signal = limit.signal;
   const timedOut = (): ConsultationOutcome => ({
     status: 'timeout',
-    reason: own.aborted ? 'source did not answer within its timeout' : 'lookup deadline reached',
+    reason: limit.expired ? 'source did not answer within its timeout' : 'lookup deadline reached',
   });
 
   const call = breakers.breakerFor(source.config.id).execute(async (): Promise<ConsultationOutcome> => {
@@ -70,9 +71,11 @@ export async function consultSource(
     if (signal.aborted && outcome.status !== 'found' && outcome.status !== 'not-found') return timedOut();
     return outcome.status === 'found' || outcome.status === 'not-found' ? outcome : { status: outcome.status, reason: outcome.reason };
   });
+  let onAbort: (() => void) | undefined;
   const stop = new Promise<ConsultationOutcome>((resolve) => {
-    if (signal.aborted) resolve(timedOut());
-    signal.addEventListener('abort', () => resolve(timedOut()), { once: true });
+    onAbort = () => resolve(timedOut());
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
   });
   let outcome: ConsultationOutcome;
   try {
@@ -82,7 +85,11 @@ export async function consultSource(
       error instanceof BrokenCircuitError
         ? { status: 'unavailable', reason: 'source is failing; circuit open, probing again shortly' }
         : { status: 'error', reason: 'adapter failure' };
+  } finally {
+    if (onAbort) signal.removeEventListener('abort', onAbort);
   }
+  // Once the adapter has settled too, the timer and the link to the deadline can go.
+  void call.then(limit.release, limit.release);
   // A late answer after the race is settled must not surface as an unhandled rejection.
   call.catch(() => undefined);
   return { outcome, durationMs: Math.round((performance.now() - started) * 10) / 10 };

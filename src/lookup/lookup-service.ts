@@ -18,6 +18,7 @@ import type { Caller } from '../identity/caller.js';
 import { type ConsultationOutcome, type SourceBreakers, consultSource } from './fan-out.js';
 import { type CaseView, allAboutPerson, minimiseCases } from './minimise.js';
 import { type PersonFacts, planConsultations } from './routing.js';
+import { timeLimit } from './time-limit.js';
 import type { Source } from './sources.js';
 
 export interface LookupRequest {
@@ -77,11 +78,20 @@ export function createLookupService(deps: LookupDependencies) {
 
   async function askPersonRegister(cpr: string, requestId: string, deadline: AbortSignal) {
     if (!deps.personRegister) return { status: 'not-configured' as const, facts: null };
-    const signal = AbortSignal.any([deadline, AbortSignal.timeout(deps.personRegister.timeoutMs)]);
+    const limit = timeLimit(deps.personRegister.timeoutMs, deadline);
+    const signal = limit.signal;
+    let onAbort: (() => void) | undefined;
+    const find = deps.personRegister.find({ cpr, requestId }, signal);
     const outcome = await Promise.race([
-      deps.personRegister.find({ cpr, requestId }, signal),
-      new Promise<null>((resolve) => signal.addEventListener('abort', () => resolve(null), { once: true })),
+      find,
+      new Promise<null>((resolve) => {
+        onAbort = () => resolve(null);
+        if (signal.aborted) onAbort();
+        else signal.addEventListener('abort', onAbort, { once: true });
+      }),
     ]);
+    if (onAbort) signal.removeEventListener('abort', onAbort);
+    void find.then(limit.release, limit.release);
     if (outcome === null || (signal.aborted && outcome.status !== 'found' && outcome.status !== 'not-found')) {
       return { status: 'timeout' as const, reason: 'person register did not answer in time', facts: null };
     }
@@ -98,7 +108,16 @@ export function createLookupService(deps: LookupDependencies) {
     // The deadline counts from the request's arrival, and leaves room to write the audit record
     // and send the answer: the caller gets its answer within deadlineMs, not just the sources.
     const budget = Math.max(MIN_SOURCE_BUDGET_MS, Math.floor(request.deadlineMs - (performance.now() - receivedAt) - ANSWER_RESERVE_MS));
-    const deadline = AbortSignal.timeout(budget);
+    const deadlineLimit = timeLimit(budget);
+    const deadline = deadlineLimit.signal;
+    try {
+      return await run(caller, request, requestId, started, at, deadline);
+    } finally {
+      deadlineLimit.release();
+    }
+  }
+
+  async function run(caller: Caller, request: LookupRequest, requestId: string, started: number, at: Date, deadline: AbortSignal): Promise<LookupResponse> {
     const view = deps.directory.view();
     const nameOf = (sor: string) => view.get(sor)?.name ?? null;
 
