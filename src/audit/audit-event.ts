@@ -68,19 +68,12 @@ export function canonicalJson(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
 }
 
-export interface ChainedFields {
+/** What the hash covers: the event as written, with its place in the chain. */
+export type ChainedFields = Omit<AuditEventInput, 'occurredAt'> & {
   readonly seq: string;
   readonly id: string;
   readonly occurredAt: string;
-  readonly kind: string;
-  readonly outcome: string;
-  readonly requestId: string | null;
-  readonly actor: AuditActor;
-  readonly purpose: string | null;
-  readonly reason: string | null;
-  readonly patientCpr: string | null;
-  readonly details: Record<string, unknown>;
-}
+};
 
 /** hash = sha256(prev_hash || canonical record): changing or removing any row breaks the chain. */
 export function chainHash(prevHash: string, fields: ChainedFields): string {

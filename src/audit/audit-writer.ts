@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/schema/index.js';
-import { type AuditEventInput, type ChainedFields, chainHash } from './audit-event.js';
+import { type AuditEventInput, type AuditKind, type AuditOutcome, type ChainedFields, chainHash } from './audit-event.js';
 
 export interface AuditWriter {
   /** Resolves with the record's id once it is durable. */
@@ -134,8 +134,8 @@ export async function verifyAuditChain(db: Kysely<Database>, pageSize = 5000): P
         seq: r.seq,
         id: r.id,
         occurredAt: r.occurred_at.toISOString(),
-        kind: r.kind,
-        outcome: r.outcome,
+        kind: r.kind as AuditKind,
+        outcome: r.outcome as AuditOutcome,
         requestId: r.request_id,
         actor: {
           issuer: r.actor_issuer, subject: r.actor_subject, displayName: r.actor_name, role: r.actor_role,

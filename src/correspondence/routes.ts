@@ -45,6 +45,19 @@ export function correspondenceRoutes(deps: SendDeps & { readonly audit: AuditWri
   const { ctx } = deps;
   const router = createRouter();
   router.use('*', requireRole('clinician', 'caseworker'));
+  // Reading a message (or one of its attachments) is an access to the child's data: audited first.
+  const auditRead = (requestId: string, caller: Caller, patientCpr: string, details: Record<string, unknown>) =>
+    auditOrFail(deps.audit, {
+      kind: 'correspondence-read',
+      outcome: 'success',
+      occurredAt: new Date(),
+      requestId,
+      actor: actorFromCaller(caller),
+      purpose: caller.purposeOfUse,
+      reason: null,
+      patientCpr,
+      details,
+    });
 
   router.openapi(
     createRoute({
@@ -114,16 +127,8 @@ export function correspondenceRoutes(deps: SendDeps & { readonly audit: AuditWri
     async (c) => {
       const caller = c.get('caller');
       const row = await ownMessage(ctx, caller, c.req.valid('param').id);
-      await auditOrFail(deps.audit, {
-        kind: 'correspondence-read',
-        outcome: 'success',
-        occurredAt: new Date(),
-        requestId: c.get('requestId'),
-        actor: actorFromCaller(caller),
-        purpose: caller.purposeOfUse,
-        reason: null,
-        patientCpr: row.patient_cpr,
-        details: { messageId: row.id, direction: row.direction, counterpartSor: row.counterpart_sor, messageHeaderId: row.message_header_id },
+      await auditRead(c.get('requestId'), caller, row.patient_cpr, {
+        messageId: row.id, direction: row.direction, counterpartSor: row.counterpart_sor, messageHeaderId: row.message_header_id,
       });
       if (row.direction === 'in' && row.read_at === null) {
         const now = ctx.clock();
@@ -169,17 +174,7 @@ export function correspondenceRoutes(deps: SendDeps & { readonly audit: AuditWri
       const attachment = parseCareCommunication(row.bundle).attachments[index];
       const bytes = attachment?.data ? decodeBase64(attachment.data) : undefined;
       if (!attachment || !bytes) throw new ProblemError(404, 'not-found', 'Not found', { detail: 'no attachment content at this position' });
-      await auditOrFail(deps.audit, {
-        kind: 'correspondence-read',
-        outcome: 'success',
-        occurredAt: new Date(),
-        requestId: c.get('requestId'),
-        actor: actorFromCaller(caller),
-        purpose: caller.purposeOfUse,
-        reason: null,
-        patientCpr: row.patient_cpr,
-        details: { messageId: row.id, attachment: index },
-      });
+      await auditRead(c.get('requestId'), caller, row.patient_cpr, { messageId: row.id, attachment: index });
       return c.body(new Uint8Array(bytes), 200, {
         'Content-Type': attachment.contentType ?? 'application/octet-stream',
         'Content-Disposition': 'attachment',

@@ -9,8 +9,9 @@
  */
 import { createHash } from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
-import { type Kysely, type Transaction, sql } from 'kysely';
+import { type Insertable, type Kysely, type Transaction, sql } from 'kysely';
 import { parseSorStream, SorParseError, toOrganisation, type SorEntityRecord } from '../../adapters/sor/index.js';
+import type { OrganisationTable } from '../../db/schema/directory.js';
 import type { Database, OrganisationDetails } from '../../db/schema/index.js';
 import { findParentCycles } from './sor-cycles.js';
 import { createPathTracker } from './sor-paths.js';
@@ -52,25 +53,12 @@ export interface SorImportInput {
   readonly totalBytes?: number | null;
 }
 
-/** The staging table's columns; `details` and `record` are spliced in as JSON text. */
-interface StagingFields {
-  sor: string;
-  parent_sor: string | null;
-  declared_parent_sor: string | null;
-  level: string;
-  name: string;
-  unit_type: string | null;
-  owner_type: string | null;
-  region_code: string | null;
-  municipality_code: string | null;
-  ydernummer: string | null;
-  shak_code: string | null;
-  own_eans: string[];
-  valid_from: string;
-  valid_to: string | null;
-  path: string;
-  content_hash: string;
-}
+/** The staging table's columns (the organisation's, plus the declared parent); `details` and
+ * `record` are spliced in as JSON text. */
+type StagingFields = Pick<
+  Insertable<OrganisationTable>,
+  'sor' | 'parent_sor' | 'level' | 'name' | 'unit_type' | 'owner_type' | 'region_code' | 'municipality_code' | 'ydernummer' | 'shak_code' | 'valid_from' | 'path' | 'content_hash'
+> & { declared_parent_sor: string | null; own_eans: string[]; valid_to: string | null };
 
 /**
  * Rows go to the staging table as one JSON array parameter per batch: far fewer short-lived
