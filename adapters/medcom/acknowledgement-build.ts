@@ -14,6 +14,7 @@ import {
   type AckErrorCode,
 } from './medcom-terminology.js';
 import type { MedComParty } from './message-parts.js';
+import { organization } from './care-communication-resources.js';
 import { narrative } from './narrative.js';
 
 export type AcknowledgementCode = 'ok' | 'transient-error' | 'fatal-error';
@@ -112,8 +113,8 @@ export function buildAcknowledgement(input: BuildAcknowledgementInput): JsonObje
     agent: [{ who: { reference: usRef } }],
     entity: [{ role: 'revision', what: { reference: `MessageHeader/${answeredId}` } }],
   });
-  add(ackOrganization(ids.them, them));
-  add(ackOrganization(ids.us, us));
+  add(organization(ids.them, them));
+  add(organization(ids.us, us));
   if (outcomeId) {
     const issue: JsonValue[] = (input.issues ?? []).map((i) => {
       const entry: JsonObject = {
@@ -142,17 +143,3 @@ export function buildAcknowledgement(input: BuildAcknowledgementInput): JsonObje
   };
 }
 
-function ackOrganization(id: string, party: MedComParty): JsonObject {
-  const resource: JsonObject = {
-    resourceType: 'Organization',
-    id,
-    meta: { profile: [PROFILE.messagingOrganization] },
-    text: narrative([['Name', party.name], ['SOR', party.sor], ['EAN', party.gln]]),
-    identifier: [
-      { system: SYSTEM.gln, value: party.gln ?? '' },
-      { system: SYSTEM.sor, value: party.sor ?? '' },
-    ],
-  };
-  if (party.name) resource['name'] = party.name;
-  return resource;
-}

@@ -1,4 +1,4 @@
-import type { CareCommunicationInput, OrganizationInput, PatientInput, RecipientInput } from './care-communication-input.js';
+import type { CareCommunicationInput, PatientInput, RecipientInput } from './care-communication-input.js';
 import { SYSTEM } from './identifiers.js';
 import { obj, type JsonObject, type JsonValue } from './json.js';
 import {
@@ -94,18 +94,20 @@ export function communication(id: string, patientId: string, input: CareCommunic
   return resource;
 }
 
-export function organization(id: string, input: OrganizationInput): JsonObject {
-  return {
+/** A MedCom messaging Organization with its SOR and GLN identifiers (both care communications and acknowledgements). */
+export function organization(id: string, party: { readonly sor?: string; readonly gln?: string; readonly name?: string }): JsonObject {
+  const resource: JsonObject = {
     resourceType: 'Organization',
     id,
     meta: { profile: [PROFILE.messagingOrganization] },
-    text: narrative([['Name', input.name], ['SOR', input.sor], ['EAN', input.gln]]),
+    text: narrative([['Name', party.name], ['SOR', party.sor], ['EAN', party.gln]]),
     identifier: [
-      { system: SYSTEM.sor, value: input.sor },
-      { system: SYSTEM.gln, value: input.gln },
+      ...(party.sor ? [{ system: SYSTEM.sor, value: party.sor }] : []),
+      ...(party.gln ? [{ system: SYSTEM.gln, value: party.gln }] : []),
     ],
-    name: input.name,
   };
+  if (party.name) resource['name'] = party.name;
+  return resource;
 }
 
 export function practitioner(id: string, given: readonly string[], family: string): JsonObject {

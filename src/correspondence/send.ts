@@ -172,17 +172,7 @@ export async function sendMessage(deps: SendDeps, caller: Caller, request: SendR
       status: 'queued',
       encoding: ctx.config.xmlReceivers.includes(receiver.sor) ? 'xml' : 'json',
       bundle,
-      acknowledgement_sent: null,
-      acknowledgement_received: null,
-      acknowledgement_code: null,
-      attempts: 0,
-      resends: 0,
-      failure: null,
-      read_at: null,
       created_at: now,
-      updated_at: now,
-      sent_at: null,
-      acknowledged_at: null,
       request_id: requestId,
     });
     await ctx.queue.send(deliverMessageJob(ctx), { messageId: id, requestId }, { trx });

@@ -13,7 +13,26 @@ export type NewMessageRow = Omit<MessageRow, 'bundle' | 'acknowledgement_sent' |
   acknowledgement_received: Record<string, unknown> | null;
 };
 
-export async function insertMessage(db: Kysely<Database>, row: NewMessageRow): Promise<void> {
+/** Columns a message's later life fills in; a new message starts with none of them. */
+type LifecycleColumn =
+  | 'acknowledgement_sent' | 'acknowledgement_received' | 'acknowledgement_code' | 'attempts' | 'resends'
+  | 'failure' | 'read_at' | 'sent_at' | 'acknowledged_at' | 'updated_at';
+export type NewMessage = Omit<NewMessageRow, LifecycleColumn> & Partial<Pick<NewMessageRow, LifecycleColumn>>;
+
+export async function insertMessage(db: Kysely<Database>, message: NewMessage): Promise<void> {
+  const row: NewMessageRow = {
+    acknowledgement_sent: null,
+    acknowledgement_received: null,
+    acknowledgement_code: null,
+    attempts: 0,
+    resends: 0,
+    failure: null,
+    read_at: null,
+    sent_at: null,
+    acknowledged_at: null,
+    updated_at: message.created_at,
+    ...message,
+  };
   await db
     .insertInto('correspondence_message')
     .values({
