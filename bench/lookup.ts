@@ -27,6 +27,7 @@ import { createMemoryDirectoryView } from '../src/directory/memory-view.js';
 import { importSorSnapshot } from '../src/directory/sor-import.js';
 import { createSources, sourcesFileSchema, type SourcesConfig } from '../src/lookup/sources.js';
 import { createTestIssuer, TEST_AUDIENCE, type TestIssuer } from '../test/helpers/issuers.js';
+import { namedProcessesCpuMs, ownCpuMs, processCpuMs } from './lib/cpu.js';
 import { fmt, printTable, summarise } from './lib/stats.js';
 
 const arg = (name: string) => {
@@ -35,6 +36,8 @@ const arg = (name: string) => {
 };
 const MEMORY_LOOKUPS = Number(arg('memory-lookups') ?? 100_000);
 const ONLY = arg('only');
+// Only the throughput runs (for profiling and quick comparisons); skips latency, memory and hang runs.
+const THROUGHPUT_ONLY = process.argv.includes('--throughput-only');
 const SERVER = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const LATENCY_MS = 50;
 
@@ -190,6 +193,14 @@ async function run(client: ReturnType<typeof makeClient>, issuer: TestIssuer, to
   return { answers, perSecond: total / seconds, latency: summarise(answers.map((a) => a.ms)), failed: answers.filter((a) => a.status !== 200).length };
 }
 
+/** CPU ms so far of the broker, the simulators, this process and the PostgreSQL server's processes. */
+const cpuSnapshot = (broker: BrokerProcess, sims: Sims): number[] => [
+  processCpuMs(broker.child.pid ?? 0),
+  processCpuMs(sims.child.pid ?? 0),
+  ownCpuMs(),
+  namedProcessesCpuMs('postgres'),
+];
+
 const lookupBody = (deadlineMs?: number) =>
   JSON.stringify({ cpr: CHILD_CPR, purposeOfUse: 'child-welfare-concern', reason: 'Benchmark: coordinated support for the child', ...(deadlineMs ? { deadlineMs } : {}) });
 
@@ -288,20 +299,27 @@ async function benchKind(kind: 'pglite' | 'postgres') {
       throw new Error(`the benchmark lookup does not consult four sources cleanly: ${JSON.stringify(statuses)}`);
     }
     await run(makeClient(broker.url, 10), issuer, 300, 10, lookupBody()); // warm-up
+    lookups += 301;
+    if (!THROUGHPUT_ONLY) {
     const serial = await run(one, issuer, 300, 1, lookupBody());
     const baseline = await sequentialBaseline(config, 200);
-    lookups += 301 + 300;
+    lookups += 300;
     const goal = 1.2 * baseline.critical.p99 + 10;
     results.push([kind, 'critical path: register + slowest source, measured', fmt(baseline.critical.p50), fmt(baseline.critical.p99), '-', '-']);
     results.push([kind, 'broker, parallel fan-out, c=1', fmt(serial.latency.p50), fmt(serial.latency.p99), fmt(goal), serial.latency.p99 <= goal ? 'yes' : 'NO']);
     results.push([kind, 'sequential fan-out baseline', fmt(baseline.sequential.p50), fmt(baseline.sequential.p99), '-', '-']);
+    }
 
     for (const concurrency of [50, 200]) {
       const total = concurrency === 50 ? 4000 : 8000;
-      const r = await run(makeClient(broker.url, concurrency), issuer, total, concurrency, lookupBody());
+      const client = makeClient(broker.url, concurrency);
+      const cpu = cpuSnapshot(broker, sims);
+      const r = await run(client, issuer, total, concurrency, lookupBody());
+      const used = cpuSnapshot(broker, sims).map((ms, i) => fmt((ms - (cpu[i] ?? 0)) / total, 2));
       lookups += total;
-      throughput.push([kind, concurrency, total, fmt(r.perSecond, 0), fmt(r.latency.p50), fmt(r.latency.p99), r.failed]);
+      throughput.push([kind, concurrency, total, fmt(r.perSecond, 0), fmt(r.latency.p50), fmt(r.latency.p99), r.failed, ...used]);
     }
+    if (THROUGHPUT_ONLY) return;
 
     const memoryTotal = kind === 'postgres' ? MEMORY_LOOKUPS : Math.min(MEMORY_LOOKUPS, 20_000);
     const samples: string[] = [`start ${fmt(broker.rssMb(), 0)}`];
@@ -313,7 +331,9 @@ async function benchKind(kind: 'pglite' | 'postgres') {
   } finally {
     await stop(broker.child);
     await stop(sims.child);
+    if (THROUGHPUT_ONLY) await cleanup();
   }
+  if (THROUGHPUT_ONLY) return;
 
   // One source hangs: every answer must come within the deadline + 50 ms.
   const hanging = await startSims('psychiatry');
@@ -341,7 +361,11 @@ for (const kind of kinds) {
   await benchKind(kind);
 }
 printTable(`Lookup latency: person register, then 4 sources, each simulated at ${LATENCY_MS} ms`, ['database', 'measure', 'p50 ms', 'p99 ms', 'goal p99 <= 1.2 x critical + 10', 'goal met'], results);
-printTable('Throughput with durable audit (fresh token per lookup, load from a separate process on the same 2 cores)', ['database', 'concurrency', 'lookups', 'lookups/s', 'p50 ms', 'p99 ms', 'non-200'], throughput);
+printTable(
+  'Throughput with durable audit (fresh token per lookup, load from a separate process on the same 2 cores); CPU ms per lookup by process',
+  ['database', 'concurrency', 'lookups', 'lookups/s', 'p50 ms', 'p99 ms', 'non-200', 'CPU broker', 'CPU simulators', 'CPU load generator', 'CPU postgres'],
+  throughput,
+);
 printTable('One source hangs (deadline 1000 ms, c=10, 600 lookups)', ['database', 'deadline ms', 'p50 ms', 'p99 ms', 'max ms', 'max durationMs in broker', 'max <= deadline + 50', 'psychiatry statuses'], hangRows);
 printTable('Broker RSS (MB) over a long run at c=100', ['database', 'lookups', 'lookups/s', 'RSS at start, then every 10%'], memoryRows);
 rmSync(work, { recursive: true, force: true });

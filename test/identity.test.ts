@@ -161,6 +161,17 @@ describe.each(databaseKinds())('caller identity on %s', (kind) => {
     await expectProblem(await me(await hjorring.token({ organisationSor: HJORRING_PPR, tokenId: 'fixed-jti-1' })), 401, 'token-replayed');
   });
 
+  it('accepts a token once when it arrives many times at the same moment (replay guard inserts are grouped)', async () => {
+    const token = await hjorring.token({ organisationSor: HJORRING_PPR });
+    const others = await Promise.all(Array.from({ length: 5 }, () => hjorring.token({ organisationSor: HJORRING_PPR })));
+    const answers = await Promise.all([...Array.from({ length: 10 }, () => me(token)), ...others.map((t) => me(t))]);
+    const statuses = answers.map((a) => a.status);
+    // The ten copies: one accepted, nine refused; the five distinct tokens sharing their batches: all accepted.
+    expect(statuses.slice(0, 10).filter((s) => s === 200)).toHaveLength(1);
+    expect(statuses.slice(0, 10).filter((s) => s === 401)).toHaveLength(9);
+    expect(statuses.slice(10)).toEqual([200, 200, 200, 200, 200]);
+  });
+
   it("refuses issuer A's token claiming an organisation only issuer B may speak for", async () => {
     const body = await expectProblem(await me(await aalborg.token({ organisationSor: HJORRING_PPR })), 403, 'organisation-out-of-issuer-scope');
     expect(JSON.stringify(body)).not.toContain(HJORRING_PPR);

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/schema/index.js';
+import { createGroupCommit } from '../platform/group-commit.js';
 import { type AuditEventInput, type AuditKind, type AuditOutcome, type ChainedFields, chainHash } from './audit-event.js';
 
 export interface AuditWriter {
@@ -19,16 +20,10 @@ export interface AuditWriter {
 interface Pending {
   readonly event: AuditEventInput;
   readonly id: string;
-  resolve(id: string): void;
-  reject(error: unknown): void;
 }
 
 export function createAuditWriter(db: Kysely<Database>, options: { maxBatch?: number } = {}): AuditWriter {
-  const maxBatch = options.maxBatch ?? 200;
-  let queue: Pending[] = [];
-  let flushing: Promise<void> | null = null;
-
-  async function commit(batch: Pending[]): Promise<void> {
+  async function commit(batch: readonly Pending[]): Promise<string[]> {
     await db.transaction().execute(async (trx) => {
       const head = await sql<{ seq: string; hash: string }>`select seq::text as seq, hash from audit_chain_head where id = 1 for update`.execute(trx);
       let { seq, hash } = head.rows[0] as { seq: string; hash: string };
@@ -76,40 +71,13 @@ export function createAuditWriter(db: Kysely<Database>, options: { maxBatch?: nu
       await trx.insertInto('audit_event').values(rows).execute();
       await trx.updateTable('audit_chain_head').set({ seq, hash }).where('id', '=', 1).execute();
     });
+    return batch.map((p) => p.id);
   }
 
-  async function flushLoop(): Promise<void> {
-    while (queue.length > 0) {
-      const batch = queue.slice(0, maxBatch);
-      queue = queue.slice(batch.length);
-      try {
-        await commit(batch);
-        for (const p of batch) p.resolve(p.id);
-      } catch (error) {
-        for (const p of batch) p.reject(error);
-      }
-    }
-  }
-
-  function kick() {
-    if (!flushing) {
-      flushing = flushLoop().finally(() => {
-        flushing = null;
-        if (queue.length > 0) kick();
-      });
-    }
-  }
-
+  const group = createGroupCommit(commit, options);
   return {
-    write(event) {
-      return new Promise<string>((resolve, reject) => {
-        queue.push({ event, id: randomUUID(), resolve, reject });
-        kick();
-      });
-    },
-    async drain() {
-      while (flushing) await flushing;
-    },
+    write: (event) => group.submit({ event, id: randomUUID() }),
+    drain: () => group.drain(),
   };
 }
 
