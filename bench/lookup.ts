@@ -86,7 +86,9 @@ async function prepare(database: DatabaseHandle): Promise<void> {
 interface Sims { child: ChildProcess; urls: { personRegisterUrl: string; gpUrl: string; psychiatryUrl: string; caseIndexUrl: string } }
 
 async function startSims(hang?: string): Promise<Sims> {
-  const child = spawn(process.execPath, ['bin/run-ts.mjs', 'bench/lookup-simulators.ts', '--latency', String(LATENCY_MS), ...(hang ? ['--hang', hang] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // BENCH_SIMS_NODE_ARGS profiles the simulators the same way.
+  const nodeArgs = process.env.BENCH_SIMS_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, 'bin/run-ts.mjs', 'bench/lookup-simulators.ts', '--latency', String(LATENCY_MS), ...(hang ? ['--hang', hang] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout as NodeJS.ReadableStream }).once('line', resolve);
     child.once('exit', (code) => reject(new Error(`simulators exited with ${code}`)));
