@@ -36,5 +36,7 @@ VOLUME ["/var/lib/broker"]
 HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:' + (process.env.PORT || 8080) + '/healthz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
 # Configure with DATABASE_URL, BROKER_TRUSTED_ISSUERS(_FILE), BROKER_AUDIENCE, ... (see .env.example).
-ENTRYPOINT ["node", "bin/broker.mjs"]
+# A larger young generation: a lookup allocates many short-lived objects (HTTP exchanges, parsed
+# answers); with 64 MB semi-spaces the broker spends about a tenth less CPU per lookup (bench/lookup).
+ENTRYPOINT ["node", "--max-semi-space-size=64", "bin/broker.mjs"]
 CMD ["start"]

@@ -113,7 +113,8 @@ interface BrokerProcess { child: ChildProcess; url: string; rssMb(): number }
 async function startBroker(env: Record<string, string>): Promise<BrokerProcess> {
   // BENCH_BROKER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the broker.
   const nodeArgs = process.env.BENCH_BROKER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...nodeArgs, 'bin/broker.mjs', 'start'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  // Started as the Dockerfile and `npm start` start it.
+  const child = spawn(process.execPath, ['--max-semi-space-size=64', ...nodeArgs, 'bin/broker.mjs', 'start'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
     lines.on('line', (l) => {
