@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, type BrokerConfig, loadConfig } from './config/config.js';
+import type { WorkerListening } from './system/supervisor.js';
 import { ASSURANCE_LEVELS, type AssuranceLevel, ROLES, type Role } from './identity/caller.js';
 
 async function openConfiguredDatabase(cfg: BrokerConfig) {
@@ -49,25 +50,27 @@ program
   .option('--demo', 'demo mode: local demo issuer and demo data (refused when NODE_ENV=production)')
   .action(async (opts: { demo?: boolean }) => {
     const cfg = config(opts.demo ? true : undefined);
+    const cluster = cfg.workers > 1 ? (await import('node:cluster')).default : null;
     const { createLogger } = await import('./logging/logger.js');
+    const logger = createLogger({ level: cfg.logLevel, ...(cluster?.isWorker ? { base: { worker: process.pid } } : {}) });
+    if (cluster?.isPrimary) {
+      // Migrate once, before the workers start, rather than in every worker at once.
+      const { database, applied } = await openConfiguredDatabase(cfg);
+      if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
+      await database.close();
+      const { superviseWorkers } = await import('./system/supervisor.js');
+      const code = await superviseWorkers({ workers: cfg.workers, logger, onListening: (url) => printBanner(url, cfg, 'server') });
+      process.exit(code);
+    }
     const { createBroker, listen } = await import('./main.js');
-    const logger = createLogger({ level: cfg.logLevel });
     const broker = await createBroker(cfg, { logger });
     const running = await listen(broker, cfg);
-    logger.info({ url: running.url, database: broker.database.kind, demo: cfg.demo }, 'broker listening');
-    if (process.stdout.isTTY || cfg.demo) {
-      const lines = [
-        '',
-        `  Broker listening on ${running.url}   (database: ${broker.database.kind === 'embedded' ? `embedded PGlite in ${path.join(cfg.dataDir, 'pg')}` : 'PostgreSQL server'})`,
-        `  API reference:     ${running.url}/docs`,
-      ];
-      if (cfg.demo) {
-        lines.push(
-          '  Demo token:        npm run -s broker -- token --role clinician --org <SOR code>',
-          `  Try it:            curl -s -H "Authorization: Bearer $(npm run -s broker -- token --role clinician --org 1000000000000000)" ${running.url}/v1/me`,
-        );
-      }
-      process.stderr.write(`${lines.join('\n')}\n\n`);
+    if (cluster?.isWorker) {
+      const message: WorkerListening = { type: 'broker-worker-listening', url: running.url };
+      process.send?.(message);
+    } else {
+      logger.info({ url: running.url, database: broker.database.kind, demo: cfg.demo }, 'broker listening');
+      printBanner(running.url, cfg, broker.database.kind);
     }
     let stopping = false;
     const stop = async (signal: string) => {
@@ -80,6 +83,22 @@ program
     process.on('SIGTERM', () => void stop('SIGTERM'));
     process.on('SIGINT', () => void stop('SIGINT'));
   });
+
+function printBanner(url: string, cfg: BrokerConfig, database: 'embedded' | 'server'): void {
+  if (!process.stdout.isTTY && !cfg.demo) return;
+  const lines = [
+    '',
+    `  Broker listening on ${url}   (database: ${database === 'embedded' ? `embedded PGlite in ${path.join(cfg.dataDir, 'pg')}` : 'PostgreSQL server'}${cfg.workers > 1 ? `, ${cfg.workers} worker processes` : ''})`,
+    `  API reference:     ${url}/docs`,
+  ];
+  if (cfg.demo) {
+    lines.push(
+      '  Demo token:        npm run -s broker -- token --role clinician --org <SOR code>',
+      `  Try it:            curl -s -H "Authorization: Bearer $(npm run -s broker -- token --role clinician --org 1000000000000000)" ${url}/v1/me`,
+    );
+  }
+  process.stderr.write(`${lines.join('\n')}\n\n`);
+}
 
 program
   .command('migrate')

@@ -117,6 +117,7 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
 
     const jobs = createJobQueue({
       pool: database.pool,
+      startLock: database.kind === 'server',
       logger,
       pollingIntervalSeconds: config.jobs.pollingIntervalSeconds,
       maintenanceIntervalSeconds: config.jobs.maintenanceIntervalSeconds,

@@ -31,6 +31,19 @@ describe('loadConfig', () => {
     expect(problems.join('\n')).toMatch(/LOG_LEVEL/);
   });
 
+  it('refuses more than one worker process without the PostgreSQL server, and in demo mode', () => {
+    const issuers = JSON.stringify([issuer]);
+    expect(problemsOf({ BROKER_WORKERS: '2', BROKER_TRUSTED_ISSUERS: issuers })).toEqual([
+      'BROKER_WORKERS: more than one worker process needs DATABASE_URL (the embedded database belongs to one process)',
+    ]);
+    expect(problemsOf({ BROKER_WORKERS: '2', DATABASE_URL: 'postgres://db/broker' }, { demo: true })).toEqual([
+      'BROKER_WORKERS: demo mode runs as one process (its simulated sources and demo issuer belong to it)',
+    ]);
+    expect(problemsOf({ BROKER_WORKERS: '0', BROKER_TRUSTED_ISSUERS: issuers })).toEqual([expect.stringMatching(/^BROKER_WORKERS: /)]);
+    expect(loadConfig({ BROKER_WORKERS: '2', DATABASE_URL: 'postgres://db/broker', BROKER_TRUSTED_ISSUERS: issuers }).workers).toBe(2);
+    expect(loadConfig({}, { demo: true }).workers).toBe(1);
+  });
+
   it('refuses demo mode in production', () => {
     expect(problemsOf({ NODE_ENV: 'production', BROKER_TRUSTED_ISSUERS: JSON.stringify([issuer]) }, { demo: true })).toEqual([
       expect.stringMatching(/demo mode .* refused when NODE_ENV=production/),

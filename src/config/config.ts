@@ -36,6 +36,7 @@ const envSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  BROKER_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
   BROKER_DATA_DIR: z.string().min(1).default('./.data'),
   BROKER_DEMO: boolFromEnv.default(false),
   BROKER_AUDIENCE: z.string().min(1).default('urn:dk:child-data-broker'),
@@ -88,7 +89,10 @@ export interface BrokerConfig {
   readonly nodeEnv: 'development' | 'test' | 'production';
   readonly port: number;
   readonly host: string;
+  /** The database pool size is per worker. */
   readonly database: { readonly url: string | null; readonly poolSize: number };
+  /** Broker processes sharing the port (node:cluster); more than one needs the PostgreSQL server. */
+  readonly workers: number;
   readonly dataDir: string;
   readonly demo: boolean;
   readonly audience: string;
@@ -128,6 +132,12 @@ export function loadConfig(
   if (demo && e.NODE_ENV === 'production') {
     problems.push('BROKER_DEMO: demo mode (local demo issuer, simulated sources) is refused when NODE_ENV=production');
   }
+  if (e.BROKER_WORKERS > 1 && !e.DATABASE_URL) {
+    problems.push('BROKER_WORKERS: more than one worker process needs DATABASE_URL (the embedded database belongs to one process)');
+  }
+  if (e.BROKER_WORKERS > 1 && demo) {
+    problems.push('BROKER_WORKERS: demo mode runs as one process (its simulated sources and demo issuer belong to it)');
+  }
   const trustedIssuers = readTrustedIssuers(e.BROKER_TRUSTED_ISSUERS, e.BROKER_TRUSTED_ISSUERS_FILE, problems);
   if (!demo && overrides.requireIssuers !== false && !e.BROKER_TRUSTED_ISSUERS && !e.BROKER_TRUSTED_ISSUERS_FILE) {
     problems.push('BROKER_TRUSTED_ISSUERS / BROKER_TRUSTED_ISSUERS_FILE: no trusted issuer configured; every call would be refused');
@@ -138,6 +148,7 @@ export function loadConfig(
     port: e.PORT,
     host: e.HOST,
     database: { url: e.DATABASE_URL ?? null, poolSize: e.DATABASE_POOL_SIZE },
+    workers: e.BROKER_WORKERS,
     dataDir: path.resolve(e.BROKER_DATA_DIR),
     demo,
     audience: e.BROKER_AUDIENCE,

@@ -57,7 +57,16 @@ export interface JobQueueOptions {
   readonly batchSize?: number;
   /** Whether this process works jobs (false: it only enqueues). */
   readonly work?: boolean;
+  /**
+   * Serialise start-up with other instances through a PostgreSQL advisory lock. Instances started
+   * at the same moment otherwise deadlock in pg-boss's queue creation. Needs a pool of more than
+   * one connection (the lock holds one), so not on the embedded database, which has one process.
+   */
+  readonly startLock?: boolean;
 }
+
+// Arbitrary, fixed: the advisory lock every broker instance takes while creating its queues.
+const START_LOCK_KEY = 0x62726b71; // "brkq"
 
 /** pg-boss's `db` over a Kysely transaction, so `send` joins it. */
 export function transactionDb(trx: Kysely<Database>): PgBoss.Db {
@@ -152,18 +161,27 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
       wake(definition.name);
     },
     async start() {
-      await boss.start();
-      // Dead-letter queues first: a queue may only name one that exists.
-      const ordered = [...definitions.values()].sort((a, b) => Number(a.deadLetter !== undefined) - Number(b.deadLetter !== undefined));
-      for (const definition of ordered) {
-        await boss.createQueue(definition.name, {
-          name: definition.name,
-          retryLimit: definition.retryLimit,
-          retryDelay: definition.retryDelaySeconds,
-          retryBackoff: definition.retryBackoff,
-          expireInSeconds: definition.expireInSeconds,
-          ...(definition.deadLetter ? { deadLetter: definition.deadLetter } : {}),
-        });
+      const lock = options.startLock ? await pool.connect() : null;
+      try {
+        await lock?.query('select pg_advisory_lock($1)', [START_LOCK_KEY]);
+        await boss.start();
+        // Dead-letter queues first: a queue may only name one that exists.
+        const ordered = [...definitions.values()].sort((a, b) => Number(a.deadLetter !== undefined) - Number(b.deadLetter !== undefined));
+        for (const definition of ordered) {
+          await boss.createQueue(definition.name, {
+            name: definition.name,
+            retryLimit: definition.retryLimit,
+            retryDelay: definition.retryDelaySeconds,
+            retryBackoff: definition.retryBackoff,
+            expireInSeconds: definition.expireInSeconds,
+            ...(definition.deadLetter ? { deadLetter: definition.deadLetter } : {}),
+          });
+        }
+      } finally {
+        if (lock) {
+          await lock.query('select pg_advisory_unlock($1)', [START_LOCK_KEY]).catch(() => undefined);
+          lock.release();
+        }
       }
       started = true;
       if (options.work === false) return;

@@ -25,12 +25,13 @@ function scrubValue(value: unknown, depth: number): unknown {
   return out;
 }
 
-export function createLogger(options: { level: string; destination?: DestinationStream; name?: string }): Logger {
+/** `base`: fields on every line (e.g. which worker process wrote it). */
+export function createLogger(options: { level: string; destination?: DestinationStream; name?: string; base?: Record<string, string | number> }): Logger {
   return pino(
     {
       level: options.level,
       name: options.name ?? 'broker',
-      base: undefined,
+      base: options.base,
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: ['cpr', '*.cpr', 'authorization', '*.authorization', 'token', '*.token'], censor: '[redacted]' },
       formatters: {
