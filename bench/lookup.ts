@@ -27,7 +27,7 @@ import { createMemoryDirectoryView } from '../src/directory/memory-view.js';
 import { importSorSnapshot } from '../src/directory/sor-import.js';
 import { createSources, sourcesFileSchema, type SourcesConfig } from '../src/lookup/sources.js';
 import { createTestIssuer, TEST_AUDIENCE, type TestIssuer } from '../test/helpers/issuers.js';
-import { namedProcessesCpuMs, ownCpuMs, processCpuMs } from './lib/cpu.js';
+import { namedProcessesCpuMs, ownCpuMs, processCpuMs, processTreeCpuMs, processTreeRssMb } from './lib/cpu.js';
 import { fmt, printTable, summarise } from './lib/stats.js';
 
 const arg = (name: string) => {
@@ -126,10 +126,7 @@ async function startBroker(env: Record<string, string>): Promise<BrokerProcess> 
   return {
     child,
     url,
-    rssMb() {
-      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-      return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
-    },
+    rssMb: () => processTreeRssMb(child.pid ?? 0),
   };
 }
 
@@ -198,7 +195,7 @@ async function run(client: ReturnType<typeof makeClient>, issuer: TestIssuer, to
 
 /** CPU ms so far of the broker, the simulators, this process and the PostgreSQL server's processes. */
 const cpuSnapshot = (broker: BrokerProcess, sims: Sims): number[] => [
-  processCpuMs(broker.child.pid ?? 0),
+  processTreeCpuMs(broker.child.pid ?? 0),
   processCpuMs(sims.child.pid ?? 0),
   ownCpuMs(),
   namedProcessesCpuMs('postgres'),
@@ -292,7 +289,24 @@ async function benchKind(kind: 'pglite' | 'postgres') {
     ...env, NODE_ENV: 'production', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info',
     BROKER_AUDIENCE: TEST_AUDIENCE, BROKER_TRUSTED_ISSUERS: JSON.stringify([issuer.config]), BROKER_SOURCES_FILE: sourcesFile,
   };
-  let broker = await startBroker(brokerEnv);
+  // On the PostgreSQL server the broker runs one worker process per core, and, side by side in the
+  // same run, as a single process; the embedded database serves one process only.
+  const workers = kind === 'postgres' ? Number(process.env.BENCH_BROKER_WORKERS ?? 2) : 1;
+  const throughputRuns = async (b: BrokerProcess, brokerWorkers: number): Promise<number> => {
+    let done = 0;
+    for (const concurrency of (process.env.BENCH_CONCURRENCY ?? '50,200').split(',').map(Number)) {
+      const total = concurrency === 50 ? 4000 : 8000;
+      const client = makeClient(b.url, concurrency);
+      const cpu = cpuSnapshot(b, sims);
+      const r = await run(client, issuer, total, concurrency, lookupBody());
+      const used = cpuSnapshot(b, sims).map((ms, i) => fmt((ms - (cpu[i] ?? 0)) / total, 2));
+      done += total;
+      const inBroker = summarise(r.answers.map((a) => a.brokerMs));
+      throughput.push([kind, brokerWorkers, concurrency, total, fmt(r.perSecond, 0), fmt(r.latency.p50), fmt(r.latency.p99), fmt(inBroker.p50), r.failed, ...used]);
+    }
+    return done;
+  };
+  let broker = await startBroker({ ...brokerEnv, BROKER_WORKERS: String(workers) });
   let lookups = 0;
   try {
     const one = makeClient(broker.url, 1);
@@ -304,24 +318,23 @@ async function benchKind(kind: 'pglite' | 'postgres') {
     await run(makeClient(broker.url, 10), issuer, 300, 10, lookupBody()); // warm-up
     lookups += 301;
     if (!THROUGHPUT_ONLY) {
-    const serial = await run(one, issuer, 300, 1, lookupBody());
-    const baseline = await sequentialBaseline(config, 200);
-    lookups += 300;
-    const goal = 1.2 * baseline.critical.p99 + 10;
-    results.push([kind, 'critical path: register + slowest source, measured', fmt(baseline.critical.p50), fmt(baseline.critical.p99), '-', '-']);
-    results.push([kind, 'broker, parallel fan-out, c=1', fmt(serial.latency.p50), fmt(serial.latency.p99), fmt(goal), serial.latency.p99 <= goal ? 'yes' : 'NO']);
-    results.push([kind, 'sequential fan-out baseline', fmt(baseline.sequential.p50), fmt(baseline.sequential.p99), '-', '-']);
+      const serial = await run(one, issuer, 300, 1, lookupBody());
+      const baseline = await sequentialBaseline(config, 200);
+      lookups += 300;
+      const goal = 1.2 * baseline.critical.p99 + 10;
+      results.push([kind, 'critical path: register + slowest source, measured', fmt(baseline.critical.p50), fmt(baseline.critical.p99), '-', '-']);
+      results.push([kind, `broker (${workers} process${workers > 1 ? 'es' : ''}), parallel fan-out, c=1`, fmt(serial.latency.p50), fmt(serial.latency.p99), fmt(goal), serial.latency.p99 <= goal ? 'yes' : 'NO']);
+      results.push([kind, 'sequential fan-out baseline', fmt(baseline.sequential.p50), fmt(baseline.sequential.p99), '-', '-']);
     }
 
-    for (const concurrency of (process.env.BENCH_CONCURRENCY ?? "50,200").split(",").map(Number)) {
-      const total = concurrency === 50 ? 4000 : 8000;
-      const client = makeClient(broker.url, concurrency);
-      const cpu = cpuSnapshot(broker, sims);
-      const r = await run(client, issuer, total, concurrency, lookupBody());
-      const used = cpuSnapshot(broker, sims).map((ms, i) => fmt((ms - (cpu[i] ?? 0)) / total, 2));
-      lookups += total;
-      const inBroker = summarise(r.answers.map((a) => a.brokerMs));
-      throughput.push([kind, concurrency, total, fmt(r.perSecond, 0), fmt(r.latency.p50), fmt(r.latency.p99), fmt(inBroker.p50), r.failed, ...used]);
+    lookups += await throughputRuns(broker, workers);
+    if (workers > 1) {
+      await stop(broker.child);
+      broker = await startBroker({ ...brokerEnv, BROKER_WORKERS: '1' });
+      await run(makeClient(broker.url, 10), issuer, 300, 10, lookupBody()); // warm-up
+      lookups += 300 + (await throughputRuns(broker, 1));
+      await stop(broker.child);
+      broker = await startBroker({ ...brokerEnv, BROKER_WORKERS: String(workers) });
     }
     if (THROUGHPUT_ONLY) return;
 
@@ -329,7 +342,7 @@ async function benchKind(kind: 'pglite' | 'postgres') {
     const samples: string[] = [`start ${fmt(broker.rssMb(), 0)}`];
     const mem = await run(makeClient(broker.url, 100), issuer, memoryTotal, 100, lookupBody(), (done) => samples.push(`${done / 1000}k ${fmt(broker.rssMb(), 0)}`));
     lookups += memoryTotal;
-    memoryRows.push([kind, memoryTotal, fmt(mem.perSecond, 0), samples.join(', ')]);
+    memoryRows.push([kind, workers, memoryTotal, fmt(mem.perSecond, 0), samples.join(', ')]);
     const audited = await (kind === 'postgres' ? count() : Promise.resolve(Number.NaN));
     if (kind === 'postgres') results.push([kind, 'audit records written / lookups answered', audited, lookups, '-', audited === lookups ? 'yes' : 'NO']);
   } finally {
@@ -342,14 +355,14 @@ async function benchKind(kind: 'pglite' | 'postgres') {
   // One source hangs: every answer must come within the deadline + 50 ms.
   const hanging = await startSims('psychiatry');
   writeFileSync(sourcesFile, JSON.stringify(sourcesConfig(hanging.urls, gpOwners)));
-  broker = await startBroker(brokerEnv);
+  broker = await startBroker({ ...brokerEnv, BROKER_WORKERS: String(workers) });
   try {
     const deadline = 1000;
     const r = await run(makeClient(broker.url, 10), issuer, 600, 10, lookupBody(deadline));
     const brokerMax = Math.max(...r.answers.map((a) => a.brokerMs));
     const psychiatry = new Map<string, number>();
     for (const a of r.answers) psychiatry.set(a.statuses.psychiatry ?? 'none', (psychiatry.get(a.statuses.psychiatry ?? 'none') ?? 0) + 1);
-    hangRows.push([kind, deadline, fmt(r.latency.p50), fmt(r.latency.p99), fmt(r.latency.max), fmt(brokerMax, 0), r.latency.max <= deadline + 50 ? 'yes' : 'NO', [...psychiatry].map(([s, n]) => `${s} ${n}`).join(', ')]);
+    hangRows.push([kind, workers, deadline, fmt(r.latency.p50), fmt(r.latency.p99), fmt(r.latency.max), fmt(brokerMax, 0), r.latency.max <= deadline + 50 ? 'yes' : 'NO', [...psychiatry].map(([s, n]) => `${s} ${n}`).join(', ')]);
   } finally {
     await stop(broker.child);
     await stop(hanging.child);
@@ -367,9 +380,9 @@ for (const kind of kinds) {
 printTable(`Lookup latency: person register, then 4 sources, each simulated at ${LATENCY_MS} ms`, ['database', 'measure', 'p50 ms', 'p99 ms', 'goal p99 <= 1.2 x critical + 10', 'goal met'], results);
 printTable(
   'Throughput with durable audit (fresh token per lookup, load from a separate process on the same 2 cores); CPU ms per lookup by process',
-  ['database', 'concurrency', 'lookups', 'lookups/s', 'p50 ms', 'p99 ms', 'p50 durationMs in broker', 'non-200', 'CPU broker', 'CPU simulators', 'CPU load generator', 'CPU postgres'],
+  ['database', 'broker processes', 'concurrency', 'lookups', 'lookups/s', 'p50 ms', 'p99 ms', 'p50 durationMs in broker', 'non-200', 'CPU broker', 'CPU simulators', 'CPU load generator', 'CPU postgres'],
   throughput,
 );
-printTable('One source hangs (deadline 1000 ms, c=10, 600 lookups)', ['database', 'deadline ms', 'p50 ms', 'p99 ms', 'max ms', 'max durationMs in broker', 'max <= deadline + 50', 'psychiatry statuses'], hangRows);
-printTable('Broker RSS (MB) over a long run at c=100', ['database', 'lookups', 'lookups/s', 'RSS at start, then every 10%'], memoryRows);
+printTable('One source hangs (deadline 1000 ms, c=10, 600 lookups)', ['database', 'broker processes', 'deadline ms', 'p50 ms', 'p99 ms', 'max ms', 'max durationMs in broker', 'max <= deadline + 50', 'psychiatry statuses'], hangRows);
+printTable('Broker RSS (MB) over a long run at c=100', ['database', 'broker processes', 'lookups', 'lookups/s', 'RSS at start, then every 10%'], memoryRows);
 rmSync(work, { recursive: true, force: true });

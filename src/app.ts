@@ -10,7 +10,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Logger } from 'pino';
 import { onError, onNotFound } from './http/errors.js';
-import { ProblemError } from './http/problem.js';
+import { bodyTooLarge, cacheBody, declaredLength, nodeIncoming, readIncoming } from './http/node-body.js';
 import { accessLog, authenticate } from './http/middleware.js';
 import { createRouter } from './http/router.js';
 import type { AppEnv } from './http/types.js';
@@ -71,21 +71,32 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
   });
 
   // Each capability may raise its own body limit (attachments); everything else gets the default.
+  // A declared Content-Length over the limit is refused before authentication; the body itself is
+  // read after it, so that an unauthenticated caller cannot make the broker read megabytes.
   const tooLarge = (): never => {
-    throw new ProblemError(413, 'body-too-large', 'Request body too large', { detail: 'the request body exceeds the size limit' });
+    throw bodyTooLarge();
   };
-  const defaultLimit = bodyLimit({ maxSize: deps.bodyLimitBytes, onError: tooLarge });
-  const capabilityLimits = deps.capabilities.map((cap) => ({
-    prefix: `/v1${cap.path}`,
-    limit: bodyLimit({ maxSize: cap.bodyLimitBytes ?? deps.bodyLimitBytes, onError: tooLarge }),
-  }));
+  const limits = deps.capabilities.map((cap) => {
+    const maxBytes = cap.bodyLimitBytes ?? deps.bodyLimitBytes;
+    return { prefix: `/v1${cap.path}`, maxBytes, honoLimit: bodyLimit({ maxSize: maxBytes, onError: tooLarge }) };
+  });
+  const defaultLimit = { maxBytes: deps.bodyLimitBytes, honoLimit: bodyLimit({ maxSize: deps.bodyLimitBytes, onError: tooLarge }) };
+  const limitFor = (requestPath: string) => limits.find((l) => requestPath === l.prefix || requestPath.startsWith(`${l.prefix}/`)) ?? defaultLimit;
   app.use('/v1/*', (c, next) => {
-    const match = capabilityLimits.find((l) => c.req.path === l.prefix || c.req.path.startsWith(`${l.prefix}/`));
-    return (match?.limit ?? defaultLimit)(c, next);
+    const limit = limitFor(c.req.path);
+    const incoming = nodeIncoming(c);
+    if (!incoming) return limit.honoLimit(c, next);
+    if ((declaredLength(incoming) ?? 0) > limit.maxBytes) throw bodyTooLarge();
+    return next();
+  });
+  app.use('/v1/*', authenticate(deps.verifyToken));
+  app.use('/v1/*', async (c, next) => {
+    const incoming = nodeIncoming(c);
+    if (incoming && c.req.method !== 'GET' && c.req.method !== 'HEAD') cacheBody(c, await readIncoming(incoming, limitFor(c.req.path).maxBytes));
+    await next();
   });
 
   app.route('/', systemRoutes({ db: deps.db }));
-  app.use('/v1/*', authenticate(deps.verifyToken));
   app.route('/v1', identityRoutes());
   for (const cap of deps.capabilities) app.route(`/v1${cap.path}`, cap.router);
 

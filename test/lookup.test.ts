@@ -206,6 +206,39 @@ describe.each(databaseKinds())('federated lookup on %s', (kind) => {
     expect(audited.find((a) => a.sourceId === 'ppr-851')?.dataElementsReturned).toEqual(['case-existence', 'contact-details']);
   });
 
+  /** A body sent in chunks: no Content-Length, so the size is only known by reading it. */
+  const chunked = (parts: Uint8Array[], token?: string): RequestInit =>
+    ({
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+      duplex: 'half',
+      body: new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (const part of parts) controller.enqueue(part);
+          controller.close();
+        },
+      }),
+    }) as RequestInit;
+  const gpToken = () => gpIdp.token({ organisationSor: GP_PRACTICE, role: 'clinician', purposeOfUse: 'child-welfare-concern' });
+
+  it('reads a body sent in chunks, with a multi-byte character split between two of them', async () => {
+    const bytes = new TextEncoder().encode(JSON.stringify(ask({ reason: 'Bekymring for barnets trivsel – skolen' })));
+    const split = bytes.indexOf(0xe2) + 1; // inside the three bytes of the dash
+    const response = await broker.request('/v1/lookups', chunked([bytes.slice(0, split), bytes.slice(split)], await gpToken()));
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as LookupBody;
+    const audit = await database.db.selectFrom('audit_event').select('reason').where('id', '=', body.lookupId).executeTakeFirstOrThrow();
+    expect(audit.reason).toBe('Bekymring for barnets trivsel – skolen');
+  });
+
+  it('refuses an oversize body sent in chunks with 413, and answers 401 without reading it when the token is missing', async () => {
+    const filler = Array.from({ length: 100 }, () => new TextEncoder().encode('x'.repeat(1000)));
+    const tooLarge = await broker.request('/v1/lookups', chunked(filler, await gpToken()));
+    expect(tooLarge.status).toBe(413);
+    expect(((await tooLarge.json()) as { type: string }).type).toBe(`${PROBLEM_BASE}body-too-large`);
+    expect((await broker.request('/v1/lookups', chunked(filler))).status).toBe(401);
+  });
+
   it('accepts a CPR failing modulus 11 and a replacement CPR', async () => {
     expect((await lookup(ask({ cpr: '0410124387' }))).status).toBe(200);
     const replacement = await lookup(ask({ cpr: LUCAS.cpr, organisations: [AALBORG] }));

@@ -19,6 +19,33 @@ export function processCpuMs(pid: number): number {
   }
 }
 
+/** A process and its descendants (a broker's primary and its workers). */
+export function processTree(pid: number): number[] {
+  let children: number[] = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    // gone
+  }
+  return [pid, ...children.flatMap(processTree)];
+}
+
+/** CPU ms of a process and its descendants. */
+export const processTreeCpuMs = (pid: number): number => processTree(pid).reduce((sum, p) => sum + processCpuMs(p), 0);
+
+/** Resident memory (MB) of a process and its descendants. */
+export function processTreeRssMb(pid: number): number {
+  let kb = 0;
+  for (const p of processTree(pid)) {
+    try {
+      kb += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0);
+    } catch {
+      // gone
+    }
+  }
+  return kb / 1024;
+}
+
 /** Summed CPU ms of every process whose command name is `name` (e.g. the PostgreSQL backends). */
 export function namedProcessesCpuMs(name: string): number {
   let total = 0;
