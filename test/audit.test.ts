@@ -39,6 +39,18 @@ describe.each(databaseKinds())('audit writer on %s', (kind) => {
     expect(await verifyAuditChain(database.db, 64)).toEqual({ ok: true, checked: 302, brokenAt: null });
   });
 
+  it('keeps one chain when three instances append at the same time, each losing races to the others', async () => {
+    const writers = [createAuditWriter(database.db, { maxBatch: 7 }), createAuditWriter(database.db, { maxBatch: 11 }), createAuditWriter(database.db, { maxBatch: 5 })];
+    const before = Number((await database.db.selectFrom('audit_event').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+    const written = await Promise.all(Array.from({ length: 450 }, (_, i) => (writers[i % 3] as (typeof writers)[number]).write({ ...event(2000 + i), reason: `Bekymring – “${i}” ø` })));
+    const rows = await database.db.selectFrom('audit_event').select(['id', 'reason', 'details', 'occurred_at']).where('id', 'in', written).execute();
+    expect(rows).toHaveLength(450);
+    const one = rows.find((r) => r.reason === 'Bekymring – “7” ø');
+    expect(one?.details).toEqual({ sources: [{ id: 'gp', status: 'found' }], n: 2007 });
+    expect(one?.occurred_at.toISOString()).toBe(event(2007).occurredAt.toISOString());
+    expect(await verifyAuditChain(database.db, 100)).toEqual({ ok: true, checked: before + 450, brokenAt: null });
+  });
+
   it('detects an edited record and a deleted record', async () => {
     await sql`update audit_event set reason = 'nothing to see' where seq = 17`.execute(database.db);
     expect(await verifyAuditChain(database.db)).toMatchObject({ ok: false, brokenAt: '17' });

@@ -22,54 +22,116 @@ interface Pending {
   readonly id: string;
 }
 
+interface ChainHead {
+  readonly seq: string;
+  readonly hash: string;
+}
+
+/** The batch's rows chained onto `head`, and the new head. */
+function chainBatch(batch: readonly Pending[], head: ChainHead, recordedAt: Date) {
+  let { seq, hash } = head;
+  const rows = batch.map(({ event, id }) => {
+    seq = (BigInt(seq) + 1n).toString();
+    const fields: ChainedFields = {
+      seq,
+      id,
+      occurredAt: event.occurredAt.toISOString(),
+      kind: event.kind,
+      outcome: event.outcome,
+      requestId: event.requestId,
+      actor: event.actor,
+      purpose: event.purpose,
+      reason: event.reason,
+      patientCpr: event.patientCpr,
+      details: event.details,
+    };
+    const prev = hash;
+    hash = chainHash(prev, fields);
+    return {
+      seq,
+      id,
+      occurred_at: fields.occurredAt,
+      recorded_at: recordedAt.toISOString(),
+      kind: event.kind,
+      outcome: event.outcome,
+      request_id: event.requestId,
+      actor_issuer: event.actor.issuer,
+      actor_subject: event.actor.subject,
+      actor_name: event.actor.displayName,
+      actor_role: event.actor.role,
+      actor_organisation: event.actor.organisationSor,
+      actor_assurance: event.actor.assurance,
+      calling_system: event.actor.callingSystem,
+      purpose: event.purpose,
+      reason: event.reason,
+      patient_cpr: event.patientCpr,
+      details: event.details,
+      prev_hash: prev,
+      hash,
+    };
+  });
+  return { rows, head: { seq, hash } };
+}
+
+type AuditRow = ReturnType<typeof chainBatch>['rows'][number];
+const AUDIT_COLUMNS: ReadonlyArray<keyof AuditRow> = [
+  'seq', 'id', 'occurred_at', 'recorded_at', 'kind', 'outcome', 'request_id', 'actor_issuer', 'actor_subject', 'actor_name', 'actor_role',
+  'actor_organisation', 'actor_assurance', 'calling_system', 'purpose', 'reason', 'patient_cpr', 'details', 'prev_hash', 'hash',
+];
+
+/**
+ * Appends the rows in one statement, only if the chain head is still `expected`: moving the head
+ * and inserting the rows are one atomic statement, so no explicit transaction (five round trips)
+ * is needed. If another instance moved the head first, its row lock makes this statement wait and
+ * then find the head changed; nothing is inserted and false is returned.
+ */
+async function appendIfHeadIs(db: Kysely<Database>, expected: ChainHead, next: ChainHead, rows: readonly AuditRow[]): Promise<boolean> {
+  const columns = sql.join(AUDIT_COLUMNS.map((c) => sql.ref(c)));
+  const result = await sql`
+    with head as (
+      update audit_chain_head set seq = ${next.seq}::bigint, hash = ${next.hash}
+      where id = 1 and seq = ${expected.seq}::bigint and hash = ${expected.hash}
+      returning 1
+    )
+    insert into audit_event (${columns})
+    select ${columns} from json_populate_recordset(null::audit_event, ${JSON.stringify(rows)}::json)
+    where exists (select 1 from head)`.execute(db);
+  return Number(result.numAffectedRows ?? 0n) === rows.length;
+}
+
 export function createAuditWriter(db: Kysely<Database>, options: { maxBatch?: number } = {}): AuditWriter {
+  // The head this process last wrote or read. Usually still current: then a batch is one statement.
+  let known: ChainHead | null = null;
+  const readHead = async (): Promise<ChainHead> =>
+    (await sql<ChainHead>`select seq::text as seq, hash from audit_chain_head where id = 1`.execute(db)).rows[0] as ChainHead;
+
   async function commit(batch: readonly Pending[]): Promise<string[]> {
+    const recordedAt = new Date();
+    try {
+      return await appendBatch(batch, recordedAt);
+    } catch (error) {
+      known = null; // perhaps written, perhaps not: read the head next time
+      throw error;
+    }
+  }
+
+  async function appendBatch(batch: readonly Pending[], recordedAt: Date): Promise<string[]> {
+    // Another instance appending at the same time moves the head: read it again and rechain.
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      const expected = known ?? (await readHead());
+      const { rows, head } = chainBatch(batch, expected, recordedAt);
+      if (await appendIfHeadIs(db, expected, head, rows)) {
+        known = head;
+        return batch.map((p) => p.id);
+      }
+      known = null;
+    }
+    // Still losing the race: wait for the head's lock instead.
     await db.transaction().execute(async (trx) => {
-      const head = await sql<{ seq: string; hash: string }>`select seq::text as seq, hash from audit_chain_head where id = 1 for update`.execute(trx);
-      let { seq, hash } = head.rows[0] as { seq: string; hash: string };
-      const recordedAt = new Date();
-      const rows = batch.map(({ event, id }) => {
-        seq = (BigInt(seq) + 1n).toString();
-        const fields: ChainedFields = {
-          seq,
-          id,
-          occurredAt: event.occurredAt.toISOString(),
-          kind: event.kind,
-          outcome: event.outcome,
-          requestId: event.requestId,
-          actor: event.actor,
-          purpose: event.purpose,
-          reason: event.reason,
-          patientCpr: event.patientCpr,
-          details: event.details,
-        };
-        const prev = hash;
-        hash = chainHash(prev, fields);
-        return {
-          seq,
-          id,
-          occurred_at: event.occurredAt,
-          recorded_at: recordedAt,
-          kind: event.kind,
-          outcome: event.outcome,
-          request_id: event.requestId,
-          actor_issuer: event.actor.issuer,
-          actor_subject: event.actor.subject,
-          actor_name: event.actor.displayName,
-          actor_role: event.actor.role,
-          actor_organisation: event.actor.organisationSor,
-          actor_assurance: event.actor.assurance,
-          calling_system: event.actor.callingSystem,
-          purpose: event.purpose,
-          reason: event.reason,
-          patient_cpr: event.patientCpr,
-          details: JSON.stringify(event.details),
-          prev_hash: prev,
-          hash,
-        };
-      });
-      await trx.insertInto('audit_event').values(rows).execute();
-      await trx.updateTable('audit_chain_head').set({ seq, hash }).where('id', '=', 1).execute();
+      const locked = (await sql<ChainHead>`select seq::text as seq, hash from audit_chain_head where id = 1 for update`.execute(trx)).rows[0] as ChainHead;
+      const { rows, head } = chainBatch(batch, locked, recordedAt);
+      if (!(await appendIfHeadIs(trx, locked, head, rows))) throw new Error('audit chain head moved while locked');
+      known = head;
     });
     return batch.map((p) => p.id);
   }
