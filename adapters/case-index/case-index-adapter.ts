@@ -1,4 +1,4 @@
-import { boundedFetch, looksLikeHtml } from '../fhir/bounded-fetch.js';
+import { boundedFetch, createSourceConnections, looksLikeHtml } from '../fhir/bounded-fetch.js';
 import { isPersonIdentifierFormat } from '../fhir/identifiers.js';
 import {
   authHeaders,
@@ -30,6 +30,8 @@ export interface CaseIndexAdapterOptions {
   /** Cases asked for at most (MaksimalAntalKvantitet); a full answer gets a note. Default 100. */
   maxResults?: number;
   maxResponseBytes?: number;
+  /** Open connections to this source at most (default 256). */
+  maxConnections?: number;
   now?: () => Date;
 }
 
@@ -37,6 +39,7 @@ export function createCaseIndexAdapter(opts: CaseIndexAdapterOptions): SourceAda
   const maxBytes = opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const now = opts.now ?? (() => new Date());
   const maxResults = opts.maxResults ?? 100;
+  const connections = createSourceConnections(opts.maxConnections);
   // The envelope is the same for every child but for the CPR: build it once with xmlbuilder2 and
   // put the (format-checked, so markup-free) identifier in per request. Building it anew for each
   // lookup was a fifth of the broker's CPU under load.
@@ -57,6 +60,7 @@ export function createCaseIndexAdapter(opts: CaseIndexAdapterOptions): SourceAda
           body: requestFor(template, query.cpr),
           signal,
           maxBytes,
+          connections,
         });
         // A SOAP service answers Faults with 500; other statuses say what they say.
         if (response.status !== 200 && response.status !== 500) throw classifyHttpStatus(response.status);

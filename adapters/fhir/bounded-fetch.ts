@@ -24,13 +24,30 @@ export interface BoundedFetchOptions {
   body?: string;
   signal: AbortSignal | undefined;
   maxBytes: number;
+  /** The source's own connection pool; without one, a pool shared by every caller. */
+  connections?: SourceConnections;
 }
 
-// One keep-alive pool per protocol: sources are few and busy, so connections are reused.
-const agents = {
-  'http:': new http.Agent({ keepAlive: true, maxSockets: 256 }),
-  'https:': new https.Agent({ keepAlive: true, maxSockets: 256 }),
-};
+/**
+ * A source's keep-alive connection pool, capped. One per source rather than per host: two sources
+ * behind one endpoint (a municipality's case index serving PPR and the family department) must
+ * not queue behind each other's requests, and the cap is what the source's operator agreed to.
+ */
+export interface SourceConnections {
+  readonly 'http:': http.Agent;
+  readonly 'https:': https.Agent;
+}
+
+export const DEFAULT_MAX_CONNECTIONS = 256;
+
+export function createSourceConnections(maxConnections = DEFAULT_MAX_CONNECTIONS): SourceConnections {
+  return {
+    'http:': new http.Agent({ keepAlive: true, maxSockets: maxConnections }),
+    'https:': new https.Agent({ keepAlive: true, maxSockets: maxConnections }),
+  };
+}
+
+const shared = createSourceConnections();
 
 export function boundedFetch(url: string, opts: BoundedFetchOptions): Promise<BoundedResponse> {
   return new Promise<BoundedResponse>((resolve, reject) => {
@@ -55,7 +72,7 @@ export function boundedFetch(url: string, opts: BoundedFetchOptions): Promise<Bo
       target,
       {
         method: opts.method,
-        agent: agents[target.protocol],
+        agent: (opts.connections ?? shared)[target.protocol],
         headers: { ...opts.headers, ...(body ? { 'content-length': String(body.byteLength) } : {}) },
         signal: opts.signal,
       },

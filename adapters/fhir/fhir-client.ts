@@ -6,7 +6,7 @@ import {
   SourceRequestError,
   type SourceAuth,
 } from '../source.js';
-import { boundedFetch, looksLikeHtml } from './bounded-fetch.js';
+import { boundedFetch, createSourceConnections, looksLikeHtml } from './bounded-fetch.js';
 import { isRecord } from './fhir-json.js';
 
 /**
@@ -27,12 +27,15 @@ export interface FhirClientOptions {
   auth: SourceAuth;
   maxResponseBytes?: number;
   headers?: Record<string, string>;
+  /** Open connections to this endpoint at most (default 256). */
+  maxConnections?: number;
 }
 
 export function createFhirClient(opts: FhirClientOptions): Client {
   const client = new Client({ baseUrl: opts.baseUrl });
   const http = client.httpClient;
   const maxBytes = opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  const connections = createSourceConnections(opts.maxConnections);
   const fixedHeaders = { accept: 'application/fhir+json', ...lowerKeys(opts.headers ?? {}), ...authHeaders(opts.auth) };
 
   http.request = async (method: string, requestUrl: string, options: RequestOptions = {}, body?: unknown) => {
@@ -44,6 +47,7 @@ export function createFhirClient(opts: FhirClientOptions): Client {
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
       signal,
       maxBytes,
+      connections,
     });
     if (response.status < 200 || response.status > 299) throw classifyHttpStatus(response.status);
     return parseFhirBody(response.contentType, response.body, response.status);

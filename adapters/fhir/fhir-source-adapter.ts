@@ -22,6 +22,8 @@ export interface FhirSourceAdapterOptions {
   /** Model the team as CareTeam and ask for it; default true. */
   includeTeam?: boolean;
   headers?: Record<string, string>;
+  /** Open connections to this source at most (default 256). */
+  maxConnections?: number;
 }
 
 /**
@@ -34,6 +36,7 @@ export function createFhirSourceAdapter(opts: FhirSourceAdapterOptions): SourceA
     auth: opts.auth,
     maxResponseBytes: opts.maxResponseBytes,
     headers: opts.headers,
+    maxConnections: opts.maxConnections,
   });
   const maxPages = opts.maxPages ?? 10;
   const includes = [

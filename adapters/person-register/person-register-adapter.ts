@@ -19,6 +19,7 @@ export interface PersonRegisterOptions {
   auth: SourceAuth;
   maxResponseBytes?: number;
   headers?: Record<string, string>;
+  maxConnections?: number;
 }
 
 /**

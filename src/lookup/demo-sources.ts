@@ -9,7 +9,7 @@ import { type Simulators, startSimulators } from '../../adapters/simulators/inde
 import type { Database } from '../../db/schema/index.js';
 import { NJ, REGION_CODE } from '../../fixtures/sor/north-jutland-model.js';
 import { ORGANISATIONS } from '../../fixtures/sources/organisations.js';
-import type { SourcesConfig } from './sources.js';
+import { sourcesFileSchema, type SourcesConfig } from './sources.js';
 
 const NORTH_JUTLAND_MUNICIPALITIES = ['773', '787', '810', '813', '820', '825', '840', '846', '849', '851', '860'];
 
@@ -23,7 +23,8 @@ export async function startDemoSources(db: Kysely<Database>): Promise<{ config: 
   // The GP-system vendor's endpoint serves every private GP practice owner in the extract.
   const gpOwners = await db.selectFrom('organisation').select('sor').where('level', '=', 'institution-owner').where('owner_type', '=', 'private').execute();
   const municipal = ORGANISATIONS.filter((o) => (o.kind === 'ppr' || o.kind === 'family-department') && o.sor && o.municipalityCode);
-  const config: SourcesConfig = {
+  // Through the schema, so that the demo gets the same defaults as a configured file.
+  const config: SourcesConfig = sourcesFileSchema.parse({
     personRegister: { endpoint: simulators.personRegisterUrl, auth: { type: 'none' }, timeoutMs: 1000 },
     sources: [
       {
@@ -50,6 +51,6 @@ export async function startDemoSources(db: Kysely<Database>): Promise<{ config: 
         closedCaseMonths: 12,
       })),
     ],
-  };
+  });
   return { config, simulators };
 }

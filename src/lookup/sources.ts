@@ -38,6 +38,8 @@ export const sourceConfigSchema = z.object({
     .default({ practices: [], municipalities: [], regions: [] }),
   auth: authSchema.default({ type: 'none' }),
   timeoutMs: z.number().int().min(50).max(30_000).default(2000),
+  /** Open connections to the source at most: what its operator accepts. Requests beyond wait. */
+  maxConnections: z.number().int().min(1).max(1024).default(256),
   /** Case index: KLE numbers of this source's cases. */
   kle: z.array(z.string()).default([]),
   municipalityCvr: z.string().regex(/^\d{8}$/).optional(),
@@ -49,6 +51,7 @@ export const personRegisterConfigSchema = z.object({
   endpoint: z.url(),
   auth: authSchema.default({ type: 'none' }),
   timeoutMs: z.number().int().min(50).max(10_000).default(1000),
+  maxConnections: z.number().int().min(1).max(1024).default(256),
 });
 export type PersonRegisterConfig = z.infer<typeof personRegisterConfigSchema>;
 
@@ -94,16 +97,17 @@ export interface Source {
 
 export function createSources(config: SourcesConfig, env: NodeJS.ProcessEnv = process.env): { personRegister: (PersonRegister & { timeoutMs: number }) | null; sources: Source[] } {
   const personRegister = config.personRegister
-    ? { ...createPersonRegister({ baseUrl: config.personRegister.endpoint, auth: resolveAuth(config.personRegister.auth, env) }), timeoutMs: config.personRegister.timeoutMs }
+    ? { ...createPersonRegister({ baseUrl: config.personRegister.endpoint, auth: resolveAuth(config.personRegister.auth, env), maxConnections: config.personRegister.maxConnections }), timeoutMs: config.personRegister.timeoutMs }
     : null;
   const sources = config.sources.map((c): Source => {
     const auth = resolveAuth(c.auth, env);
     const adapter =
       c.protocol === 'fhir'
-        ? createFhirSourceAdapter({ baseUrl: c.endpoint, auth })
+        ? createFhirSourceAdapter({ baseUrl: c.endpoint, auth, maxConnections: c.maxConnections })
         : createCaseIndexAdapter({
             url: c.endpoint,
             auth,
+            maxConnections: c.maxConnections,
             kle: c.kle,
             closedCaseMonths: c.closedCaseMonths,
             ...(c.municipalityCvr ? { municipalityCvr: c.municipalityCvr } : {}),
