@@ -40,6 +40,7 @@ const ONLY = arg('only');
 const THROUGHPUT_ONLY = process.argv.includes('--throughput-only');
 const SERVER = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const LATENCY_MS = 50;
+const WARM_UP = 2000;
 
 // The child (Noah, demo data): GP practice Kjærsgaard in Aalborg; every source has a case or an answer.
 const CHILD_CPR = '0209144026';
@@ -315,8 +316,9 @@ async function benchKind(kind: 'pglite' | 'postgres') {
     if (Object.values(statuses).length !== 4 || Object.values(statuses).some((s) => s !== 'found' && s !== 'not-found')) {
       throw new Error(`the benchmark lookup does not consult four sources cleanly: ${JSON.stringify(statuses)}`);
     }
-    await run(makeClient(broker.url, 10), issuer, 300, 10, lookupBody()); // warm-up
-    lookups += 301;
+    // Warm-up: enough for every worker's JIT to settle before anything is measured.
+    await run(makeClient(broker.url, 50), issuer, WARM_UP, 50, lookupBody());
+    lookups += 1 + WARM_UP;
     if (!THROUGHPUT_ONLY) {
       const serial = await run(one, issuer, 300, 1, lookupBody());
       const baseline = await sequentialBaseline(config, 200);
@@ -331,8 +333,8 @@ async function benchKind(kind: 'pglite' | 'postgres') {
     if (workers > 1) {
       await stop(broker.child);
       broker = await startBroker({ ...brokerEnv, BROKER_WORKERS: '1' });
-      await run(makeClient(broker.url, 10), issuer, 300, 10, lookupBody()); // warm-up
-      lookups += 300 + (await throughputRuns(broker, 1));
+      await run(makeClient(broker.url, 50), issuer, WARM_UP, 50, lookupBody());
+      lookups += WARM_UP + (await throughputRuns(broker, 1));
       await stop(broker.child);
       broker = await startBroker({ ...brokerEnv, BROKER_WORKERS: String(workers) });
     }
