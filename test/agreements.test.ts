@@ -2,9 +2,11 @@
  * The agreement administration API over real HTTP with real tokens: lifecycle, two-party
  * approval, refusals, optimistic locking, and what each change does to the access decision.
  */
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../db/connection.js';
 import { createAgreementService } from '../src/agreements/service.js';
+import { verifyAuditChain } from '../src/audit/audit-writer.js';
 import type { DecisionRequest } from '../src/agreements/decision.js';
 import { createMemoryDirectoryView } from '../src/directory/memory-view.js';
 import { createLogger } from '../src/logging/logger.js';
@@ -254,6 +256,32 @@ describe.each(databaseKinds())('agreement administration on %s', (kind) => {
     });
     expect(history.items[0]?.before).toBeNull();
     expect(history.items[6]).toMatchObject({ reason: 'replaced by the regional agreement', after: [expect.objectContaining({ status: 'revoked' })] });
+
+    // Each change is also in the tamper-evident audit chain, with who, role and the new state.
+    const audited = await database.db.selectFrom('audit_event').selectAll().where('kind', '=', 'agreement-change').where(sql<boolean>`details->>'agreementId' = ${active.id}`).orderBy('seq').execute();
+    expect(audited.map((a) => (a.details as { action: string }).action)).toEqual(['create', 'submit', 'approve', 'approve', 'suspend', 'resume', 'revoke']);
+    expect(audited[4]).toMatchObject({
+      actor_issuer: issuer.issuer, actor_subject: `admin-${NJ.hjoerring}`, actor_organisation: NJ.hjoerring, actor_role: 'agreement-admin',
+      reason: 'data-protection review', patient_cpr: null, outcome: 'success',
+      details: expect.objectContaining({ after: [expect.objectContaining({ status: 'suspended' })] }),
+    });
+    expect((await verifyAuditChain(database.db)).ok).toBe(true);
+  });
+
+  it('makes no change it cannot audit: with the audit log unavailable the change fails and nothing is written', async () => {
+    const before = await database.db.selectFrom('agreement').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    await sql`alter table audit_event rename to audit_event_away`.execute(database.db);
+    try {
+      const response = await api.call('POST', '/v1/agreements', { org: NJ.region }, terms({ title: 'Unaudited' }));
+      expect(response.status).toBeGreaterThanOrEqual(500);
+      expect(response.headers.get('content-type')).toContain('application/problem+json');
+    } finally {
+      await sql`alter table audit_event_away rename to audit_event`.execute(database.db);
+    }
+    const after = await database.db.selectFrom('agreement').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    expect(after.n).toBe(before.n);
+    const changes = await database.db.selectFrom('agreement_change').select('id').where(sql<boolean>`after::text like '%Unaudited%'`).execute();
+    expect(changes).toHaveLength(0);
   });
 
   it('expires an agreement at the end of its period: decisions at once, the stored status by the expiry job', async () => {

@@ -44,7 +44,13 @@ const CSV_LIMIT = 50_000;
 
 function actorOf(c: Context<AppEnv>): Actor {
   const caller = c.get('caller');
-  return { issuer: caller.issuer, subject: caller.subject, organisationSor: caller.organisationSor, requestId: c.get('requestId') ?? null };
+  return {
+    issuer: caller.issuer,
+    subject: caller.subject,
+    organisationSor: caller.organisationSor,
+    requestId: c.get('requestId') ?? null,
+    audit: { role: caller.role, assurance: caller.assurance, displayName: caller.displayName },
+  };
 }
 
 function agreementBody(stored: StoredAgreement) {

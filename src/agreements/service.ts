@@ -36,6 +36,7 @@ import {
   loadAgreement,
   loadHistory,
   recordChange,
+  type ChangeAuditActor,
   saveAgreement,
   unitTypeKey,
   type ChangeRow,
@@ -51,6 +52,8 @@ export interface Actor {
   readonly subject: string;
   readonly organisationSor: string;
   readonly requestId: string | null;
+  /** For the audit record: the token's role, assurance and name. */
+  readonly audit?: ChangeAuditActor;
 }
 
 export const SYSTEM_ACTOR: Actor = { issuer: 'broker', subject: 'system', organisationSor: '', requestId: null };
@@ -217,7 +220,7 @@ export function createAgreementService(deps: AgreementServiceDeps): AgreementSer
         reason: options.reason,
         before: changed.flatMap((c) => (c.before ? [c.before] : [])),
         after: changed.map((c) => c.after),
-      });
+      }, actor.audit);
       return { record: result.record, rowVersion, createdAt: stored.createdAt, updatedAt: at };
     });
     if (options.announce !== false) await announce();
@@ -262,7 +265,7 @@ export function createAgreementService(deps: AgreementServiceDeps): AgreementSer
           reason: null,
           before: undefined,
           after: snapshot(record),
-        });
+        }, actor.audit);
       });
       await announce();
       return { record, rowVersion: 1, createdAt: at, updatedAt: at };

@@ -4,6 +4,7 @@
  */
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/schema/index.js';
+import { appendAuditInTransaction } from '../audit/audit-writer.js';
 import { versionInForce } from './lifecycle.js';
 import type { Agreement, AgreementRecord, AgreementStatus, AgreementTerms, Approval, PartySelector } from './model.js';
 
@@ -27,6 +28,13 @@ export interface ChangeEntry {
   readonly reason: string | null;
   readonly before: unknown;
   readonly after: unknown;
+}
+
+/** Who made a change, as the audit record names them (the token's role and assurance). */
+export interface ChangeAuditActor {
+  readonly role: string | null;
+  readonly assurance: string | null;
+  readonly displayName: string | null;
 }
 
 export interface ChangeRow extends ChangeEntry {
@@ -206,7 +214,12 @@ export function changedVersions(previous: AgreementRecord, next: AgreementRecord
     .map((v) => ({ before: old.get(v.version), after: v }));
 }
 
-export async function recordChange(db: Db, change: ChangeEntry): Promise<void> {
+/**
+ * Records a change in the agreement's history and, in the same transaction, in the audit chain:
+ * administration of who may see children's data is audited like the access itself, and
+ * tamper-evidently (the record carries the new state). `db` must be a transaction.
+ */
+export async function recordChange(db: Db, change: ChangeEntry, by: ChangeAuditActor = { role: null, assurance: null, displayName: null }): Promise<void> {
   await db
     .insertInto('agreement_change')
     .values({
@@ -223,6 +236,25 @@ export async function recordChange(db: Db, change: ChangeEntry): Promise<void> {
       after: JSON.stringify(change.after),
     })
     .execute();
+  await appendAuditInTransaction(db, {
+    kind: 'agreement-change',
+    outcome: 'success',
+    occurredAt: change.at,
+    requestId: change.requestId,
+    actor: {
+      issuer: change.actorIssuer,
+      subject: change.actorSubject,
+      displayName: by.displayName,
+      role: by.role,
+      organisationSor: change.actorOrganisation,
+      assurance: by.assurance,
+      callingSystem: null,
+    },
+    purpose: null,
+    reason: change.reason,
+    patientCpr: null,
+    details: { agreementId: change.agreementId, version: change.version, action: change.action, after: change.after ?? null },
+  });
 }
 
 export async function loadHistory(db: Db, id: string): Promise<ChangeRow[]> {

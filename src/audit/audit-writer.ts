@@ -99,6 +99,25 @@ async function appendIfHeadIs(db: Kysely<Database>, expected: ChainHead, next: C
   return Number(result.numAffectedRows ?? 0n) === rows.length;
 }
 
+/** Locks the chain head for the rest of `trx`, appends the batch, and returns the new head. */
+async function appendLocked(trx: Kysely<Database>, batch: readonly Pending[], recordedAt: Date): Promise<ChainHead> {
+  const locked = (await sql<ChainHead>`select seq::text as seq, hash from audit_chain_head where id = 1 for update`.execute(trx)).rows[0] as ChainHead;
+  const { rows, head } = chainBatch(batch, locked, recordedAt);
+  if (!(await appendIfHeadIs(trx, locked, head, rows))) throw new Error('audit chain head moved while locked');
+  return head;
+}
+
+/**
+ * Appends one record inside the caller's transaction, so that a change and its audit record
+ * commit together or not at all (agreement administration). The chain head stays locked until
+ * that transaction ends, so keep it short; group writers find the head moved and reread it.
+ */
+export async function appendAuditInTransaction(trx: Kysely<Database>, event: AuditEventInput): Promise<string> {
+  const id = randomUUID();
+  await appendLocked(trx, [{ event, id }], new Date());
+  return id;
+}
+
 export function createAuditWriter(db: Kysely<Database>, options: { maxBatch?: number } = {}): AuditWriter {
   // The head this process last wrote or read. Usually still current: then a batch is one statement.
   let known: ChainHead | null = null;
@@ -128,10 +147,7 @@ export function createAuditWriter(db: Kysely<Database>, options: { maxBatch?: nu
     }
     // Still losing the race: wait for the head's lock instead.
     await db.transaction().execute(async (trx) => {
-      const locked = (await sql<ChainHead>`select seq::text as seq, hash from audit_chain_head where id = 1 for update`.execute(trx)).rows[0] as ChainHead;
-      const { rows, head } = chainBatch(batch, locked, recordedAt);
-      if (!(await appendIfHeadIs(trx, locked, head, rows))) throw new Error('audit chain head moved while locked');
-      known = head;
+      known = await appendLocked(trx, batch, recordedAt);
     });
     return batch.map((p) => p.id);
   }
