@@ -1,8 +1,9 @@
 /**
  * Durable, tamper-evident audit writes with group commit. Callers await `write()`, which resolves
  * only once the record is committed; records arriving while a batch commits join the next batch,
- * so one transaction (one hash-chain lock) serves many concurrent lookups. If the write fails,
- * the promise rejects and the caller must fail closed.
+ * so one statement and one commit serve many concurrent lookups. If the write fails, the promise
+ * rejects and the caller must fail closed. Several instances append to one chain: each batch moves
+ * the chain head only from where its instance last saw it, and rechains when another got there first.
  */
 import { randomUUID } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
