@@ -6,6 +6,7 @@
 import { mkdir } from 'node:fs/promises';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import lockfile from 'proper-lockfile';
 import type { Database } from './schema/index.js';
 
 // PostgreSQL returns int8/numeric as strings; bigint ids and counts we keep as strings on purpose
@@ -28,6 +29,32 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
+/**
+ * The embedded database's data directory is in use by another process (a running broker, an
+ * import). PGlite does not guard against this itself, and two processes writing one data directory
+ * corrupt it.
+ */
+export class DatabaseInUseError extends Error {
+  constructor(readonly dataDir: string) {
+    super(
+      `the embedded database in ${dataDir} is in use by another broker process; stop it first, or use a PostgreSQL server (DATABASE_URL). ` +
+        '(After a crash the lock is freed 15 seconds after the process ended.)',
+    );
+    this.name = 'DatabaseInUseError';
+  }
+}
+
+/** An exclusive lock on a data directory for as long as the database is open. */
+async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
+  try {
+    // The holder refreshes the lock every 5 s; one not refreshed for 15 s belonged to a process that died.
+    return await lockfile.lock(dataDir, { stale: 15_000, update: 5_000 });
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'ELOCKED') throw new DatabaseInUseError(dataDir);
+    throw error;
+  }
+}
+
 export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHandle> {
   if (target.kind === 'server') {
     const max = target.poolSize ?? 10;
@@ -36,23 +63,30 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
   }
 
   if (target.dataDir) await mkdir(target.dataDir, { recursive: true });
+  const unlock = target.dataDir ? await lockDataDir(target.dataDir) : async () => undefined;
   // Loaded only when used: a broker on a PostgreSQL server never pays for the WASM database.
-  const [{ PGlite }, { pg_trgm }, { PGLiteSocketServer }] = await Promise.all([
-    import('@electric-sql/pglite'),
-    import('@electric-sql/pglite/contrib/pg_trgm'),
-    import('@electric-sql/pglite-socket'),
-  ]);
-  const embedded = await PGlite.create(target.dataDir ?? undefined, { extensions: { pg_trgm } });
-  // One connection only: PGlite is one session, and the socket server would interleave the
-  // statements of concurrent connections inside each other's transactions.
-  const server = new PGLiteSocketServer({ db: embedded, host: '127.0.0.1', port: 0, maxConnections: 1 });
-  await server.start();
-  const url = `postgres://postgres@${server.getServerConn()}/postgres`;
-  const pool = new pg.Pool({ connectionString: url, max: 1 });
-  return wrap(pool, url, 'embedded', 1, async () => {
-    await server.stop();
-    await embedded.close();
-  });
+  try {
+    const [{ PGlite }, { pg_trgm }, { PGLiteSocketServer }] = await Promise.all([
+      import('@electric-sql/pglite'),
+      import('@electric-sql/pglite/contrib/pg_trgm'),
+      import('@electric-sql/pglite-socket'),
+    ]);
+    const embedded = await PGlite.create(target.dataDir ?? undefined, { extensions: { pg_trgm } });
+    // One connection only: PGlite is one session, and the socket server would interleave the
+    // statements of concurrent connections inside each other's transactions.
+    const server = new PGLiteSocketServer({ db: embedded, host: '127.0.0.1', port: 0, maxConnections: 1 });
+    await server.start();
+    const url = `postgres://postgres@${server.getServerConn()}/postgres`;
+    const pool = new pg.Pool({ connectionString: url, max: 1 });
+    return wrap(pool, url, 'embedded', 1, async () => {
+      await server.stop();
+      await embedded.close();
+      await unlock();
+    });
+  } catch (error) {
+    await unlock();
+    throw error;
+  }
 }
 
 function wrap(

@@ -191,4 +191,13 @@ program
     process.stdout.write(`${token}\n`);
   });
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  // Expected refusals get their message, not a stack trace.
+  if (error instanceof Error && error.name === 'DatabaseInUseError') {
+    console.error(error.message);
+    process.exit(2);
+  }
+  throw error;
+}

@@ -43,6 +43,13 @@ describe('broker command', () => {
     expect(me.status).toBe(200);
     expect(await me.json()).toMatchObject({ role: 'auditor', organisation: '100000000000001' });
 
+    // A second process may not open the embedded database the running broker holds.
+    const second = await run(process.execPath, [BIN, 'sor', 'import', 'fixtures/sor/north-jutland.xml'], { env }).catch(
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect('code' in second && second.code).toBe(2);
+    expect('stderr' in second && second.stderr).toMatch(/embedded database in .* is in use by another broker process/);
+
     const exited = new Promise<number | null>((resolve) => child?.on('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
