@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../db/connection.js';
-import { parseCareCommunication, readFhirMessage, unwrapVansEnvelope } from '../adapters/medcom/index.js';
+import { buildAcknowledgement, parseCareCommunication, readFhirMessage, unwrapVansEnvelope, type ParsedCareCommunication } from '../adapters/medcom/index.js';
 import { type TestBroker, startTestBroker } from './helpers/broker.js';
 import { createTestDatabase, databaseKinds } from './helpers/database.js';
 import { type TestIssuer, createTestIssuer } from './helpers/issuers.js';
@@ -99,5 +99,94 @@ describe.each(databaseKinds())('correspondence delivery and resends (%s)', (kind
     } finally {
       gateway.mode = 'ok';
     }
+  });
+});
+
+/**
+ * A transient-error acknowledgement ("try again later") brings the resend forward: here the
+ * acknowledgement timeout is an hour, so without it nothing would be resent during the test.
+ */
+describe.each(databaseKinds())('correspondence after a transient-error acknowledgement (%s)', (kind) => {
+  let database: DatabaseHandle;
+  let broker: TestBroker;
+  let gateway: TestGateway;
+  let sts: TestIssuer;
+  let gatewayIssuer: TestIssuer;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(kind);
+    await seedCorrespondenceDirectory(database.db);
+    gateway = await startTestGateway();
+    sts = await createTestIssuer({ issuer: 'https://sts.test.example', organisations: ROOTS });
+    gatewayIssuer = await createTestIssuer({ issuer: 'https://vans.test.example', organisations: ROOTS });
+    broker = await startTestBroker({
+      database,
+      issuers: [sts, gatewayIssuer],
+      env: { MEDCOM_GATEWAY_URL: gateway.url, BROKER_JOBS_POLLING_SECONDS: '0.5', MEDCOM_ACK_TIMEOUT_SECONDS: '3600', MEDCOM_TRANSIENT_RESEND_SECONDS: '1', MEDCOM_MAX_RESENDS: '1' },
+    });
+  });
+  afterAll(async () => {
+    await broker?.close();
+    await gateway?.close();
+    await database?.close();
+  });
+
+  const delivered = (messageHeaderId: string) =>
+    gateway.envelopes
+      .map((xml) => parseCareCommunication(readFhirMessage(unwrapVansEnvelope(xml).payload).bundle))
+      .filter((m) => m.messageHeaderId === messageHeaderId);
+  const row = (id: string) => database.db.selectFrom('correspondence_message').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  const acknowledge = async (answered: ParsedCareCommunication, code: 'ok' | 'transient-error') => {
+    const ack = buildAcknowledgement({
+      answered, code, ids: () => crypto.randomUUID(), clock: () => new Date(),
+      ...(code === 'ok' ? {} : { issues: [{ code: 'MSG_Mailbox_Out_Of_Operation', message: 'Systemet er midlertidigt utilgængeligt' }] }),
+    });
+    const token = await gatewayIssuer.token({ organisationSor: MC.region, role: 'medcom-gateway', assurance: 'high', purposeOfUse: 'treatment' });
+    const res = await broker.request('/v1/medcom/inbound', { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/fhir+json' }, body: JSON.stringify(ack) });
+    expect(res.status).toBe(200);
+    return (await res.json()) as { status: string; code: string };
+  };
+
+  it('resends soon with a new Bundle id, is acknowledged the second time; repeated transient errors end in failed', async () => {
+    // Tokens are single-use: a fresh one per message.
+    const post = async () =>
+      broker.request('/v1/correspondence', {
+        method: 'POST',
+        headers: {
+          Authorization: `Bearer ${await sts.token({ organisationSor: MC.gpClinic, role: 'clinician', assurance: 'substantial', purposeOfUse: 'coordinated-care' })}`,
+          'Content-Type': 'application/json',
+        },
+        body: JSON.stringify({
+          receiverSor: MC.teamAalborg,
+          patient: { cpr: '0303201234', given: ['Noah'], family: 'Berg' },
+          category: 'carecoordination',
+          text: 'Status?',
+          author: { given: ['Anne'], family: 'Kjærsgaard', role: 'laege', phone: '98123456' },
+        }),
+      });
+    const first = (await (await post()).json()) as { id: string; messageHeaderId: string; bundleId: string };
+    const original = await eventually(() => delivered(first.messageHeaderId)[0]);
+    await eventually(async () => ((await row(first.id)).status === 'sent' ? true : undefined));
+
+    expect(await acknowledge(original, 'transient-error')).toMatchObject({ code: 'transient-error', status: 'sent' });
+    expect((await row(first.id)).failure).toBe('transient-error: MSG_Mailbox_Out_Of_Operation');
+    const resent = await eventually(() => delivered(first.messageHeaderId)[1], 10_000);
+    expect(resent.bundleId).not.toBe(first.bundleId);
+    await eventually(async () => ((await row(first.id)).status === 'sent' ? true : undefined));
+    expect(await acknowledge(resent, 'ok')).toMatchObject({ status: 'acknowledged' });
+    expect(await row(first.id)).toMatchObject({ status: 'acknowledged', resends: 1, failure: null });
+
+    // Another message: "try again later" after its only allowed resend too, so it fails, saying why.
+    const second = (await (await post()).json()) as { id: string; messageHeaderId: string };
+    await acknowledge(await eventually(() => delivered(second.messageHeaderId)[0]), 'transient-error');
+    const again = await eventually(() => delivered(second.messageHeaderId)[1], 10_000);
+    await eventually(async () => ((await row(second.id)).status === 'sent' ? true : undefined));
+    await acknowledge(again, 'transient-error');
+    const failed = await eventually(async () => {
+      const r = await row(second.id);
+      return r.status === 'failed' ? r : undefined;
+    }, 10_000);
+    expect(failed.failure).toBe('transient-error: MSG_Mailbox_Out_Of_Operation (after 1 resend)');
+    expect(delivered(second.messageHeaderId)).toHaveLength(2);
   });
 });

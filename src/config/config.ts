@@ -55,6 +55,7 @@ const envSchema = z.object({
   MEDCOM_XML_RECEIVERS: z.string().optional(),
   MEDCOM_ACK_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(7 * 86_400).default(1800),
   MEDCOM_MAX_RESENDS: z.coerce.number().int().min(0).max(10).default(2),
+  MEDCOM_TRANSIENT_RESEND_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
   MEDCOM_MAX_ATTACHMENT_BYTES: z.coerce.number().int().min(1024).max(50 * 1024 * 1024).default(10 * 1024 * 1024),
   MEDCOM_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(20 * 1024 * 1024),
   MEDCOM_DELIVERY_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
@@ -76,6 +77,8 @@ export interface MedComConfig {
   readonly xmlReceivers: readonly string[];
   readonly ackTimeoutSeconds: number;
   readonly maxResends: number;
+  /** After a transient-error acknowledgement the message is resent this much later (a resend like a timeout's). */
+  readonly transientResendSeconds: number;
   readonly maxAttachmentBytes: number;
   readonly maxMessageBytes: number;
   /** A delivery attempt still running after this long counts as crashed and is retried. */
@@ -173,6 +176,7 @@ export function loadConfig(
       xmlReceivers: (e.MEDCOM_XML_RECEIVERS ?? '').split(',').map((v) => v.trim()).filter((v) => v.length > 0),
       ackTimeoutSeconds: e.MEDCOM_ACK_TIMEOUT_SECONDS,
       maxResends: e.MEDCOM_MAX_RESENDS,
+      transientResendSeconds: e.MEDCOM_TRANSIENT_RESEND_SECONDS,
       maxAttachmentBytes: e.MEDCOM_MAX_ATTACHMENT_BYTES,
       maxMessageBytes: e.MEDCOM_MAX_MESSAGE_BYTES,
       deliveryTimeoutSeconds: e.MEDCOM_DELIVERY_TIMEOUT_SECONDS,

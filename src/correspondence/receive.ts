@@ -32,6 +32,7 @@ import { ProblemError } from '../http/problem.js';
 import type { Caller } from '../identity/caller.js';
 import { auditOrFail } from './audit.js';
 import type { CorrespondenceContext } from './context.js';
+import { ackTimeoutJob, TRANSIENT_ERROR } from './jobs/ack-timeout.js';
 import { DELIVER_ACKNOWLEDGEMENT, deliverAcknowledgementJob } from './jobs/deliver-acknowledgement.js';
 import { findInbound, findOutboundByHeader, insertMessage, lockMessage, updateMessage, type MessageRow } from './store.js';
 import { messageKindOf, previousHeaderOf, threadKeyOf } from './thread.js';
@@ -365,13 +366,21 @@ async function receiveAcknowledgement(deps: ReceiveDeps, caller: Caller, bundle:
     const now = ctx.clock();
     if (ack.code === 'ok') status = 'acknowledged';
     else if (ack.code === 'fatal-error') status = 'rejected';
+    const errorCodes = ack.errors.map((e) => e.code ?? e.text ?? 'error').join(', ');
     await updateMessage(trx, row.id, {
       status,
       acknowledgement_received: bundle,
       acknowledgement_code: ack.code ?? 'unknown',
       acknowledged_at: now,
-      ...(ack.code === 'fatal-error' ? { failure: ack.errors.map((e) => e.code ?? e.text ?? 'error').join(', ') } : {}),
+      ...(ack.code === 'fatal-error' ? { failure: errorCodes } : {}),
+      ...(ack.code === 'transient-error' ? { failure: `${TRANSIENT_ERROR}: ${errorCodes}` } : {}),
     });
+    // "Try again later": resend this Bundle's message soon rather than at the acknowledgement
+    // timeout. The resend is the timeout job's, keyed to the current Bundle.id, so whichever
+    // comes first resends and the other finds itself stale.
+    if (ack.code === 'transient-error' && current.status === 'sent') {
+      await ctx.queue.send(ackTimeoutJob(ctx), { messageId: row.id, bundleId: current.bundle_id, requestId }, { trx, startAfterSeconds: ctx.config.transientResendSeconds });
+    }
   });
   await auditOrFail(deps.audit, {
     ...base,

@@ -17,6 +17,9 @@ export interface AckTimeoutData {
 
 export const ACK_TIMEOUT = 'correspondence-ack-timeout';
 
+/** How a transient-error acknowledgement is noted in `failure` until the message is resent. */
+export const TRANSIENT_ERROR = 'transient-error';
+
 export function ackTimeoutJob(ctx: CorrespondenceContext): JobDefinition<AckTimeoutData> {
   return {
     name: ACK_TIMEOUT,
@@ -30,9 +33,11 @@ export function ackTimeoutJob(ctx: CorrespondenceContext): JobDefinition<AckTime
         const row = await lockMessage(trx, data.messageId);
         if (!row || row.status !== 'sent' || row.bundle_id !== data.bundleId) return;
         if (row.resends >= ctx.config.maxResends) {
+          const resends = `${row.resends} resend${row.resends === 1 ? '' : 's'}`;
           await updateMessage(trx, row.id, {
             status: 'failed',
-            failure: `no acknowledgement after ${row.resends} resend${row.resends === 1 ? '' : 's'}`,
+            // The last answer was "try again later" (see receive.ts), or there was none.
+            failure: row.failure?.startsWith(TRANSIENT_ERROR) ? `${row.failure} (after ${resends})` : `no acknowledgement after ${resends}`,
           });
           outcome = 'failed';
           return;
