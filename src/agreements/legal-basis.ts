@@ -44,13 +44,15 @@ export const LEGAL_BASES = [
   },
   {
     code: 'barnets-lov-notification-duty',
-    label: 'Barnets lov: underretningspligt (tidl. serviceloven § 153)',
+    label: 'Barnets lov § 133: underretningspligt (tidl. serviceloven § 153)',
     description:
       'Professionals\' duty to notify the municipality when a child may need special support; ' +
       'covers writing to the children/family department.',
     consentBased: false,
+    // § 133 is what lov nr. 1544 af 12/12/2023 § 2, nr. 7 cites ("forskrifter om underretningspligt,
+    // der udstedes efter § 133, stk. 3"); the consolidated text itself is still to be read.
     verified: false,
-    source: 'Serviceloven § 153, carried over into barnets lov; section number to confirm',
+    source: 'Barnets lov § 133 (lov nr. 721 af 13/06/2023, as cited by lov nr. 1544 af 12/12/2023 § 2, nr. 7), formerly serviceloven § 153',
   },
   {
     code: 'sundhedsloven-41',
