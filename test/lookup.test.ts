@@ -3,6 +3,7 @@
  * (FHIR R4 Bundles and OperationOutcomes, SOAP envelopes and Faults), on each database kind.
  */
 import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { sql } from 'kysely';
 import { HttpResponse, delay, http } from 'msw';
 import { setupServer } from 'msw/node';
@@ -237,6 +238,21 @@ describe.each(databaseKinds())('federated lookup on %s', (kind) => {
     expect(tooLarge.status).toBe(413);
     expect(((await tooLarge.json()) as { type: string }).type).toBe(`${PROBLEM_BASE}body-too-large`);
     expect((await broker.request('/v1/lookups', chunked(filler))).status).toBe(401);
+  });
+
+  it('survives a caller that goes away halfway through its body: nothing audited, the next lookup answered', async () => {
+    const before = await database.db.selectFrom('audit_event').select((eb) => eb.fn.countAll<string>().as('n')).where('kind', '=', 'lookup').executeTakeFirstOrThrow();
+    const { hostname, port } = new globalThis.URL(broker.url);
+    const socket = connect(Number(port), hostname);
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    const partial = JSON.stringify(ask()).slice(0, 20);
+    socket.write(`POST /v1/lookups HTTP/1.1\r\nHost: ${hostname}\r\nAuthorization: Bearer ${await gpToken()}\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n${partial}`);
+    await new Promise((r) => setTimeout(r, 100));
+    socket.destroy();
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await lookup(ask())).status).toBe(200);
+    const after = await database.db.selectFrom('audit_event').select((eb) => eb.fn.countAll<string>().as('n')).where('kind', '=', 'lookup').executeTakeFirstOrThrow();
+    expect(Number(after.n)).toBe(Number(before.n) + 1);
   });
 
   it('accepts a CPR failing modulus 11 and a replacement CPR', async () => {

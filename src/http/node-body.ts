@@ -53,14 +53,18 @@ export function readIncoming(incoming: IncomingMessage, maxBytes: number): Promi
       cleanup();
       reject(error);
     };
+    // The client went away before the body was complete.
+    const onClose = () => onError(new Error('request body incomplete'));
     const cleanup = () => {
       incoming.off('data', onData);
       incoming.off('end', onEnd);
       incoming.off('error', onError);
+      incoming.off('close', onClose);
     };
     incoming.on('data', onData);
     incoming.on('end', onEnd);
     incoming.on('error', onError);
+    incoming.on('close', onClose);
   });
 }
 
