@@ -11,6 +11,7 @@ import { type DatabaseHandle, openDatabase } from '../db/connection.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { createApp } from './app.js';
 import { type AuditWriter, createAuditWriter } from './audit/audit-writer.js';
+import { auditRoutes } from './audit/routes.js';
 import { seedDemoData } from './demo/seed-demo-data.js';
 import { startDemoSources } from './lookup/demo-sources.js';
 import { createLookupCapability } from './lookup/index.js';
@@ -152,7 +153,13 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
       db: database.db,
       verifyToken,
       bodyLimitBytes: config.bodyLimitBytes,
-      capabilities: [{ path: '/organisations', router: directoryRoutes({ db: database.db, directory, changes }) }, ...agreements.capabilities, lookup.capability, ...correspondence.capabilities],
+      capabilities: [
+        { path: '/organisations', router: directoryRoutes({ db: database.db, directory, changes }) },
+        ...agreements.capabilities,
+        lookup.capability,
+        ...correspondence.capabilities,
+        { path: '/audit', router: auditRoutes({ db: database.db, audit, logger }), bodyLimitBytes: 16 * 1024 },
+      ],
     });
 
     return {

@@ -122,6 +122,15 @@ const sourcesConfig = sourcesFileSchema.parse({
   ],
 });
 
+/** Asserts a problem+json answer of this status and type; returns its text. */
+async function expectProblemType(response: Response, status: number, slug: string): Promise<string> {
+  const text = await response.text();
+  expect(response.status, text).toBe(status);
+  expect(response.headers.get('content-type')).toContain('application/problem+json');
+  expect((JSON.parse(text) as { type: string }).type).toBe(`${PROBLEM_BASE}${slug}`);
+  return text;
+}
+
 interface LookupBody {
   lookupId: string;
   personRegister: { status: string };
@@ -362,6 +371,49 @@ describe.each(databaseKinds())('federated lookup on %s', (kind) => {
       await sql`alter table audit_event_offline rename to audit_event`.execute(database.db);
     }
     expect((await lookup(ask())).status).toBe(200);
+  });
+
+  it('lets auditors search the lookups that concern their organisation, and audits every search', async () => {
+    expect((await lookup(ask())).status).toBe(200);
+    expect((await lookup(ask())).status).toBe(200);
+    const search = async (body: Record<string, unknown>, as: { issuer: TestIssuer; org: string; role?: 'auditor' | 'clinician' }) => {
+      const token = await as.issuer.token({ organisationSor: as.org, role: as.role ?? 'auditor', purposeOfUse: 'quality-assurance' });
+      return broker.request('/v1/audit/search', { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    };
+    type Page = { items: Array<{ seq: string; kind: string; actor: { organisation: string; role: string }; patientCpr: string | null; details: { sources?: Array<{ sourceId: string; organisation: string }> } }>; nextCursor: string | null };
+    const reason = 'Stikprøvekontrol af opslag om Noah';
+
+    // The municipality's auditor: the GP's lookups consulted its PPR and family department.
+    const municipal = await search({ reason, patientCpr: NOAH.cpr, kinds: ['lookup'] }, { issuer: aalborgIdp, org: AALBORG });
+    expect(municipal.status).toBe(200);
+    const found = (await municipal.json()) as Page;
+    expect(found.items.length).toBeGreaterThan(0);
+    expect(found.items.every((i) => i.kind === 'lookup' && i.patientCpr === NOAH.cpr)).toBe(true);
+    expect(found.items[0]).toMatchObject({ actor: { organisation: GP_PRACTICE, role: 'clinician' } });
+    expect(found.items[0]?.details.sources?.map((x) => x.organisation)).toContain(PPR_AALBORG);
+    // The practice's owner sees its own staff's lookups; newest first, a page at a time.
+    const first = (await (await search({ reason, patientCpr: NOAH.cpr, limit: 1 }, { issuer: gpIdp, org: GP_OWNER })).json()) as Page;
+    expect(first.items).toHaveLength(1);
+    expect(first.nextCursor).toBe(first.items[0]?.seq);
+    const second = (await (await search({ reason, patientCpr: NOAH.cpr, limit: 1, cursor: first.nextCursor }, { issuer: gpIdp, org: GP_OWNER })).json()) as Page;
+    expect(BigInt(second.items[0]?.seq ?? '0')).toBeLessThan(BigInt(first.items[0]?.seq ?? '0'));
+    // A unit of the municipality that neither looked nor was asked sees none of the GP's lookups.
+    const outside = (await (await search({ reason, patientCpr: NOAH.cpr }, { issuer: aalborgIdp, org: '9520031000016003' })).json()) as Page;
+    expect(outside.items.filter((i) => i.actor.organisation === GP_PRACTICE)).toEqual([]);
+
+    // Every search is itself in the audit log, with the auditor's reason and the child searched for.
+    const searches = await database.db.selectFrom('audit_event').selectAll().where('kind', '=', 'audit-search').where('actor_organisation', '=', AALBORG).execute();
+    expect(searches.at(-1)).toMatchObject({ actor_role: 'auditor', reason, patient_cpr: NOAH.cpr, outcome: 'success' });
+    expect(searches.at(-1)?.details).toMatchObject({ scope: AALBORG, returned: found.items.length, filters: { kinds: ['lookup'] } });
+
+    // Only auditors; bad input is refused, naming the field and not the value.
+    await expectProblemType(await search({ reason }, { issuer: gpIdp, org: GP_PRACTICE, role: 'clinician' }), 403, 'forbidden-role');
+    const badCpr = await search({ reason, patientCpr: '3213991234' }, { issuer: aalborgIdp, org: AALBORG });
+    const badCprText = await expectProblemType(badCpr, 400, 'validation-failed');
+    expect(badCprText).not.toContain('3213991234');
+    await expectProblemType(await search({ reason, from: '2026-12-01T10:00:00Z', to: '2026-11-01T10:00:00Z' }, { issuer: aalborgIdp, org: AALBORG }), 400, 'validation-failed');
+    await expectProblemType(await search({ patientCpr: NOAH.cpr }, { issuer: aalborgIdp, org: AALBORG }), 400, 'validation-failed');
+    await expectProblemType(await search({ reason, everything: true }, { issuer: aalborgIdp, org: AALBORG }), 400, 'validation-failed');
   });
 
   it('writes no CPR number to any log line', () => {

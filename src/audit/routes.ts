@@ -1,0 +1,139 @@
+/**
+ * `POST /v1/audit/search`: auditors review who did what about which child. The CPR travels in the
+ * body. Every search is itself audited (kind `audit-search`, with the auditor's reason) before
+ * its results are returned: the log of who looked at the log.
+ */
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Logger } from 'pino';
+import { requireRole } from '../http/middleware.js';
+import { ProblemError } from '../http/problem.js';
+import { createRouter, problemResponses } from '../http/router.js';
+import { parsePersonIdentifier } from '../lookup/cpr.js';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/schema/index.js';
+import { actorFromCaller, type AuditKind, type AuditOutcome } from './audit-event.js';
+import type { AuditWriter } from './audit-writer.js';
+import { searchAudit } from './search.js';
+
+const KINDS = [
+  'lookup', 'correspondence-sent', 'correspondence-received', 'acknowledgement-received', 'correspondence-read', 'agreement-change', 'directory-change', 'audit-search',
+] as const satisfies readonly AuditKind[];
+const OUTCOMES = ['success', 'partial', 'denied', 'failed'] as const satisfies readonly AuditOutcome[];
+const sorCode = z.string().regex(/^\d{6,18}$/, 'must be a SOR code');
+
+export function auditRoutes(deps: { db: Kysely<Database>; audit: AuditWriter; logger: Logger }) {
+  const requestSchema = z
+    .object({
+      reason: z.string().trim().min(5).max(500).openapi({ description: 'Why the search is made; kept in the audit log', example: 'Stikprøvekontrol af opslag, 4. kvartal' }),
+      patientCpr: z
+        .string()
+        .max(20)
+        .refine((v) => parsePersonIdentifier(v) !== null, 'must be a CPR number (DDMMYYSSSS, a real date) or a replacement CPR number')
+        .optional()
+        .openapi({ description: 'Records about this child only. Only in the body: never in a URL.' }),
+      actorOrganisation: sorCode.optional().openapi({ description: 'Records of staff acting for this organisation' }),
+      actorSubject: z.string().min(1).max(200).optional().openapi({ description: "The user's id at the identity provider" }),
+      kinds: z.array(z.enum(KINDS)).min(1).max(KINDS.length).optional(),
+      outcomes: z.array(z.enum(OUTCOMES)).min(1).max(OUTCOMES.length).optional(),
+      from: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Occurred at or after (ISO 8601)' }),
+      to: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Occurred before (ISO 8601)' }),
+      limit: z.number().int().min(1).max(500).default(100),
+      cursor: z.string().regex(/^\d{1,19}$/, 'must be a cursor from a previous page').optional(),
+    })
+    .strict()
+    .refine((b) => !b.from || !b.to || Date.parse(b.from) < Date.parse(b.to), { message: 'from must be before to', path: ['to'] })
+    .openapi('AuditSearchRequest');
+
+  const recordSchema = z.object({
+    id: z.string(),
+    seq: z.string().openapi({ description: 'Position in the hash chain' }),
+    occurredAt: z.string(),
+    recordedAt: z.string(),
+    kind: z.string(),
+    outcome: z.string(),
+    requestId: z.string().nullable(),
+    actor: z.object({
+      issuer: z.string().nullable(),
+      subject: z.string().nullable(),
+      name: z.string().nullable(),
+      role: z.string().nullable(),
+      organisation: z.string().nullable(),
+      assurance: z.string().nullable(),
+    }),
+    purpose: z.string().nullable(),
+    reason: z.string().nullable(),
+    patientCpr: z.string().nullable(),
+    details: z.record(z.string(), z.unknown()).openapi({ description: 'Per-source outcomes, data elements, agreement versions, message ids, timings' }),
+  });
+  const responseSchema = z
+    .object({ items: z.array(recordSchema), nextCursor: z.string().nullable().openapi({ description: 'Pass as cursor for the next (older) page' }) })
+    .openapi('AuditSearchResponse');
+
+  const router = createRouter();
+  router.use('*', requireRole('auditor'));
+  router.openapi(
+    createRoute({
+      method: 'post',
+      path: '/search',
+      tags: ['audit'],
+      summary: 'Search the audit log of your organisation and everything below it in SOR',
+      description:
+        'Records of what staff acting for your organisation (or a unit below it) did, and of lookups and messages that concerned it, newest first. ' +
+        'Each search is audited with its reason before results are returned.',
+      security: [{ bearer: [] }],
+      request: { body: { content: { 'application/json': { schema: requestSchema } }, required: true } },
+      responses: {
+        200: { description: 'a page of audit records', content: { 'application/json': { schema: responseSchema } } },
+        503: { description: 'the search could not be audited; no records returned' },
+        ...problemResponses,
+      },
+    }),
+    async (c) => {
+      const caller = c.get('caller');
+      const body = c.req.valid('json');
+      const patientCpr = body.patientCpr ? (parsePersonIdentifier(body.patientCpr)?.value ?? undefined) : undefined;
+      const result = await searchAudit(deps.db, {
+        scopeSor: caller.organisationSor,
+        ...(patientCpr ? { patientCpr } : {}),
+        ...(body.actorOrganisation ? { actorOrganisation: body.actorOrganisation } : {}),
+        ...(body.actorSubject ? { actorSubject: body.actorSubject } : {}),
+        ...(body.kinds ? { kinds: body.kinds } : {}),
+        ...(body.outcomes ? { outcomes: body.outcomes } : {}),
+        ...(body.from ? { from: new Date(body.from) } : {}),
+        ...(body.to ? { to: new Date(body.to) } : {}),
+        ...(body.cursor ? { beforeSeq: body.cursor } : {}),
+        limit: body.limit,
+      });
+      try {
+        await deps.audit.write({
+          kind: 'audit-search',
+          outcome: 'success',
+          occurredAt: new Date(),
+          requestId: c.get('requestId'),
+          actor: actorFromCaller(caller),
+          purpose: caller.purposeOfUse,
+          reason: body.reason,
+          patientCpr: patientCpr ?? null,
+          details: {
+            filters: {
+              actorOrganisation: body.actorOrganisation ?? null,
+              actorSubject: body.actorSubject ?? null,
+              kinds: body.kinds ?? null,
+              outcomes: body.outcomes ?? null,
+              from: body.from ?? null,
+              to: body.to ?? null,
+              cursor: body.cursor ?? null,
+            },
+            scope: caller.organisationSor,
+            returned: result.items.length,
+          },
+        });
+      } catch (error) {
+        deps.logger.error({ err: error, requestId: c.get('requestId') }, 'audit write failed; audit search answered with 503');
+        throw new ProblemError(503, 'audit-unavailable', 'Audit unavailable', { detail: 'the search could not be audited, so no records are returned; try again shortly', headers: { 'Retry-After': '5' } });
+      }
+      return c.json(result, 200);
+    },
+  );
+  return router;
+}
