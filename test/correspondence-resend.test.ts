@@ -8,9 +8,35 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../db/connection.js';
 import { buildAcknowledgement, parseCareCommunication, readFhirMessage, unwrapVansEnvelope, type ParsedCareCommunication } from '../adapters/medcom/index.js';
 import { type TestBroker, startTestBroker } from './helpers/broker.js';
-import { createTestDatabase, databaseKinds } from './helpers/database.js';
+import { createTestDatabase, type DatabaseKind, databaseKinds } from './helpers/database.js';
 import { type TestIssuer, createTestIssuer } from './helpers/issuers.js';
 import { MC, ROOTS, type TestGateway, eventually, seedCorrespondenceDirectory, startTestGateway } from './helpers/medcom-orgs.js';
+
+/** The message every test here sends: GP clinic to the child psychiatry team in Aalborg. */
+const MESSAGE = {
+  receiverSor: MC.teamAalborg,
+  patient: { cpr: '0303201234', given: ['Noah'], family: 'Berg' },
+  category: 'carecoordination',
+  text: 'Status?',
+  author: { given: ['Anne'], family: 'Kjærsgaard', role: 'laege', phone: '98123456' },
+};
+
+/** A database with the MedCom organisations, a test VANS gateway, issuers for staff and for the gateway, and a broker configured by `env`. */
+async function setUp(kind: DatabaseKind, env: Record<string, string>) {
+  const database = await createTestDatabase(kind);
+  await seedCorrespondenceDirectory(database.db);
+  const gateway = await startTestGateway();
+  const sts = await createTestIssuer({ issuer: 'https://sts.test.example', organisations: ROOTS });
+  const gatewayIssuer = await createTestIssuer({ issuer: 'https://vans.test.example', organisations: ROOTS });
+  const broker = await startTestBroker({ database, issuers: [sts, gatewayIssuer], env: { MEDCOM_GATEWAY_URL: gateway.url, BROKER_JOBS_POLLING_SECONDS: '0.5', ...env } });
+  return { database, gateway, sts, gatewayIssuer, broker };
+}
+
+async function tearDown(s: { database?: DatabaseHandle; broker?: TestBroker; gateway?: TestGateway }): Promise<void> {
+  await s.broker?.close();
+  await s.gateway?.close();
+  await s.database?.close();
+}
 
 describe.each(databaseKinds())('correspondence delivery and resends (%s)', (kind) => {
   let database: DatabaseHandle;
@@ -19,34 +45,16 @@ describe.each(databaseKinds())('correspondence delivery and resends (%s)', (kind
   let sts: TestIssuer;
 
   beforeAll(async () => {
-    database = await createTestDatabase(kind);
-    await seedCorrespondenceDirectory(database.db);
-    gateway = await startTestGateway();
-    sts = await createTestIssuer({ issuer: 'https://sts.test.example', organisations: ROOTS });
-    broker = await startTestBroker({
-      database,
-      issuers: [sts],
-      env: { MEDCOM_GATEWAY_URL: gateway.url, BROKER_JOBS_POLLING_SECONDS: '0.5', MEDCOM_ACK_TIMEOUT_SECONDS: '1', MEDCOM_MAX_RESENDS: '2', MEDCOM_DELIVERY_RETRY_LIMIT: '2', MEDCOM_DELIVERY_RETRY_DELAY_SECONDS: '1' },
-    });
+    ({ database, broker, gateway, sts } = await setUp(kind, { MEDCOM_ACK_TIMEOUT_SECONDS: '1', MEDCOM_MAX_RESENDS: '2', MEDCOM_DELIVERY_RETRY_LIMIT: '2', MEDCOM_DELIVERY_RETRY_DELAY_SECONDS: '1' }));
   });
-  afterAll(async () => {
-    await broker?.close();
-    await gateway?.close();
-    await database?.close();
-  });
+  afterAll(() => tearDown({ database, broker, gateway }));
 
   const send = async () => {
     const token = await sts.token({ organisationSor: MC.gpClinic, role: 'clinician', assurance: 'substantial', purposeOfUse: 'coordinated-care' });
     const res = await broker.request('/v1/correspondence', {
       method: 'POST',
       headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({
-        receiverSor: MC.teamAalborg,
-        patient: { cpr: '0303201234', given: ['Noah'], family: 'Berg' },
-        category: 'carecoordination',
-        text: 'Status?',
-        author: { given: ['Anne'], family: 'Kjærsgaard', role: 'laege', phone: '98123456' },
-      }),
+      body: JSON.stringify(MESSAGE),
     });
     expect(res.status).toBe(202);
     return (await res.json()) as { id: string; messageHeaderId: string; bundleId: string };
@@ -114,22 +122,9 @@ describe.each(databaseKinds())('correspondence after a transient-error acknowled
   let gatewayIssuer: TestIssuer;
 
   beforeAll(async () => {
-    database = await createTestDatabase(kind);
-    await seedCorrespondenceDirectory(database.db);
-    gateway = await startTestGateway();
-    sts = await createTestIssuer({ issuer: 'https://sts.test.example', organisations: ROOTS });
-    gatewayIssuer = await createTestIssuer({ issuer: 'https://vans.test.example', organisations: ROOTS });
-    broker = await startTestBroker({
-      database,
-      issuers: [sts, gatewayIssuer],
-      env: { MEDCOM_GATEWAY_URL: gateway.url, BROKER_JOBS_POLLING_SECONDS: '0.5', MEDCOM_ACK_TIMEOUT_SECONDS: '3600', MEDCOM_TRANSIENT_RESEND_SECONDS: '1', MEDCOM_MAX_RESENDS: '1' },
-    });
+    ({ database, broker, gateway, sts, gatewayIssuer } = await setUp(kind, { MEDCOM_ACK_TIMEOUT_SECONDS: '3600', MEDCOM_TRANSIENT_RESEND_SECONDS: '1', MEDCOM_MAX_RESENDS: '1' }));
   });
-  afterAll(async () => {
-    await broker?.close();
-    await gateway?.close();
-    await database?.close();
-  });
+  afterAll(() => tearDown({ database, broker, gateway }));
 
   const delivered = (messageHeaderId: string) =>
     gateway.envelopes
@@ -156,13 +151,7 @@ describe.each(databaseKinds())('correspondence after a transient-error acknowled
           Authorization: `Bearer ${await sts.token({ organisationSor: MC.gpClinic, role: 'clinician', assurance: 'substantial', purposeOfUse: 'coordinated-care' })}`,
           'Content-Type': 'application/json',
         },
-        body: JSON.stringify({
-          receiverSor: MC.teamAalborg,
-          patient: { cpr: '0303201234', given: ['Noah'], family: 'Berg' },
-          category: 'carecoordination',
-          text: 'Status?',
-          author: { given: ['Anne'], family: 'Kjærsgaard', role: 'laege', phone: '98123456' },
-        }),
+        body: JSON.stringify(MESSAGE),
       });
     const first = (await (await post()).json()) as { id: string; messageHeaderId: string; bundleId: string };
     const original = await eventually(() => delivered(first.messageHeaderId)[0]);
