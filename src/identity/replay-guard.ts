@@ -23,7 +23,7 @@ interface TokenUse {
 export function createReplayGuard(db: Kysely<Database>): ReplayGuard {
   const inserts = createGroupCommit(async (uses: readonly TokenUse[]) => {
     // A token presented twice within one batch: only its first use is inserted, the rest are replays.
-    const key = (u: TokenUse) => `${u.issuer}\u0000${u.jti}`;
+    const key = (u: { issuer: string; jti: string }) => `${u.issuer}\u0000${u.jti}`;
     const firstIndex = new Map<string, number>();
     uses.forEach((u, i) => {
       if (!firstIndex.has(key(u))) firstIndex.set(key(u), i);
@@ -35,7 +35,7 @@ export function createReplayGuard(db: Kysely<Database>): ReplayGuard {
       .onConflict((oc) => oc.columns(['issuer', 'jti']).doNothing())
       .returning(['issuer', 'jti'])
       .execute();
-    const fresh = new Set(inserted.map((r) => `${r.issuer}\u0000${r.jti}`));
+    const fresh = new Set(inserted.map(key));
     return uses.map((u, i) => firstIndex.get(key(u)) === i && fresh.has(key(u)));
   });
   return {
