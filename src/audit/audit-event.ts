@@ -5,17 +5,20 @@
 import { createHash } from 'node:crypto';
 import type { Caller } from '../identity/caller.js';
 
-export type AuditKind =
-  | 'lookup'
-  | 'correspondence-sent'
-  | 'correspondence-received'
-  | 'acknowledgement-received'
-  | 'correspondence-read'
-  | 'agreement-change'
-  | 'directory-change'
-  | 'audit-search';
+export const AUDIT_KINDS = [
+  'lookup',
+  'correspondence-sent',
+  'correspondence-received',
+  'acknowledgement-received',
+  'correspondence-read',
+  'agreement-change',
+  'directory-change',
+  'audit-search',
+] as const;
+export type AuditKind = (typeof AUDIT_KINDS)[number];
 
-export type AuditOutcome = 'success' | 'partial' | 'denied' | 'failed';
+export const AUDIT_OUTCOMES = ['success', 'partial', 'denied', 'failed'] as const;
+export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
 
 export interface AuditActor {
   readonly issuer: string | null;

@@ -7,34 +7,27 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Logger } from 'pino';
 import { requireRole } from '../http/middleware.js';
 import { ProblemError } from '../http/problem.js';
-import { createRouter, problemResponses } from '../http/router.js';
-import { parsePersonIdentifier } from '../lookup/cpr.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema/index.js';
-import { actorFromCaller, type AuditKind, type AuditOutcome } from './audit-event.js';
+import { createRouter, problemResponses } from '../http/router.js';
+import { personIdentifierSchema, sorCodeSchema } from '../http/schemas.js';
+import { parsePersonIdentifier } from '../lookup/cpr.js';
+import { actorFromCaller, AUDIT_KINDS, AUDIT_OUTCOMES } from './audit-event.js';
 import type { AuditWriter } from './audit-writer.js';
 import { searchAudit } from './search.js';
 
-const KINDS = [
-  'lookup', 'correspondence-sent', 'correspondence-received', 'acknowledgement-received', 'correspondence-read', 'agreement-change', 'directory-change', 'audit-search',
-] as const satisfies readonly AuditKind[];
-const OUTCOMES = ['success', 'partial', 'denied', 'failed'] as const satisfies readonly AuditOutcome[];
-const sorCode = z.string().regex(/^\d{6,18}$/, 'must be a SOR code');
 
 export function auditRoutes(deps: { db: Kysely<Database>; audit: AuditWriter; logger: Logger }) {
   const requestSchema = z
     .object({
       reason: z.string().trim().min(5).max(500).openapi({ description: 'Why the search is made; kept in the audit log', example: 'Stikprøvekontrol af opslag, 4. kvartal' }),
-      patientCpr: z
-        .string()
-        .max(20)
-        .refine((v) => parsePersonIdentifier(v) !== null, 'must be a CPR number (DDMMYYSSSS, a real date) or a replacement CPR number')
+      patientCpr: personIdentifierSchema
         .optional()
         .openapi({ description: 'Records about this child only. Only in the body: never in a URL.' }),
-      actorOrganisation: sorCode.optional().openapi({ description: 'Records of staff acting for this organisation' }),
+      actorOrganisation: sorCodeSchema.optional().openapi({ description: 'Records of staff acting for this organisation' }),
       actorSubject: z.string().min(1).max(200).optional().openapi({ description: "The user's id at the identity provider" }),
-      kinds: z.array(z.enum(KINDS)).min(1).max(KINDS.length).optional(),
-      outcomes: z.array(z.enum(OUTCOMES)).min(1).max(OUTCOMES.length).optional(),
+      kinds: z.array(z.enum(AUDIT_KINDS)).min(1).max(AUDIT_KINDS.length).optional(),
+      outcomes: z.array(z.enum(AUDIT_OUTCOMES)).min(1).max(AUDIT_OUTCOMES.length).optional(),
       from: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Occurred at or after (ISO 8601)' }),
       to: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Occurred before (ISO 8601)' }),
       limit: z.number().int().min(1).max(500).default(100),

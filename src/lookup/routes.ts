@@ -6,6 +6,7 @@ import { PURPOSES } from '../agreements/model.js';
 import { requireRole } from '../http/middleware.js';
 import { ProblemError } from '../http/problem.js';
 import { createRouter, problemResponses } from '../http/router.js';
+import { personIdentifierSchema, sorCodeSchema } from '../http/schemas.js';
 import { parsePersonIdentifier } from './cpr.js';
 import type { LookupService } from './lookup-service.js';
 import { SOURCE_KINDS } from './sources.js';
@@ -15,14 +16,10 @@ const STATUSES = ['found', 'not-found', 'denied', 'unavailable', 'timeout', 'err
 export function lookupRoutes(deps: { lookups: LookupService; defaultDeadlineMs: number; maxDeadlineMs: number }) {
   const requestSchema = z
     .object({
-      cpr: z
-        .string()
-        .max(20)
-        .refine((v) => parsePersonIdentifier(v) !== null, 'must be a CPR number (DDMMYYSSSS, a real date) or a replacement CPR number')
-        .openapi({ description: 'CPR or replacement CPR of the child. Only in the body: never in a URL.', example: '1503124013' }),
+      cpr: personIdentifierSchema.openapi({ description: 'CPR or replacement CPR of the child. Only in the body: never in a URL.', example: '1503124013' }),
       purposeOfUse: z.enum(PURPOSES).openapi({ description: 'Must equal the purpose_of_use of the token' }),
       reason: z.string().trim().min(5).max(500).openapi({ description: 'Why the lookup is made; kept in the audit log', example: 'Underretning modtaget; afklaring af eksisterende forløb' }),
-      organisations: z.array(z.string().regex(/^\d{6,18}$/, 'must be a SOR code')).max(20).default([]).openapi({ description: 'Organisations to ask as well as those the person register points to' }),
+      organisations: z.array(sorCodeSchema).max(20).default([]).openapi({ description: 'Organisations to ask as well as those the person register points to' }),
       kinds: z.array(z.enum(SOURCE_KINDS)).min(1).max(4).optional().openapi({ description: 'Only these kinds of source' }),
       deadlineMs: z.number().int().min(100).max(deps.maxDeadlineMs).default(deps.defaultDeadlineMs),
     })
