@@ -4,6 +4,7 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import { actorFromCaller } from '../audit/audit-event.js';
 import { ProblemError } from '../http/problem.js';
 import { requireRole } from '../http/middleware.js';
 import { createRouter, problemResponses } from '../http/router.js';
@@ -49,7 +50,7 @@ function actorOf(c: Context<AppEnv>): Actor {
     subject: caller.subject,
     organisationSor: caller.organisationSor,
     requestId: c.get('requestId') ?? null,
-    audit: { role: caller.role, assurance: caller.assurance, displayName: caller.displayName },
+    audit: actorFromCaller(caller),
   };
 }
 

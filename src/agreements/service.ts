@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
+import type { AuditActor } from '../audit/audit-event.js';
 import type { Database } from '../../db/schema/index.js';
 import type { DirectoryCache } from '../directory/directory-cache.js';
 import type { DecisionDirectoryView } from '../directory/memory-view.js';
@@ -36,7 +37,6 @@ import {
   loadAgreement,
   loadHistory,
   recordChange,
-  type ChangeAuditActor,
   saveAgreement,
   unitTypeKey,
   type ChangeRow,
@@ -52,8 +52,8 @@ export interface Actor {
   readonly subject: string;
   readonly organisationSor: string;
   readonly requestId: string | null;
-  /** For the audit record: the token's role, assurance and name. */
-  readonly audit?: ChangeAuditActor;
+  /** The caller as the audit record names it (role, assurance, name); absent for the system. */
+  readonly audit?: AuditActor;
 }
 
 export const SYSTEM_ACTOR: Actor = { issuer: 'broker', subject: 'system', organisationSor: '', requestId: null };

@@ -4,6 +4,7 @@
  */
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/schema/index.js';
+import type { AuditActor } from '../audit/audit-event.js';
 import { appendAuditInTransaction } from '../audit/audit-writer.js';
 import { versionInForce } from './lifecycle.js';
 import type { Agreement, AgreementRecord, AgreementStatus, AgreementTerms, Approval, PartySelector } from './model.js';
@@ -28,13 +29,6 @@ export interface ChangeEntry {
   readonly reason: string | null;
   readonly before: unknown;
   readonly after: unknown;
-}
-
-/** Who made a change, as the audit record names them (the token's role and assurance). */
-export interface ChangeAuditActor {
-  readonly role: string | null;
-  readonly assurance: string | null;
-  readonly displayName: string | null;
 }
 
 export interface ChangeRow extends ChangeEntry {
@@ -219,7 +213,7 @@ export function changedVersions(previous: AgreementRecord, next: AgreementRecord
  * administration of who may see children's data is audited like the access itself, and
  * tamper-evidently (the record carries the new state). `db` must be a transaction.
  */
-export async function recordChange(db: Db, change: ChangeEntry, by: ChangeAuditActor = { role: null, assurance: null, displayName: null }): Promise<void> {
+export async function recordChange(db: Db, change: ChangeEntry, by?: AuditActor): Promise<void> {
   await db
     .insertInto('agreement_change')
     .values({
@@ -241,15 +235,8 @@ export async function recordChange(db: Db, change: ChangeEntry, by: ChangeAuditA
     outcome: 'success',
     occurredAt: change.at,
     requestId: change.requestId,
-    actor: {
-      issuer: change.actorIssuer,
-      subject: change.actorSubject,
-      displayName: by.displayName,
-      role: by.role,
-      organisationSor: change.actorOrganisation,
-      assurance: by.assurance,
-      callingSystem: null,
-    },
+    // Without a caller (seeding, expiry) the change entry says all there is.
+    actor: by ?? { issuer: change.actorIssuer, subject: change.actorSubject, displayName: null, role: null, organisationSor: change.actorOrganisation, assurance: null, callingSystem: null },
     purpose: null,
     reason: change.reason,
     patientCpr: null,
