@@ -24,8 +24,8 @@ export interface BoundedFetchOptions {
   body?: string;
   signal: AbortSignal | undefined;
   maxBytes: number;
-  /** The source's own connection pool; without one, a pool shared by every caller. */
-  connections?: SourceConnections;
+  /** The source's own connection pool. */
+  connections: SourceConnections;
 }
 
 /**
@@ -46,8 +46,6 @@ export function createSourceConnections(maxConnections = DEFAULT_MAX_CONNECTIONS
     'https:': new https.Agent({ keepAlive: true, maxSockets: maxConnections }),
   };
 }
-
-const shared = createSourceConnections();
 
 export function boundedFetch(url: string, opts: BoundedFetchOptions): Promise<BoundedResponse> {
   return new Promise<BoundedResponse>((resolve, reject) => {
@@ -72,7 +70,7 @@ export function boundedFetch(url: string, opts: BoundedFetchOptions): Promise<Bo
       target,
       {
         method: opts.method,
-        agent: (opts.connections ?? shared)[target.protocol],
+        agent: opts.connections[target.protocol],
         headers: { ...opts.headers, ...(body ? { 'content-length': String(body.byteLength) } : {}) },
         signal: opts.signal,
       },

@@ -6,13 +6,15 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { createCaseIndexAdapter } from '../../adapters/case-index/index.js';
-import { createFhirSourceAdapter } from '../../adapters/fhir/index.js';
+import { createFhirSourceAdapter, DEFAULT_MAX_CONNECTIONS } from '../../adapters/fhir/index.js';
 import { createPersonRegister, type PersonRegister } from '../../adapters/person-register/index.js';
 import type { SourceAdapter, SourceAuth, SourceKind } from '../../adapters/source.js';
 
 export const SOURCE_KINDS = ['gp', 'child-psychiatry', 'ppr', 'family'] as const satisfies readonly SourceKind[];
 
 const sorCode = z.string().regex(/^\d{6,18}$/);
+/** Open connections to the source at most: what its operator accepts. Requests beyond wait. */
+const maxConnections = z.number().int().min(1).max(1024).default(DEFAULT_MAX_CONNECTIONS);
 const authSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('none') }),
   z.object({ type: z.literal('bearer'), tokenEnv: z.string().min(1) }),
@@ -38,8 +40,7 @@ export const sourceConfigSchema = z.object({
     .default({ practices: [], municipalities: [], regions: [] }),
   auth: authSchema.default({ type: 'none' }),
   timeoutMs: z.number().int().min(50).max(30_000).default(2000),
-  /** Open connections to the source at most: what its operator accepts. Requests beyond wait. */
-  maxConnections: z.number().int().min(1).max(1024).default(256),
+  maxConnections,
   /** Case index: KLE numbers of this source's cases. */
   kle: z.array(z.string()).default([]),
   municipalityCvr: z.string().regex(/^\d{8}$/).optional(),
@@ -51,7 +52,7 @@ export const personRegisterConfigSchema = z.object({
   endpoint: z.url(),
   auth: authSchema.default({ type: 'none' }),
   timeoutMs: z.number().int().min(50).max(10_000).default(1000),
-  maxConnections: z.number().int().min(1).max(1024).default(256),
+  maxConnections,
 });
 export type PersonRegisterConfig = z.infer<typeof personRegisterConfigSchema>;
 
