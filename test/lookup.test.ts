@@ -16,6 +16,7 @@ import { createMemoryDirectoryView } from '../src/directory/memory-view.js';
 import { importSorSnapshot } from '../src/directory/sor-import.js';
 import { PROBLEM_BASE } from '../src/http/problem.js';
 import { sourcesFileSchema } from '../src/lookup/sources.js';
+import { expectProblem } from './helpers/agreements.js';
 import { createTestDatabase, databaseKinds } from './helpers/database.js';
 import { type TestIssuer, createTestIssuer } from './helpers/issuers.js';
 import { startTestBroker, type TestBroker } from './helpers/broker.js';
@@ -121,15 +122,6 @@ const sourcesConfig = sourcesFileSchema.parse({
     { id: 'family-851', kind: 'family', protocol: 'case-index', endpoint: URL.family, ownerSor: FAMILY_AALBORG, serves: { municipalities: ['851'] }, kle: ['27.24'], timeoutMs: 1000 },
   ],
 });
-
-/** Asserts a problem+json answer of this status and type; returns its text. */
-async function expectProblemType(response: Response, status: number, slug: string): Promise<string> {
-  const text = await response.text();
-  expect(response.status, text).toBe(status);
-  expect(response.headers.get('content-type')).toContain('application/problem+json');
-  expect((JSON.parse(text) as { type: string }).type).toBe(`${PROBLEM_BASE}${slug}`);
-  return text;
-}
 
 interface LookupBody {
   lookupId: string;
@@ -407,13 +399,12 @@ describe.each(databaseKinds())('federated lookup on %s', (kind) => {
     expect(searches.at(-1)?.details).toMatchObject({ scope: AALBORG, returned: found.items.length, filters: { kinds: ['lookup'] } });
 
     // Only auditors; bad input is refused, naming the field and not the value.
-    await expectProblemType(await search({ reason }, { issuer: gpIdp, org: GP_PRACTICE, role: 'clinician' }), 403, 'forbidden-role');
+    await expectProblem(await search({ reason }, { issuer: gpIdp, org: GP_PRACTICE, role: 'clinician' }), 403, 'forbidden-role');
     const badCpr = await search({ reason, patientCpr: '3213991234' }, { issuer: aalborgIdp, org: AALBORG });
-    const badCprText = await expectProblemType(badCpr, 400, 'validation-failed');
-    expect(badCprText).not.toContain('3213991234');
-    await expectProblemType(await search({ reason, from: '2026-12-01T10:00:00Z', to: '2026-11-01T10:00:00Z' }, { issuer: aalborgIdp, org: AALBORG }), 400, 'validation-failed');
-    await expectProblemType(await search({ patientCpr: NOAH.cpr }, { issuer: aalborgIdp, org: AALBORG }), 400, 'validation-failed');
-    await expectProblemType(await search({ reason, everything: true }, { issuer: aalborgIdp, org: AALBORG }), 400, 'validation-failed');
+    expect(JSON.stringify(await expectProblem(badCpr, 400, 'validation-failed'))).not.toContain('3213991234');
+    await expectProblem(await search({ reason, from: '2026-12-01T10:00:00Z', to: '2026-11-01T10:00:00Z' }, { issuer: aalborgIdp, org: AALBORG }), 400, 'validation-failed');
+    await expectProblem(await search({ patientCpr: NOAH.cpr }, { issuer: aalborgIdp, org: AALBORG }), 400, 'validation-failed');
+    await expectProblem(await search({ reason, everything: true }, { issuer: aalborgIdp, org: AALBORG }), 400, 'validation-failed');
   });
 
   it('writes no CPR number to any log line', () => {
