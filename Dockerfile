@@ -8,6 +8,7 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY adapters ./adapters
+COPY domain ./domain
 COPY db ./db
 COPY fixtures ./fixtures
 RUN npm run build

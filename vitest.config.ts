@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
 // so files run in parallel without seeing each other's rows.
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'adapters/**/*.test.ts', 'db/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'adapters/**/*.test.ts', 'domain/**/*.test.ts', 'db/**/*.test.ts', 'test/**/*.test.ts'],
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     testTimeout: 30_000,

@@ -17,12 +17,11 @@ import {
   PURPOSES,
   type Agreement,
   type AgreementStatus,
-  type Assurance,
   type DataElement,
   type PartySelector,
   type Purpose,
-  type Role,
 } from '../src/agreements/model.js';
+import type { AssuranceLevel, DataRole } from '../src/identity/caller.js';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -214,8 +213,8 @@ for (let i = 0; i < REQUESTS; i++) {
   requests.push({
     caller: {
       organisationSor: caller,
-      role: (rnd() < 0.5 ? 'clinician' : 'caseworker') as Role,
-      assurance: (rnd() < 0.9 ? 'substantial' : 'low') as Assurance,
+      role: (rnd() < 0.5 ? 'clinician' : 'caseworker') as DataRole,
+      assurance: (rnd() < 0.9 ? 'substantial' : 'low') as AssuranceLevel,
       purpose: pick(PURPOSES) as Purpose,
     },
     action,

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, type BrokerConfig, loadConfig } from './config/config.js';
 import type { WorkerListening } from './system/supervisor.js';
+import { isOrganisationCode } from '../domain/identifiers.js';
 import { ASSURANCE_LEVELS, type AssuranceLevel, ROLES, type Role } from './identity/caller.js';
 
 async function openConfiguredDatabase(cfg: BrokerConfig) {
@@ -172,8 +173,8 @@ program
   .option('--ttl <seconds>', 'lifetime in seconds', (v) => Number.parseInt(v, 10), 600)
   .action(async (opts: { role: Role; org: string; purpose: string; assurance: AssuranceLevel; subject: string; name?: string; ttl: number }) => {
     const cfg = config(true);
-    if (!/^\d{6,18}$/.test(opts.org)) {
-      console.error('--org must be a SOR code (digits)');
+    if (!isOrganisationCode(opts.org)) {
+      console.error('--org must be a SOR code');
       process.exit(2);
     }
     const { ensureDemoIssuerKey, mintDemoToken } = await import('./identity/demo-issuer.js');

@@ -1,9 +1,11 @@
 /** Danish identifier systems used by the FHIR sources (see DOMAIN.md, Identifiers). */
-export const CPR_SYSTEM = 'urn:oid:1.2.208.176.1.2';
-export const REPLACEMENT_CPR_SYSTEM = 'urn:oid:1.2.208.176.1.6.1.1';
-export const SOR_SYSTEM = 'urn:oid:1.2.208.176.1.1';
-export const GLN_SYSTEMS = ['https://www.gs1.org/gln', 'urn:oid:1.3.88'] as const;
-export const MUNICIPALITY_CODE_SYSTEM = 'http://hl7.dk/fhir/core/CodeSystem/dk-core-municipality-codes';
+import { isCpr, parsePersonIdentifier, SYSTEM } from '../../domain/identifiers.js';
+
+export const CPR_SYSTEM = SYSTEM.cpr;
+export const REPLACEMENT_CPR_SYSTEM = SYSTEM.replacementCpr;
+export const SOR_SYSTEM = SYSTEM.sor;
+export const GLN_SYSTEMS = [SYSTEM.gln, 'urn:oid:1.3.88'] as const;
+export const MUNICIPALITY_CODE_SYSTEM = SYSTEM.municipalityCode;
 export const MUNICIPALITY_EXTENSION = 'http://hl7.dk/fhir/core/StructureDefinition/dk-core-municipalityCodes';
 export const REGION_EXTENSION = 'http://hl7.dk/fhir/core/StructureDefinition/dk-core-RegionalSubDivisionCodes';
 
@@ -14,16 +16,13 @@ export const REGION_EXTENSION = 'http://hl7.dk/fhir/core/StructureDefinition/dk-
  */
 export const EPISODE_PHASE_SYSTEM = 'https://broker.example.dk/fhir/CodeSystem/episode-phase';
 
-const CPR_FORMAT = /^\d{10}$/;
-const REPLACEMENT_FORMAT = /^\d{6}[0-9A-Z]{4}$/;
-
 /** The identifier system to search with: replacement CPRs carry letters in positions 7-10. */
 export function cprSystemFor(cpr: string): string {
-  return CPR_FORMAT.test(cpr) ? CPR_SYSTEM : REPLACEMENT_CPR_SYSTEM;
+  return isCpr(cpr) ? CPR_SYSTEM : REPLACEMENT_CPR_SYSTEM;
 }
 
 export function isPersonIdentifierFormat(cpr: string): boolean {
-  return CPR_FORMAT.test(cpr) || REPLACEMENT_FORMAT.test(cpr);
+  return parsePersonIdentifier(cpr) !== null;
 }
 
 /** Tolerant comparison of identifier systems: vendors write `urn:oid:` with odd case or spaces. */

@@ -1,14 +1,12 @@
-/** Danish identifier systems, tolerant recognition of slightly wrong system URIs, GLN check digit. */
+/** Danish identifier systems, tolerant recognition of slightly wrong system URIs. The identifier rules are the domain's. */
+import { isCpr, isReplacementCpr, isValidGln, isValidSorCode, REPLACEMENT_CPR_ARC, SYSTEM as DOMAIN_SYSTEM } from '../../domain/identifiers.js';
 
 export const SYSTEM = {
-  cpr: 'urn:oid:1.2.208.176.1.2',
-  sor: 'urn:oid:1.2.208.176.1.1',
-  gln: 'https://www.gs1.org/gln',
-  ydernummer: 'urn:oid:1.2.208.176.1.4',
+  cpr: DOMAIN_SYSTEM.cpr,
+  sor: DOMAIN_SYSTEM.sor,
+  gln: DOMAIN_SYSTEM.gln,
+  ydernummer: DOMAIN_SYSTEM.ydernummer,
 } as const;
-
-/** Replacement CPR (erstatningspersonnummer) systems are issued under this OID arc. */
-const REPLACEMENT_CPR_ARC = '1.2.208.176.1.6.1.';
 
 export type IdentifierKind = 'cpr' | 'replacement-cpr' | 'sor' | 'gln' | 'ydernummer' | 'other';
 
@@ -34,25 +32,18 @@ export function recogniseSystem(system: string | undefined): RecognisedSystem {
   return { kind: 'other', irregular: false };
 }
 
-/** GS1 mod-10 check digit over a 13-digit GLN/EAN location number. */
-export function isValidGln(value: string): boolean {
-  if (!/^\d{13}$/.test(value)) return false;
-  const digits = [...value].map(Number);
-  const check = digits.pop() ?? -1;
-  const sum = digits.reverse().reduce((acc, d, i) => acc + d * (i % 2 === 0 ? 3 : 1), 0);
-  return (10 - (sum % 10)) % 10 === check;
-}
+export { isValidGln };
 
 export function isSorCode(value: string): boolean {
-  return /^\d{13,18}$/.test(value);
+  return isValidSorCode(value);
 }
 
-/** CPR format: 10 digits. Modulus 11 is deliberately not checked (many valid CPRs fail it). */
+/** CPR format: 10 digits and a real date. Modulus 11 is deliberately not checked (many valid CPRs fail it). */
 export function looksLikeCpr(value: string): boolean {
-  return /^\d{10}$/.test(value);
+  return isCpr(value);
 }
 
-/** Replacement CPR: 10 characters, digits with letters allowed (e.g. positions 8-9). */
+/** Replacement CPR: a real day and month, then four digits or letters, at least one a letter. */
 export function looksLikeReplacementCpr(value: string): boolean {
-  return /^[0-9A-Z]{10}$/i.test(value) && /[A-Z]/i.test(value);
+  return isReplacementCpr(value);
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { parsePersonIdentifier } from '../../domain/identifiers.js';
 
 /** The demo children (fixtures/sources/children.json), validated when loaded. */
 
@@ -39,7 +40,7 @@ const municipalCase = z.object({
 
 const child = z.object({
   alias: z.string(),
-  cpr: z.string().regex(/^\d{6}[0-9A-Z]{4}$/),
+  cpr: z.string().refine((v) => parsePersonIdentifier(v)?.value === v, 'must be a CPR or replacement CPR number'),
   given: z.string(),
   family: z.string(),
   birthDate: z.string(),

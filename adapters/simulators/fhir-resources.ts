@@ -1,12 +1,11 @@
 import { organisationByKey, REGION_NORTH_JUTLAND, type DemoOrganisation } from '../../fixtures/sources/organisations.js';
 import {
-  CPR_SYSTEM,
+  cprSystemFor,
   EPISODE_PHASE_SYSTEM,
   GLN_SYSTEMS,
   MUNICIPALITY_CODE_SYSTEM,
   MUNICIPALITY_EXTENSION,
   REGION_EXTENSION,
-  REPLACEMENT_CPR_SYSTEM,
   SOR_SYSTEM,
 } from '../fhir/identifiers.js';
 import type { DemoChild, DemoEpisode } from './demo-data.js';
@@ -29,7 +28,7 @@ export function patientResource(child: DemoChild): Resource {
   return {
     resourceType: 'Patient',
     id: patientId(child),
-    identifier: [{ system: /^\d{10}$/.test(child.cpr) ? CPR_SYSTEM : REPLACEMENT_CPR_SYSTEM, value: child.cpr }],
+    identifier: [{ system: cprSystemFor(child.cpr), value: child.cpr }],
     name: [{ use: 'official', given: [child.given], family: child.family }],
     birthDate: child.birthDate,
     address: [

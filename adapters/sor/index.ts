@@ -1,7 +1,7 @@
 export { parseSorStream, type SorInput } from './parser.js';
 export { parseSorFile } from './read-file.js';
 export { SorParseError, type SorParseErrorCode } from './errors.js';
-export { glnCheckDigit, isValidGln, withGlnCheckDigit } from './gln.js';
+export { glnCheckDigit, isValidGln, withGlnCheckDigit } from '../../domain/identifiers.js';
 export { isValidSorCode, sorCodeFromItem } from './sor-code.js';
 export { resolveInheritedEans, checkParentCycles, type EanHolder, type ParentLink } from './inheritance.js';
 export { SOR_OWNER_TYPE, ownerKindOf, type SorOwnerKind } from './owner-types.js';

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { isValidGln } from './gln.js';
+import { isValidGln } from '../../domain/identifiers.js';
 import { parseSorFile } from './read-file.js';
 
 // Made by `npx tsx bench/sor-generate.ts` (gitignored, ~90 MB); the test is skipped without it.

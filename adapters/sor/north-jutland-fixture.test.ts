@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { collectNorthJutland, NJ, northJutlandXml } from '../../fixtures/sor/north-jutland-model.js';
-import { isValidGln } from './gln.js';
+import { isValidGln } from '../../domain/identifiers.js';
 import { checkParentCycles, resolveInheritedEans } from './inheritance.js';
 import { FIXTURES, parseFixture } from './test-helpers.js';
 

@@ -1,16 +1,7 @@
-/**
- * SOR codes are SNOMED CT extension ids in SOR's namespace `1000016`: a running item number,
- * the 7-digit namespace, a 2-digit partition and a check digit. The shortest possible code is
- * `11000016002` (11 digits); real ones seen: `311000016009` (12, Aarhus Kommune),
- * `8321000016007` (13, ONE_PRAKSIS.xml), `347831000016005` (15), `1053851000016007` (16).
- * SNOMED allows at most 18 digits. The check digit is not verified: several real codes in the
- * samples fail the Verhoeff check that SNOMED ids would pass, so rejecting them would reject SOR.
- */
-const SOR_CODE = /^[1-9]\d{0,7}1000016\d{3}$/;
+/** SOR codes for SOR's own files: the rule is the domain's; the generator builds codes for tests and benches. */
+import { isValidSorCode } from '../../domain/identifiers.js';
 
-export function isValidSorCode(value: string): boolean {
-  return SOR_CODE.test(value);
-}
+export { isValidSorCode };
 
 /** Builds a SOR-shaped code from a running item number (partition 00), for generators. */
 export function sorCodeFromItem(item: number, checkDigit = item % 10): string {

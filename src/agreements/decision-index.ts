@@ -9,17 +9,8 @@
  * a rate of a few per minute, and the memo refills lazily within milliseconds.
  */
 import type { DecisionDirectoryView } from '../directory/memory-view.js';
-import {
-  ASSURANCE_RANK,
-  PURPOSES,
-  ROLES,
-  isIndexable,
-  type Agreement,
-  type DataElement,
-  type PartySelector,
-  type Purpose,
-  type Role,
-} from './model.js';
+import { ASSURANCE_RANK, DATA_ROLES, type DataRole } from '../identity/caller.js';
+import { PURPOSES, isIndexable, type Agreement, type DataElement, type PartySelector, type Purpose } from './model.js';
 
 /** Bit per data element, purpose and role: checks in the hot path are single AND operations. */
 export const ELEMENT_BIT: Readonly<Record<DataElement, number>> = {
@@ -30,8 +21,8 @@ export const ELEMENT_BIT: Readonly<Record<DataElement, number>> = {
 export const PURPOSE_BIT: Readonly<Record<Purpose, number>> = Object.fromEntries(
   PURPOSES.map((p, i) => [p, 1 << i]),
 ) as Record<Purpose, number>;
-export const ROLE_BIT: Readonly<Record<Role, number>> = Object.fromEntries(ROLES.map((r, i) => [r, 1 << i])) as Record<
-  Role,
+export const ROLE_BIT: Readonly<Record<DataRole, number>> = Object.fromEntries(DATA_ROLES.map((r, i) => [r, 1 << i])) as Record<
+  DataRole,
   number
 >;
 

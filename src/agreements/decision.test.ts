@@ -3,7 +3,8 @@ import { organisation } from '../../test/helpers/organisations.js';
 import { createMemoryDirectoryView } from '../directory/memory-view.js';
 import type { Organisation } from '../directory/model.js';
 import { buildDecisionIndex } from './decision-index.js';
-import { decide, explain, type Caller, type DecisionRequest, type ReasonCode } from './decision.js';
+import type { AccessSubject } from '../identity/access-subject.js';
+import { decide, explain, type DecisionRequest, type ReasonCode } from './decision.js';
 import type { Agreement, AgreementTerms, DataElement, PartySelector } from './model.js';
 
 // --- A small North Jutland directory -------------------------------------------------------
@@ -110,19 +111,19 @@ const AT = new Date('2026-11-23T12:00:00Z');
 const directory = createMemoryDirectoryView(ORGS);
 const index = buildDecisionIndex(AGREEMENTS, directory);
 
-const clinician = (organisationSor: string, extra: Partial<Caller> = {}): Caller => ({
+const clinician = (organisationSor: string, extra: Partial<AccessSubject> = {}): AccessSubject => ({
   organisationSor,
   role: 'clinician',
   assurance: 'substantial',
   purpose: 'child-welfare-concern',
   ...extra,
 });
-const caseworker = (organisationSor: string, extra: Partial<Caller> = {}): Caller =>
+const caseworker = (organisationSor: string, extra: Partial<AccessSubject> = {}): AccessSubject =>
   clinician(organisationSor, { role: 'caseworker', ...extra });
 
 interface PermitCase {
   name: string;
-  caller: Caller;
+  caller: AccessSubject;
   action: DataElement | DataElement[];
   target: string;
   agreements: string[];
@@ -143,7 +144,7 @@ const permits: PermitCase[] = [
 
 interface DenyCase {
   name: string;
-  caller: Caller;
+  caller: AccessSubject;
   action: DataElement | DataElement[];
   target: string;
   reasons: ReasonCode[];
@@ -173,7 +174,7 @@ const denials: DenyCase[] = [
 
 const refs = (list: readonly { id: string; version: number }[]): string[] => list.map((r) => `${r.id}@${r.version}`);
 
-function request(c: { caller: Caller; action: DataElement | DataElement[]; target: string; at?: Date }): DecisionRequest {
+function request(c: { caller: AccessSubject; action: DataElement | DataElement[]; target: string; at?: Date }): DecisionRequest {
   return { caller: c.caller, action: c.action, targetSor: c.target, at: c.at ?? AT };
 }
 

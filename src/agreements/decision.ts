@@ -7,7 +7,9 @@
  * the reasons of the nearest miss: the agreement between the two parties that failed the fewest
  * rules. It names only agreements the caller's own organisation is a party to, and never data.
  */
-import { ASSURANCE_RANK, PURPOSES, type AgreementRef, type Assurance, type DataElement, type PartySelector, type Purpose, type Role, type SideName } from './model.js';
+import { ASSURANCE_RANK } from '../identity/caller.js';
+import type { AccessSubject } from '../identity/access-subject.js';
+import { PURPOSES, type AgreementRef, type DataElement, type PartySelector, type Purpose, type SideName } from './model.js';
 import {
   ELEMENT_BIT,
   PURPOSE_BIT,
@@ -28,15 +30,9 @@ export type ReasonCode =
   | 'organisation-closed'
   | 'organisation-unknown';
 
-export interface Caller {
-  readonly organisationSor: string;
-  readonly role: Role;
-  readonly assurance: Assurance;
-  readonly purpose: Purpose;
-}
-
 export interface DecisionRequest {
-  readonly caller: Caller;
+  /** Made from the verified caller by accessSubject (src/identity/access-subject.ts), the one policy point. */
+  readonly caller: AccessSubject;
   /** One action, or the data elements a lookup asks for (permitted if any one is granted). */
   readonly action: DataElement | readonly DataElement[];
   readonly targetSor: string;
@@ -95,7 +91,7 @@ interface Evaluation {
 function evaluate(
   ia: IndexedAgreement,
   directionOk: boolean,
-  caller: Caller,
+  caller: AccessSubject,
   wanted: number,
   t: number,
 ): number {
@@ -126,7 +122,7 @@ function compareRefs(x: AgreementRef, y: AgreementRef): number {
   return x.id < y.id ? -1 : x.id > y.id ? 1 : x.version - y.version;
 }
 
-function nearMissDetail(e: Evaluation, caller: Caller, t: number): string {
+function nearMissDetail(e: Evaluation, caller: AccessSubject, t: number): string {
   const a = e.ia.agreement;
   const parts: string[] = [];
   if (e.failed & 1) {
@@ -230,8 +226,8 @@ function isNearer(failed: number, ia: IndexedAgreement, best: Evaluation): boole
 
 export interface ExplainCaller {
   readonly organisationSor: string;
-  readonly role: Role;
-  readonly assurance: Assurance;
+  readonly role: AccessSubject['role'];
+  readonly assurance: AccessSubject['assurance'];
   /** When given, agreements not covering it are reported with `purpose-not-covered`. */
   readonly purpose?: Purpose;
 }

@@ -4,6 +4,8 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import { requireRole } from '../http/middleware.js';
+import { sorCodeSchema } from '../http/schemas.js';
+import { ASSURANCE_LEVELS, DATA_ROLES } from '../identity/caller.js';
 import { createRouter, problemResponses } from '../http/router.js';
 import type { DirectoryCache } from '../directory/directory-cache.js';
 import type { DecisionService } from './decision-service.js';
@@ -16,9 +18,9 @@ const REASONS = [
 ] as const;
 
 const querySchema = z.object({
-  organisation: z.string().regex(/^\d{6,18}$/, 'must be a SOR code').openapi({ description: 'SOR code the caller would act for' }),
-  role: z.enum(['clinician', 'caseworker']),
-  assurance: z.enum(['low', 'substantial', 'high']).default('substantial'),
+  organisation: sorCodeSchema.openapi({ description: 'SOR code the caller would act for' }),
+  role: z.enum(DATA_ROLES),
+  assurance: z.enum(ASSURANCE_LEVELS).default('substantial'),
   purpose: z.enum(PURPOSES).optional(),
   at: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Instant to decide at; now when omitted' }),
 });

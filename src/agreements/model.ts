@@ -3,6 +3,7 @@
  * which purposes, under which legal basis and in which period. Values are immutable; a change
  * to an active agreement is a new version (see lifecycle.ts).
  */
+import { type AssuranceLevel, type DataRole, PURPOSES, type Purpose } from '../identity/caller.js';
 import type { LegalBasisCode } from './legal-basis.js';
 
 export type AgreementStatus =
@@ -22,31 +23,9 @@ export const DATA_ELEMENTS: readonly DataElement[] = ['case-existence', 'contact
 /** `a-to-b`: side A may look up / write to side B, not the reverse. `mutual`: both ways. */
 export type Direction = 'a-to-b' | 'mutual';
 
-/**
- * Purposes of use. A lookup states one; an agreement lists those it allows.
- * - child-welfare-concern: concern for a child's welfare (before or without a case)
- * - case-assessment: the municipality's assessment of a child's need for support (barnets lov)
- * - coordinated-care: coordinating an ongoing course across sectors
- * - treatment: the health professional's own treatment of the child
- * - referral: referring the child to, or receiving a referral from, the other party
- * - notification: a professional's notification (underretning) to the municipality
- */
-export const PURPOSES = [
-  'child-welfare-concern',
-  'case-assessment',
-  'coordinated-care',
-  'treatment',
-  'referral',
-  'notification',
-] as const;
-export type Purpose = (typeof PURPOSES)[number];
+/** Purposes of use are the caller's vocabulary (a token asserts one); agreements list those they allow. */
+export { PURPOSES, type Purpose };
 
-export type Role = 'clinician' | 'caseworker';
-export const ROLES: readonly Role[] = ['clinician', 'caseworker'];
-
-/** NSIS assurance levels, lowest first. */
-export type Assurance = 'low' | 'substantial' | 'high';
-export const ASSURANCE_RANK: Readonly<Record<Assurance, number>> = { low: 0, substantial: 1, high: 2 };
 
 export type Area =
   | { readonly kind: 'region'; readonly regionCode: string }
@@ -110,8 +89,8 @@ export interface AgreementTerms {
   readonly dataElements: readonly DataElement[];
   readonly direction: Direction;
   readonly purposes: readonly Purpose[];
-  readonly roles: readonly Role[];
-  readonly minimumAssurance: Assurance;
+  readonly roles: readonly DataRole[];
+  readonly minimumAssurance: AssuranceLevel;
   readonly legalBasis: LegalBasisRef;
   readonly period: ValidityPeriod;
 }

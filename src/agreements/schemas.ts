@@ -4,8 +4,9 @@
 import { z } from '@hono/zod-openapi';
 import { LEGAL_BASES, type LegalBasisCode } from './legal-basis.js';
 import { PURPOSES, type Agreement, type AgreementTerms } from './model.js';
+import { sorCodeSchema } from '../http/schemas.js';
+import { ASSURANCE_LEVELS, DATA_ROLES } from '../identity/caller.js';
 
-const sorCode = z.string().regex(/^\d{6,18}$/, 'must be a SOR code');
 /** ISO 8601 date or instant; a bare date means 00:00 UTC. */
 const instant = z
   .string()
@@ -20,8 +21,8 @@ export const areaSchema = z
 
 export const partySelectorSchema = z
   .discriminatedUnion('kind', [
-    z.object({ kind: z.literal('unit'), sor: sorCode }),
-    z.object({ kind: z.literal('subtree'), sor: sorCode }),
+    z.object({ kind: z.literal('unit'), sor: sorCodeSchema }),
+    z.object({ kind: z.literal('subtree'), sor: sorCodeSchema }),
     z.object({ kind: z.literal('unit-type'), unitType: z.string().regex(/^[0-9A-Za-z-]{1,40}$/), area: areaSchema }),
   ])
   .openapi('PartySelector', { description: 'A single SOR unit, a SOR subtree, or every unit of a SOR unit type within a region or municipality (resolved at decision time)' });
@@ -29,7 +30,7 @@ export const partySelectorSchema = z
 export const sideSchema = z
   .object({
     parties: z.array(partySelectorSchema).max(500),
-    approvingOrganisationSor: sorCode.openapi({ description: 'The organisation whose agreement administrator approves for this side (or its institution owner)' }),
+    approvingOrganisationSor: sorCodeSchema.openapi({ description: 'The organisation whose agreement administrator approves for this side (or its institution owner)' }),
   })
   .openapi('AgreementSide');
 
@@ -41,8 +42,8 @@ export const termsSchema = z
     dataElements: z.array(z.enum(['case-existence', 'contact-details', 'correspondence'])).max(3),
     direction: z.enum(['a-to-b', 'mutual']),
     purposes: z.array(z.enum(PURPOSES)).max(PURPOSES.length),
-    roles: z.array(z.enum(['clinician', 'caseworker'])).max(2),
-    minimumAssurance: z.enum(['low', 'substantial', 'high']),
+    roles: z.array(z.enum(DATA_ROLES)).max(DATA_ROLES.length),
+    minimumAssurance: z.enum(ASSURANCE_LEVELS),
     legalBasis: z.object({
       code: z.string().max(100).openapi({ description: 'A code from the maintained list', example: LEGAL_BASES[0].code }),
       reference: z.string().max(1000).openapi({ description: 'Free text: provision, journal number' }),
@@ -114,7 +115,7 @@ export const listSchema = z
 const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
 
 export const listQuerySchema = z.object({
-  party: sorCode.optional().openapi({ description: 'Agreements whose parties cover this SOR code (unit, a subtree above it, a unit type in its area)' }),
+  party: sorCodeSchema.optional().openapi({ description: 'Agreements whose parties cover this SOR code (unit, a subtree above it, a unit type in its area)' }),
   includeSubtree: bool.optional().openapi({ description: 'Also agreements covering organisations below `party`' }),
   action: z.enum(['case-existence', 'contact-details', 'correspondence']).optional(),
   purpose: z.enum(PURPOSES).optional(),

@@ -11,7 +11,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema/index.js';
 import { createRouter, problemResponses } from '../http/router.js';
 import { personIdentifierSchema, sorCodeSchema } from '../http/schemas.js';
-import { parsePersonIdentifier } from '../lookup/cpr.js';
+import { parsePersonIdentifier } from '../../domain/identifiers.js';
 import { actorFromCaller, AUDIT_KINDS, AUDIT_OUTCOMES } from './audit-event.js';
 import type { AuditWriter } from './audit-writer.js';
 import { searchAudit } from './search.js';

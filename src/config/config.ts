@@ -5,11 +5,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { sorCodeSchema } from '../http/schemas.js';
 
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
 export type SigningAlgorithm = (typeof ALGORITHMS)[number];
 
-const sorCode = z.string().regex(/^\d{6,18}$/, 'must be a SOR code (digits)');
 
 export const trustedIssuerSchema = z
   .object({
@@ -18,7 +18,7 @@ export const trustedIssuerSchema = z
     jwksFile: z.string().min(1).optional(),
     algorithms: z.array(z.enum(ALGORITHMS)).min(1),
     /** The organisations this issuer may speak for: SOR subtrees (the code and everything below). */
-    organisations: z.array(sorCode).min(1),
+    organisations: z.array(sorCodeSchema).min(1),
     maxTokenLifetimeSeconds: z.number().int().positive().max(86_400).optional(),
   })
   .refine((i) => Boolean(i.jwksUri) !== Boolean(i.jwksFile), {

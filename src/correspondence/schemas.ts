@@ -1,17 +1,14 @@
 import { z } from '@hono/zod-openapi';
 import { CARE_COMMUNICATION_CATEGORIES, PRIORITY_CODES } from '../../adapters/medcom/index.js';
-
-const sorCode = z.string().regex(/^\d{6,18}$/, 'must be a SOR code (digits)');
-const cpr = z.string().regex(/^\d{10}$/, 'must be 10 digits');
-const replacementCpr = z.string().regex(/^[0-9A-Z]{10}$/, 'must be 10 characters');
+import { cprSchema, replacementCprSchema, sorCodeSchema, storedPersonIdentifierSchema } from '../http/schemas.js';
 
 export const sendBody = z
   .object({
     kind: z.enum(['new', 'reply', 'forward']).default('new'),
     previousMessageId: z.uuid().optional().openapi({ description: 'our id of the message replied to or forwarded' }),
-    receiverSor: sorCode.optional().openapi({ description: 'required for new and forward; a reply goes to the previous sender' }),
+    receiverSor: sorCodeSchema.optional().openapi({ description: 'required for new and forward; a reply goes to the previous sender' }),
     patient: z
-      .object({ cpr: cpr.optional(), replacementCpr: replacementCpr.optional(), given: z.array(z.string().min(1).max(100)).min(1).max(5), family: z.string().min(1).max(100) })
+      .object({ cpr: cprSchema.optional(), replacementCpr: replacementCprSchema.optional(), given: z.array(z.string().min(1).max(100)).min(1).max(5), family: z.string().min(1).max(100) })
       .refine((p) => Boolean(p.cpr) !== Boolean(p.replacementCpr), { message: 'give exactly one of cpr and replacementCpr' })
       .optional(),
     category: z.enum(CARE_COMMUNICATION_CATEGORIES),
@@ -44,8 +41,8 @@ export const sendResult = z
 export const searchBody = z
   .object({
     direction: z.enum(['in', 'out']).optional(),
-    patientCpr: z.string().regex(/^[0-9A-Z]{10}$/).optional().openapi({ description: 'the child (in the body, never in the URL)' }),
-    counterpartSor: sorCode.optional(),
+    patientCpr: storedPersonIdentifierSchema.optional().openapi({ description: 'the child (in the body, never in the URL)' }),
+    counterpartSor: sorCodeSchema.optional(),
     category: z.enum(CARE_COMMUNICATION_CATEGORIES).optional(),
     status: z.enum(['queued', 'sent', 'acknowledged', 'rejected', 'failed', 'received']).optional(),
     unread: z.boolean().optional(),

@@ -16,7 +16,7 @@ import {
   type RecipientInput,
 } from '../../adapters/medcom/index.js';
 import type { Decision, DecisionRequest } from '../agreements/decision.js';
-import { PURPOSES, type Purpose } from '../agreements/model.js';
+import { accessSubject } from '../identity/access-subject.js';
 import { actorFromCaller } from '../audit/audit-event.js';
 import type { AuditWriter } from '../audit/audit-writer.js';
 import { ProblemError } from '../http/problem.js';
@@ -101,12 +101,10 @@ export async function sendMessage(deps: SendDeps, caller: Caller, request: SendR
     reason: null,
     patientCpr: patient.cpr ?? patient.replacementCpr ?? null,
   };
-  const purpose = (PURPOSES as readonly string[]).includes(caller.purposeOfUse) ? (caller.purposeOfUse as Purpose) : undefined;
-  const role = caller.role === 'clinician' || caller.role === 'caseworker' ? caller.role : undefined;
-  const decision: Decision =
-    purpose && role
-      ? deps.decide({ caller: { organisationSor: caller.organisationSor, role, assurance: caller.assurance, purpose }, action: 'correspondence', targetSor: receiver.sor, at: now })
-      : { effect: 'deny', reasons: [purpose ? 'role-not-allowed' : 'purpose-not-covered'], detail: 'no agreement covers this purpose or role' };
+  const subject = accessSubject(caller);
+  const decision: Decision = subject.ok
+    ? deps.decide({ caller: subject.subject, action: 'correspondence', targetSor: receiver.sor, at: now })
+    : { effect: 'deny', reasons: [subject.refusal === 'role-not-allowed' ? 'role-not-allowed' : 'purpose-not-covered'], detail: subject.detail };
   if (decision.effect === 'deny') {
     await auditOrFail(deps.audit, { ...auditBase, kind: 'correspondence-sent', outcome: 'denied', details: { counterpartSor: receiver.sor, reasons: decision.reasons } });
     throw new ProblemError(403, 'access-denied', 'Access denied', { detail: decision.detail, extensions: { reasons: decision.reasons } });

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
-import { isValidGln } from '../../adapters/sor/index.js';
+import { isValidGln, localUnitCode } from '../../domain/identifiers.js';
 import type { Database, OrganisationDetails } from '../../db/schema/index.js';
 import { ProblemError } from '../http/problem.js';
 
@@ -61,7 +61,7 @@ export async function registerLocalUnit(
       throw new ProblemError(403, 'access-denied', 'Not allowed', { detail: "only the municipality's own administrators may register units below it" });
     }
     const { n } = (await sql<{ n: string }>`select nextval('local_unit_seq')::text as n`.execute(trx)).rows[0] as { n: string };
-    const sor = `99${n.padStart(16, '0')}`;
+    const sor = localUnitCode(n);
     const details = detailsOf(input);
     const record = { sor, parentSor: parent.sor, name: input.name, unitType: input.unitType, municipalityCode: input.municipalityCode, local: true, ...details };
     await trx

@@ -12,8 +12,8 @@ import type { ChangeFeed } from '../platform/change-feed.js';
 import type { DirectoryCache } from './directory-cache.js';
 import { closeLocalUnit, registerLocalUnit } from './local-units.js';
 import { InvalidCursorError, getOrganisation, organisationAsOf, organisationHistory, searchOrganisations } from './queries.js';
+import { sorCodeSchema } from '../http/schemas.js';
 
-const sorCode = z.string().regex(/^\d{6,18}$/, 'must be a SOR code (digits)');
 const isoDate = z.iso.date();
 
 const summarySchema = z
@@ -61,14 +61,14 @@ const importSchema = z
 
 const listQuery = z.object({
   q: z.string().min(1).max(200).optional().openapi({ description: 'free text in the name' }),
-  sor: sorCode.optional(),
+  sor: sorCodeSchema.optional(),
   ean: z.string().regex(/^\d{13}$/).optional(),
   ydernummer: z.string().regex(/^\d{1,6}$/).optional(),
   unitType: z.string().max(40).optional(),
   ownerType: z.string().max(40).optional(),
   region: z.string().regex(/^\d{4}$/).optional().openapi({ description: 'region code, e.g. 1081 Nordjylland' }),
   municipality: z.string().regex(/^\d{3}$/).optional().openapi({ description: 'kommunekode, e.g. 851 Aalborg' }),
-  subtree: sorCode.optional().openapi({ description: 'this organisation and everything below it' }),
+  subtree: sorCodeSchema.optional().openapi({ description: 'this organisation and everything below it' }),
   activeAt: isoDate.optional(),
   local: z.enum(['true', 'false']).optional(),
   sort: z.enum(['name', 'sor']).default('name'),
@@ -79,7 +79,7 @@ const listQuery = z.object({
 
 const localUnitBody = z
   .object({
-    parentSor: sorCode,
+    parentSor: sorCodeSchema,
     name: z.string().min(2).max(200),
     unitType: z.string().min(2).max(40).openapi({ example: 'ppr' }),
     municipalityCode: z.string().regex(/^\d{3}$/),
@@ -154,7 +154,7 @@ export function directoryRoutes(deps: { db: Kysely<Database>; directory: Directo
       tags: ['directory'],
       summary: 'One organisation with ancestors, children and EAN numbers',
       security: [{ bearer: [] }],
-      request: { params: z.object({ sor: sorCode }) },
+      request: { params: z.object({ sor: sorCodeSchema }) },
       responses: { 200: { description: 'the organisation', content: { 'application/json': { schema: detailSchema } } }, 404: { description: 'unknown' }, ...problemResponses },
     }),
     async (c) => {
@@ -171,7 +171,7 @@ export function directoryRoutes(deps: { db: Kysely<Database>; directory: Directo
       tags: ['directory'],
       summary: 'Every recorded state of an organisation, or the one in force at a time (`asOf`)',
       security: [{ bearer: [] }],
-      request: { params: z.object({ sor: sorCode }), query: z.object({ asOf: z.iso.datetime({ offset: true }).or(isoDate).optional() }) },
+      request: { params: z.object({ sor: sorCodeSchema }), query: z.object({ asOf: z.iso.datetime({ offset: true }).or(isoDate).optional() }) },
       responses: { 200: { description: 'versions', content: { 'application/json': { schema: z.object({ versions: z.array(versionSchema) }) } } }, ...problemResponses },
     }),
     async (c) => {
@@ -214,7 +214,7 @@ export function directoryRoutes(deps: { db: Kysely<Database>; directory: Directo
       tags: ['directory'],
       summary: 'Close a local unit from a date',
       security: [{ bearer: [] }],
-      request: { params: z.object({ sor: sorCode }), body: { content: { 'application/json': { schema: z.object({ validTo: isoDate }) } }, required: true } },
+      request: { params: z.object({ sor: sorCodeSchema }), body: { content: { 'application/json': { schema: z.object({ validTo: isoDate }) } }, required: true } },
       responses: { 204: { description: 'closed' }, ...problemResponses },
     }),
     async (c) => {

@@ -3,16 +3,47 @@
  * Every capability receives this, never the raw token.
  */
 import { z } from 'zod';
+import { isOrganisationCode } from '../../domain/identifiers.js';
 
 export const ROLES = ['clinician', 'caseworker', 'agreement-admin', 'auditor', 'medcom-gateway'] as const;
 export type Role = (typeof ROLES)[number];
+
+/** The roles that see data about a child, and only under a sharing agreement that allows them. */
+export const DATA_ROLES = ['clinician', 'caseworker'] as const satisfies readonly Role[];
+export type DataRole = (typeof DATA_ROLES)[number];
+
+export const isDataRole = (role: Role): role is DataRole => (DATA_ROLES as readonly Role[]).includes(role);
+
+/** The roles of an organisation's staff: what its identity provider may assert (never a system role). */
+export const STAFF_ROLES = ['clinician', 'caseworker', 'agreement-admin', 'auditor'] as const satisfies readonly Role[];
+
+/**
+ * Purposes of use. A token asserts one (purpose_of_use), a lookup
+ * states it again, and an agreement lists those it allows.
+ * - child-welfare-concern: concern for a child's welfare (before or without a case)
+ * - case-assessment: the municipality's assessment of a child's need for support (barnets lov)
+ * - coordinated-care: coordinating an ongoing course across sectors
+ * - treatment: the health professional's own treatment of the child
+ * - referral: referring the child to, or receiving a referral from, the other party
+ * - notification: a professional's notification (underretning) to the municipality
+ */
+export const PURPOSES = [
+  'child-welfare-concern',
+  'case-assessment',
+  'coordinated-care',
+  'treatment',
+  'referral',
+  'notification',
+] as const;
+export type Purpose = (typeof PURPOSES)[number];
 
 /** NSIS assurance levels, in increasing order. */
 export const ASSURANCE_LEVELS = ['low', 'substantial', 'high'] as const;
 export type AssuranceLevel = (typeof ASSURANCE_LEVELS)[number];
 
-export const assuranceAtLeast = (actual: AssuranceLevel, required: AssuranceLevel): boolean =>
-  ASSURANCE_LEVELS.indexOf(actual) >= ASSURANCE_LEVELS.indexOf(required);
+export const ASSURANCE_RANK: Readonly<Record<AssuranceLevel, number>> = { low: 0, substantial: 1, high: 2 };
+
+export const assuranceAtLeast = (actual: AssuranceLevel, required: AssuranceLevel): boolean => ASSURANCE_RANK[actual] >= ASSURANCE_RANK[required];
 
 /** Claim names the broker requires beyond the registered JWT claims. Documented in the README. */
 export const CLAIMS = {
@@ -24,7 +55,7 @@ export const CLAIMS = {
 } as const;
 
 export const brokerClaimsSchema = z.object({
-  [CLAIMS.actingOrganisation]: z.string().regex(/^\d{6,18}$/, 'must be a SOR code'),
+  [CLAIMS.actingOrganisation]: z.string().refine(isOrganisationCode, 'must be a SOR code'),
   [CLAIMS.role]: z.enum(ROLES),
   [CLAIMS.assurance]: z.enum(ASSURANCE_LEVELS),
   [CLAIMS.purposeOfUse]: z.string().regex(/^[a-z][a-z0-9-]{1,63}$/, 'must be a purpose-of-use code'),

@@ -9,7 +9,8 @@ import type { PersonRegister, PersonRegisterOutcome } from '../../adapters/perso
 import type { SourceKind } from '../../adapters/source.js';
 import type { DecisionService } from '../agreements/decision-service.js';
 import type { ReasonCode } from '../agreements/decision.js';
-import type { AgreementRef, DataElement, Purpose } from '../agreements/model.js';
+import type { AgreementRef, DataElement } from '../agreements/model.js';
+import type { AccessSubject } from '../identity/access-subject.js';
 import { actorFromCaller } from '../audit/audit-event.js';
 import type { AuditWriter } from '../audit/audit-writer.js';
 import type { DirectoryCache } from '../directory/directory-cache.js';
@@ -23,7 +24,8 @@ import type { Source } from './sources.js';
 
 export interface LookupRequest {
   readonly cpr: string;
-  readonly purposeOfUse: Purpose;
+  /** Who the access decisions are about: made by accessSubject from the verified caller. */
+  readonly subject: AccessSubject;
   readonly reason: string;
   readonly organisations: readonly string[];
   readonly kinds: readonly SourceKind[] | null;
@@ -134,7 +136,7 @@ export function createLookupService(deps: LookupDependencies) {
       plan.map(async (p): Promise<SourceResult> => {
         const base = { sourceId: p.sourceId, kind: p.kind, organisation: { sor: p.targetSor, name: nameOf(p.targetSor) } };
         const decision = deps.decisions.decide({
-          caller: { organisationSor: caller.organisationSor, role: caller.role as 'clinician' | 'caseworker', assurance: caller.assurance, purpose: request.purposeOfUse },
+          caller: request.subject,
           action: REQUESTED,
           targetSor: p.targetSor,
           at,
@@ -162,7 +164,7 @@ export function createLookupService(deps: LookupDependencies) {
         occurredAt: at,
         requestId,
         actor: actorFromCaller(caller),
-        purpose: request.purposeOfUse,
+        purpose: request.subject.purpose,
         reason: request.reason,
         patientCpr: request.cpr,
         details: {

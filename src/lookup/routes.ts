@@ -4,10 +4,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { PURPOSES } from '../agreements/model.js';
 import { requireRole } from '../http/middleware.js';
-import { ProblemError } from '../http/problem.js';
+import { accessSubject, subjectRefusalProblem } from '../identity/access-subject.js';
 import { createRouter, problemResponses } from '../http/router.js';
 import { personIdentifierSchema, sorCodeSchema } from '../http/schemas.js';
-import { parsePersonIdentifier } from './cpr.js';
+import { parsePersonIdentifier } from '../../domain/identifiers.js';
 import type { LookupService } from './lookup-service.js';
 import { SOURCE_KINDS } from './sources.js';
 
@@ -81,15 +81,12 @@ export function lookupRoutes(deps: { lookups: LookupService; defaultDeadlineMs: 
     async (c) => {
       const caller = c.get('caller');
       const body = c.req.valid('json');
-      if (body.purposeOfUse !== caller.purposeOfUse) {
-        throw new ProblemError(403, 'purpose-mismatch', 'Purpose does not match the token', {
-          detail: 'purposeOfUse must be the purpose_of_use your identity provider asserted for this session',
-        });
-      }
+      const subject = accessSubject(caller, body.purposeOfUse);
+      if (!subject.ok) throw subjectRefusalProblem(subject);
       const person = parsePersonIdentifier(body.cpr);
       const result = await deps.lookups.lookup(
         caller,
-        { cpr: (person as NonNullable<typeof person>).value, purposeOfUse: body.purposeOfUse, reason: body.reason, organisations: body.organisations, kinds: body.kinds ?? null, deadlineMs: body.deadlineMs },
+        { cpr: (person as NonNullable<typeof person>).value, subject: subject.subject, reason: body.reason, organisations: body.organisations, kinds: body.kinds ?? null, deadlineMs: body.deadlineMs },
         c.get('requestId'),
         c.get('receivedAt'),
       );

@@ -9,10 +9,10 @@ import { createCaseIndexAdapter } from '../../adapters/case-index/index.js';
 import { createFhirSourceAdapter, DEFAULT_MAX_CONNECTIONS } from '../../adapters/fhir/index.js';
 import { createPersonRegister, type PersonRegister } from '../../adapters/person-register/index.js';
 import type { SourceAdapter, SourceAuth, SourceKind } from '../../adapters/source.js';
+import { sorCodeSchema } from '../http/schemas.js';
 
 export const SOURCE_KINDS = ['gp', 'child-psychiatry', 'ppr', 'family'] as const satisfies readonly SourceKind[];
 
-const sorCode = z.string().regex(/^\d{6,18}$/);
 /** Open connections to the source at most: what its operator accepts. Requests beyond wait. */
 const maxConnections = z.number().int().min(1).max(1024).default(DEFAULT_MAX_CONNECTIONS);
 const authSchema = z.discriminatedUnion('type', [
@@ -27,11 +27,11 @@ export const sourceConfigSchema = z.object({
   protocol: z.enum(['fhir', 'case-index']),
   endpoint: z.url(),
   /** The organisation that holds the data: the agreement is checked against it (for GP systems, the child's practice). */
-  ownerSor: sorCode,
+  ownerSor: sorCodeSchema,
   serves: z
     .object({
       /** GP systems: the practices (SOR codes, each with its subtree) whose patients the endpoint answers for. */
-      practices: z.array(sorCode).default([]),
+      practices: z.array(sorCodeSchema).default([]),
       /** Kommunekoder whose children the source holds cases for (PPR, family, psychiatry). */
       municipalities: z.array(z.string().regex(/^\d{3}$/)).default([]),
       /** Region codes (e.g. 1081) the source covers (psychiatry). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { glnCheckDigit, isValidGln, withGlnCheckDigit } from './gln.js';
+import { glnCheckDigit, isValidGln, withGlnCheckDigit } from './identifiers.js';
 
 describe('GLN / EAN location numbers', () => {
   it.each(['5790001348120', '5790000141227', '5790002021442', '5790002288289'])('accepts the real MedCom address %s', (ean) => {
