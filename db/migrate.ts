@@ -31,6 +31,21 @@ export async function migrateToLatest<DB>(db: Kysely<DB>): Promise<string[]> {
   return (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
+/**
+ * Applies pending migrations as the schema owner when `ownerUrl` is given (the service itself runs
+ * as a role that may not alter the schema or the audit tables), otherwise over `db`.
+ */
+export async function migrateAs<DB>(db: Kysely<DB>, ownerUrl: string | null): Promise<string[]> {
+  if (!ownerUrl) return migrateToLatest(db);
+  const { openDatabase } = await import('./connection.js');
+  const owner = await openDatabase({ kind: 'server', url: ownerUrl, poolSize: 1 });
+  try {
+    return await migrateToLatest(owner.db);
+  } finally {
+    await owner.close();
+  }
+}
+
 /** Names of migrations known to the code but not applied to the database. */
 export async function pendingMigrations<DB>(db: Kysely<DB>): Promise<string[]> {
   const all = await migrator(db).getMigrations();

@@ -12,12 +12,12 @@ import { ASSURANCE_LEVELS, type AssuranceLevel, ROLES, type Role } from './ident
 
 async function openConfiguredDatabase(cfg: BrokerConfig) {
   const { openDatabase } = await import('../db/connection.js');
-  const { migrateToLatest } = await import('../db/migrate.js');
+  const { migrateAs } = await import('../db/migrate.js');
   const database = await openDatabase(
     cfg.database.url ? { kind: 'server', url: cfg.database.url } : { kind: 'embedded', dataDir: path.join(cfg.dataDir, 'pg') },
   );
   try {
-    return { database, applied: await migrateToLatest(database.db) };
+    return { database, applied: await migrateAs(database.db, cfg.database.migrationUrl) };
   } catch (error) {
     await database.close();
     throw error;
@@ -146,16 +146,77 @@ sor
     }
   });
 
+const isoInstant = (value: string): Date => {
+  const at = new Date(value);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(at.getTime())) throw new InvalidArgumentError('expected an ISO 8601 date or instant');
+  return at;
+};
+
+async function verifyAudit(opts: { from?: Date; to?: Date; checkpoints?: string }): Promise<void> {
+  const cfg = config(undefined, false);
+  const { checkAuditIntegrity } = await import('./audit/integrity.js');
+  const { checkpointKeysFromConfig, readExportedCheckpoints } = await import('./audit/checkpoints.js');
+  const keys = await checkpointKeysFromConfig(cfg);
+  const exportFile = opts.checkpoints ?? cfg.auditCheckpoints.exportFile;
+  let exported: Awaited<ReturnType<typeof readExportedCheckpoints>> = { checkpoints: [], unreadableLines: [] };
+  if (exportFile) {
+    exported = await readExportedCheckpoints(exportFile).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT' && !opts.checkpoints) return { checkpoints: [], unreadableLines: [] };
+      throw error;
+    });
+  }
+  const { database } = await openConfiguredDatabase(cfg);
+  try {
+    const report = await checkAuditIntegrity(database.db, { keys: keys?.keys ?? null, ...(opts.from ? { from: opts.from } : {}), ...(opts.to ? { to: opts.to } : {}), exported: exported.checkpoints });
+    const c = report.chain;
+    console.log(
+      c.brokenAt === null
+        ? `audit chain intact: ${c.checked} records (${c.fromSeq}..${c.toSeq ?? 'head'}${c.anchoredAt ? `, from the signed checkpoint at ${c.anchoredAt}` : ''})`
+        : `audit chain BROKEN at record ${c.brokenAt} (after ${c.checked} good records)`,
+    );
+    if (!report.checkpoints.configured) console.log('checkpoints: no signing key configured (BROKER_AUDIT_SIGNING_KEY): a truncation of the newest records cannot be seen');
+    else {
+      const last = report.checkpoints.last;
+      console.log(`checkpoints: ${report.checkpoints.checked} checked${exportFile ? ` (database and ${exportFile})` : ''}; last signed ${last ? `at record ${last.seq}, ${last.signedAt}, key ${last.keyId}` : 'never'}`);
+      for (const f of report.checkpoints.findings) console.log(`  checkpoint at record ${f.seq} (${f.source}): ${f.problem}`);
+    }
+    for (const line of exported.unreadableLines) console.log(`  ${exportFile}: line ${line} is not a checkpoint`);
+    if (!report.ok || exported.unreadableLines.length > 0) {
+      console.log(`audit log NOT intact${report.firstBrokenRecord ? `: first broken record ${report.firstBrokenRecord}` : ''}`);
+      process.exitCode = 1;
+    }
+  } finally {
+    await database.close();
+  }
+}
+
+const audit = program.command('audit').description('the audit log');
+audit
+  .command('verify')
+  .description('check the hash chain (over a period, anchored at a signed checkpoint) and every checkpoint; name the first broken record (exit 1)')
+  .option('--from <instant>', 'first day or instant of the period', isoInstant)
+  .option('--to <instant>', 'end of the period (exclusive)', isoInstant)
+  .option('--checkpoints <file>', 'exported checkpoints to check against (default: BROKER_AUDIT_CHECKPOINT_FILE)')
+  .action(verifyAudit);
 program
   .command('audit-verify')
-  .description('recompute the audit hash chain and report the first record that does not follow (exit 1 if broken)')
+  .description('the same as `audit verify` over the whole log (kept for scripts that call it)')
+  .action(() => verifyAudit({}));
+audit
+  .command('checkpoint')
+  .description('sign the chain head now and export the checkpoint')
   .action(async () => {
-    const { verifyAuditChain } = await import('./audit/audit-writer.js');
-    const { database } = await openConfiguredDatabase(config(undefined, false));
+    const cfg = config(undefined, false);
+    const { checkpointKeysFromConfig, writeCheckpoint } = await import('./audit/checkpoints.js');
+    const keys = await checkpointKeysFromConfig(cfg);
+    if (!keys) {
+      console.error('BROKER_AUDIT_SIGNING_KEY / BROKER_AUDIT_SIGNING_KEY_FILE: no audit signing key configured');
+      process.exit(2);
+    }
+    const { database } = await openConfiguredDatabase(cfg);
     try {
-      const result = await verifyAuditChain(database.db);
-      console.log(result.ok ? `audit chain intact: ${result.checked} records` : `audit chain BROKEN at record ${result.brokenAt} (after ${result.checked} good records)`);
-      if (!result.ok) process.exitCode = 1;
+      const checkpoint = await writeCheckpoint(database.db, keys.signer, { exportFile: cfg.auditCheckpoints.exportFile });
+      console.log(checkpoint ? `signed record ${checkpoint.seq} (key ${checkpoint.keyId})` : 'nothing new since the last checkpoint');
     } finally {
       await database.close();
     }

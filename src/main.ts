@@ -8,10 +8,12 @@ import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Logger } from 'pino';
 import { type DatabaseHandle, openDatabase } from '../db/connection.js';
-import { migrateToLatest } from '../db/migrate.js';
+import { migrateAs } from '../db/migrate.js';
 import { createApp } from './app.js';
 import { type AuditWriter, createAuditWriter } from './audit/audit-writer.js';
 import { auditRoutes } from './audit/routes.js';
+import { checkpointKeysFromConfig } from './audit/checkpoints.js';
+import { auditIntegrityRoutes } from './audit/integrity-routes.js';
 import { seedDemoData } from './demo/seed-demo-data.js';
 import { startDemoSources } from './lookup/demo-sources.js';
 import { createLookupCapability } from './lookup/index.js';
@@ -71,7 +73,7 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
   const timers: NodeJS.Timeout[] = [];
   const stoppers: Array<() => Promise<void>> = [];
   try {
-    const applied = await migrateToLatest(database.db);
+    const applied = await migrateAs(database.db, config.database.migrationUrl);
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
 
     const issuers: TrustedIssuer[] = config.trustedIssuers.map((i) => trustedIssuerFromConfig(i, { jwksCacheSeconds: config.jwksCacheSeconds }));
@@ -98,6 +100,8 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
 
     const audit = createAuditWriter(database.db);
     stoppers.push(() => audit.drain());
+    const checkpointKeys = await checkpointKeysFromConfig(config);
+    const checkpoints = checkpointKeys ? { ...checkpointKeys, exportFile: config.auditCheckpoints.exportFile } : null;
 
     let sources: SourcesConfig = options.sources ?? (config.lookup.sourcesFile ? readSourcesFile(config.lookup.sourcesFile) : { personRegister: null, sources: [] });
     if (!options.sources && config.demo && !config.lookup.sourcesFile) {
@@ -159,6 +163,7 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
         lookup.capability,
         ...correspondence.capabilities,
         { path: '/audit', router: auditRoutes({ db: database.db, audit, logger }), bodyLimitBytes: 16 * 1024 },
+        { path: '/audit', router: auditIntegrityRoutes({ db: database.db, checkpoints }), bodyLimitBytes: 16 * 1024 },
       ],
     });
 

@@ -7,6 +7,7 @@ import type { DatabaseHandle } from '../db/connection.js';
 import type { AuditEventInput } from '../src/audit/audit-event.js';
 import { createAuditWriter, verifyAuditChain } from '../src/audit/audit-writer.js';
 import { createTestDatabase, databaseKinds } from './helpers/database.js';
+import { asSchemaOwner } from './helpers/insider.js';
 
 const event = (i: number): AuditEventInput => ({
   kind: 'lookup',
@@ -51,12 +52,12 @@ describe.each(databaseKinds())('audit writer on %s', (kind) => {
     expect(await verifyAuditChain(database.db, 100)).toEqual({ ok: true, checked: before + 450, brokenAt: null });
   });
 
-  it('detects an edited record and a deleted record', async () => {
-    await sql`update audit_event set reason = 'nothing to see' where seq = 17`.execute(database.db);
+  it('detects an edited record and a deleted record (by an insider who may switch the append-only triggers off)', async () => {
+    await asSchemaOwner(database.db, [sql`update audit_event set reason = 'nothing to see' where seq = 17`]);
     expect(await verifyAuditChain(database.db)).toMatchObject({ ok: false, brokenAt: '17' });
-    await sql`update audit_event set reason = 'reason 16' where seq = 17`.execute(database.db);
+    await asSchemaOwner(database.db, [sql`update audit_event set reason = 'reason 16' where seq = 17`]);
     expect((await verifyAuditChain(database.db)).ok).toBe(true);
-    await sql`delete from audit_event where seq = 200`.execute(database.db);
+    await asSchemaOwner(database.db, [sql`delete from audit_event where seq = 200`]);
     expect(await verifyAuditChain(database.db)).toMatchObject({ ok: false, brokenAt: '201' });
   });
 

@@ -21,6 +21,17 @@ export interface AuditEventTable {
   details: ColumnType<Record<string, unknown>, string, never>;
   prev_hash: string;
   hash: string;
+  /** 1: records written before recorded_at was hashed; 2: every column but the hashes is hashed. */
+  hash_scheme: ColumnType<number, number | undefined, never>;
+}
+
+export interface AuditCheckpointTable {
+  seq: string;
+  hash: string;
+  signed_at: ColumnType<Date, Date, never>;
+  key_id: string;
+  /** Compact JWS (ES256) over { seq, hash, signedAt }. */
+  jws: string;
 }
 
 export interface AuditChainHeadTable {

@@ -1,7 +1,7 @@
 import type { ChangeVersionTable, OrganisationTable, OrganisationVersionTable, SorImportTable } from './directory.js';
 export type { OrganisationDetails } from './directory.js';
 import type { AgreementChangeTable, AgreementTable, AgreementVersionTable } from './agreements.js';
-import type { AuditChainHeadTable, AuditEventTable } from './audit.js';
+import type { AuditChainHeadTable, AuditCheckpointTable, AuditEventTable } from './audit.js';
 import type { TokenUseTable } from './token-use.js';
 import type { CorrespondenceMessageTable } from './correspondence.js';
 
@@ -17,5 +17,6 @@ export interface Database {
   agreement_change: AgreementChangeTable;
   audit_event: AuditEventTable;
   audit_chain_head: AuditChainHeadTable;
+  audit_checkpoint: AuditCheckpointTable;
   correspondence_message: CorrespondenceMessageTable;
 }

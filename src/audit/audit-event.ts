@@ -71,14 +71,24 @@ export function canonicalJson(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
 }
 
-/** What the hash covers: the event as written, with its place in the chain. */
+/** What the hash covers: every column of the row but the hashes, so no field can change unseen. */
 export type ChainedFields = Omit<AuditEventInput, 'occurredAt'> & {
   readonly seq: string;
   readonly id: string;
   readonly occurredAt: string;
+  /** When the broker committed the record; an insider backdating it breaks the chain too. */
+  readonly recordedAt: string;
 };
 
-/** hash = sha256(prev_hash || canonical record): changing or removing any row breaks the chain. */
-export function chainHash(prevHash: string, fields: ChainedFields): string {
-  return createHash('sha256').update(prevHash).update('\n').update(canonicalJson(fields)).digest('hex');
+/** The hash scheme new records are written with: every column but the hashes is hashed. */
+export const HASH_SCHEME = 2;
+
+/**
+ * hash = sha256(prev_hash || canonical record): changing or removing any row breaks the chain.
+ * Scheme 1 (records written before recorded_at was hashed) leaves recorded_at out.
+ */
+export function chainHash(prevHash: string, fields: ChainedFields, scheme: number = HASH_SCHEME): string {
+  const { recordedAt, ...scheme1 } = fields;
+  const hashed = scheme >= 2 ? fields : scheme1;
+  return createHash('sha256').update(prevHash).update('\n').update(canonicalJson(hashed)).digest('hex');
 }

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/schema/index.js';
 import { createGroupCommit } from '../platform/group-commit.js';
-import { type AuditEventInput, type AuditKind, type AuditOutcome, type ChainedFields, chainHash } from './audit-event.js';
+import { type AuditEventInput, type AuditKind, type AuditOutcome, type ChainedFields, HASH_SCHEME, chainHash } from './audit-event.js';
 
 export interface AuditWriter {
   /** Resolves with the record's id once it is durable. */
@@ -37,6 +37,7 @@ function chainBatch(batch: readonly Pending[], head: ChainHead, recordedAt: Date
       seq,
       id,
       occurredAt: event.occurredAt.toISOString(),
+      recordedAt: recordedAt.toISOString(),
       kind: event.kind,
       outcome: event.outcome,
       requestId: event.requestId,
@@ -52,7 +53,7 @@ function chainBatch(batch: readonly Pending[], head: ChainHead, recordedAt: Date
       seq,
       id,
       occurred_at: fields.occurredAt,
-      recorded_at: recordedAt.toISOString(),
+      recorded_at: fields.recordedAt,
       kind: event.kind,
       outcome: event.outcome,
       request_id: event.requestId,
@@ -69,6 +70,7 @@ function chainBatch(batch: readonly Pending[], head: ChainHead, recordedAt: Date
       details: event.details,
       prev_hash: prev,
       hash,
+      hash_scheme: HASH_SCHEME,
     };
   });
   return { rows, head: { seq, hash } };
@@ -77,7 +79,7 @@ function chainBatch(batch: readonly Pending[], head: ChainHead, recordedAt: Date
 type AuditRow = ReturnType<typeof chainBatch>['rows'][number];
 const AUDIT_COLUMNS: ReadonlyArray<keyof AuditRow> = [
   'seq', 'id', 'occurred_at', 'recorded_at', 'kind', 'outcome', 'request_id', 'actor_issuer', 'actor_subject', 'actor_name', 'actor_role',
-  'actor_organisation', 'actor_assurance', 'calling_system', 'purpose', 'reason', 'patient_cpr', 'details', 'prev_hash', 'hash',
+  'actor_organisation', 'actor_assurance', 'calling_system', 'purpose', 'reason', 'patient_cpr', 'details', 'prev_hash', 'hash', 'hash_scheme',
 ];
 
 /**
@@ -167,13 +169,25 @@ export interface ChainVerification {
   readonly brokenAt: string | null;
 }
 
+export interface ChainRange {
+  /** Start after this record, whose hash is `afterHash` (a verified checkpoint); default: the start. */
+  readonly afterSeq?: string;
+  readonly afterHash?: string;
+  /** Stop after this record; default: the chain head, which must then match the last record. */
+  readonly toSeq?: string;
+  readonly pageSize?: number;
+}
+
 /** Recomputes the hash chain, in pages, and reports the first break. */
-export async function verifyAuditChain(db: Kysely<Database>, pageSize = 5000): Promise<ChainVerification> {
-  let prev = '0'.repeat(64);
-  let after = '0';
+export async function verifyAuditChain(db: Kysely<Database>, range: ChainRange | number = {}): Promise<ChainVerification> {
+  const { afterSeq = '0', afterHash = '0'.repeat(64), toSeq, pageSize = 5000 } = typeof range === 'number' ? { pageSize: range } : range;
+  let prev = afterHash;
+  let after = afterSeq;
   let checked = 0;
   for (;;) {
-    const rows = await db.selectFrom('audit_event').selectAll().where(sql<boolean>`seq > ${after}::bigint`).orderBy(sql`seq`).limit(pageSize).execute();
+    let page = db.selectFrom('audit_event').selectAll().where(sql<boolean>`seq > ${after}::bigint`);
+    if (toSeq !== undefined) page = page.where(sql<boolean>`seq <= ${toSeq}::bigint`);
+    const rows = await page.orderBy(sql`seq`).limit(pageSize).execute();
     if (rows.length === 0) break;
     for (const r of rows) {
       const expectedSeq = (BigInt(after) + 1n).toString();
@@ -181,6 +195,7 @@ export async function verifyAuditChain(db: Kysely<Database>, pageSize = 5000): P
         seq: r.seq,
         id: r.id,
         occurredAt: r.occurred_at.toISOString(),
+        recordedAt: r.recorded_at.toISOString(),
         kind: r.kind as AuditKind,
         outcome: r.outcome as AuditOutcome,
         requestId: r.request_id,
@@ -193,13 +208,17 @@ export async function verifyAuditChain(db: Kysely<Database>, pageSize = 5000): P
         patientCpr: r.patient_cpr,
         details: r.details,
       };
-      if (String(r.seq) !== expectedSeq || r.prev_hash !== prev || chainHash(prev, fields) !== r.hash) {
+      if (String(r.seq) !== expectedSeq || r.prev_hash !== prev || chainHash(prev, fields, r.hash_scheme) !== r.hash) {
         return { ok: false, checked, brokenAt: String(r.seq) };
       }
       prev = r.hash;
       after = String(r.seq);
       checked += 1;
     }
+  }
+  if (toSeq !== undefined) {
+    const complete = after === toSeq;
+    return { ok: complete, checked, brokenAt: complete ? null : (BigInt(after) + 1n).toString() };
   }
   const head = await db.selectFrom('audit_chain_head').select(['seq', 'hash']).where('id', '=', 1).executeTakeFirstOrThrow();
   const headOk = String(head.seq) === after && head.hash === prev;

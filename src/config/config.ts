@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { JWK } from 'jose';
 import { z } from 'zod';
 import { sorCodeSchema } from '../http/schemas.js';
 
@@ -36,6 +37,7 @@ const envSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  DATABASE_MIGRATION_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
   BROKER_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
   BROKER_DATA_DIR: z.string().min(1).default('./.data'),
   BROKER_DEMO: boolFromEnv.default(false),
@@ -64,6 +66,11 @@ const envSchema = z.object({
   BROKER_JOBS_POLLING_SECONDS: z.coerce.number().min(0.5).max(60).default(1),
   BROKER_JOBS_MAINTENANCE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   BROKER_JOBS_WORK: boolFromEnv.default(true),
+  BROKER_AUDIT_SIGNING_KEY: z.string().min(1).optional(),
+  BROKER_AUDIT_SIGNING_KEY_FILE: z.string().min(1).optional(),
+  BROKER_AUDIT_RETIRED_KEYS_FILE: z.string().min(1).optional(),
+  BROKER_AUDIT_CHECKPOINT_FILE: z.string().min(1).optional(),
+  BROKER_AUDIT_CHECKPOINT_SECONDS: z.coerce.number().int().min(10).max(86_400).default(300),
   BROKER_SOR_IMPORT_SOURCE: z.string().min(1).optional(),
   BROKER_SOR_IMPORT_AT: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day as HH:MM').default('03:30'),
 });
@@ -93,7 +100,8 @@ export interface BrokerConfig {
   readonly port: number;
   readonly host: string;
   /** The database pool size is per worker. */
-  readonly database: { readonly url: string | null; readonly poolSize: number };
+  /** `migrationUrl`: the role that owns the schema and applies migrations, when the service runs as another (README). */
+  readonly database: { readonly url: string | null; readonly poolSize: number; readonly migrationUrl: string | null };
   /** Broker processes sharing the port (node:cluster); more than one needs the PostgreSQL server. */
   readonly workers: number;
   readonly dataDir: string;
@@ -109,6 +117,17 @@ export interface BrokerConfig {
   readonly lookup: { readonly sourcesFile: string | null; readonly defaultDeadlineMs: number; readonly maxDeadlineMs: number };
   /** `work: false`: this instance only enqueues (an API-only instance beside worker instances). */
   readonly jobs: { readonly pollingIntervalSeconds: number; readonly maintenanceIntervalSeconds: number; readonly work: boolean };
+  /**
+   * Signed audit checkpoints: the private key (a P-256 JWK; demo: created in the data directory),
+   * retired public keys that older checkpoints were signed with, the export file outside the
+   * database, and how often the chain head is signed. No key: no checkpoints.
+   */
+  readonly auditCheckpoints: {
+    readonly signingKey: JWK | null;
+    readonly retiredKeys: readonly JWK[];
+    readonly exportFile: string | null;
+    readonly intervalSeconds: number;
+  };
   /** Nightly SOR import: source (URL, file, or directory whose newest .xml is taken; null: off), Copenhagen local time. */
   readonly sorImport: { readonly source: string | null; readonly at: string; readonly timeZone: string };
 }
@@ -141,6 +160,10 @@ export function loadConfig(
   if (e.BROKER_WORKERS > 1 && demo) {
     problems.push('BROKER_WORKERS: demo mode runs as one process (its simulated sources and demo issuer belong to it)');
   }
+  const auditKeys = readAuditKeys(e.BROKER_AUDIT_SIGNING_KEY, e.BROKER_AUDIT_SIGNING_KEY_FILE, e.BROKER_AUDIT_RETIRED_KEYS_FILE, problems);
+  if (e.NODE_ENV === 'production' && !demo && !auditKeys.signingKey) {
+    problems.push('BROKER_AUDIT_SIGNING_KEY / BROKER_AUDIT_SIGNING_KEY_FILE: required in production, to sign audit checkpoints');
+  }
   const trustedIssuers = readTrustedIssuers(e.BROKER_TRUSTED_ISSUERS, e.BROKER_TRUSTED_ISSUERS_FILE, problems);
   if (!demo && overrides.requireIssuers !== false && !e.BROKER_TRUSTED_ISSUERS && !e.BROKER_TRUSTED_ISSUERS_FILE) {
     problems.push('BROKER_TRUSTED_ISSUERS / BROKER_TRUSTED_ISSUERS_FILE: no trusted issuer configured; every call would be refused');
@@ -150,7 +173,7 @@ export function loadConfig(
     nodeEnv: e.NODE_ENV,
     port: e.PORT,
     host: e.HOST,
-    database: { url: e.DATABASE_URL ?? null, poolSize: e.DATABASE_POOL_SIZE },
+    database: { url: e.DATABASE_URL ?? null, poolSize: e.DATABASE_POOL_SIZE, migrationUrl: e.DATABASE_MIGRATION_URL ?? null },
     workers: e.BROKER_WORKERS,
     dataDir: path.resolve(e.BROKER_DATA_DIR),
     demo,
@@ -184,12 +207,64 @@ export function loadConfig(
       deliveryRetryDelaySeconds: e.MEDCOM_DELIVERY_RETRY_DELAY_SECONDS,
     },
     jobs: { pollingIntervalSeconds: e.BROKER_JOBS_POLLING_SECONDS, maintenanceIntervalSeconds: e.BROKER_JOBS_MAINTENANCE_SECONDS, work: e.BROKER_JOBS_WORK },
+    auditCheckpoints: {
+      ...auditKeys,
+      exportFile: e.BROKER_AUDIT_CHECKPOINT_FILE
+        ? path.resolve(e.BROKER_AUDIT_CHECKPOINT_FILE)
+        : demo
+          ? path.join(path.resolve(e.BROKER_DATA_DIR), 'audit', 'checkpoints.jsonl')
+          : null,
+      intervalSeconds: e.BROKER_AUDIT_CHECKPOINT_SECONDS,
+    },
     sorImport: {
       source: e.BROKER_SOR_IMPORT_SOURCE ? (/^https?:\/\//i.test(e.BROKER_SOR_IMPORT_SOURCE) ? e.BROKER_SOR_IMPORT_SOURCE : path.resolve(e.BROKER_SOR_IMPORT_SOURCE)) : null,
       at: e.BROKER_SOR_IMPORT_AT,
       timeZone: 'Europe/Copenhagen',
     },
   };
+}
+
+const privateJwkSchema = z.looseObject({ kty: z.literal('EC'), crv: z.literal('P-256'), x: z.string(), y: z.string(), d: z.string(), kid: z.string().optional() });
+const publicJwkSchema = z.looseObject({ kty: z.literal('EC'), crv: z.literal('P-256'), x: z.string(), y: z.string(), kid: z.string().optional() });
+
+function readJson(where: string, text: string | undefined, file: string | undefined, problems: string[]): unknown {
+  let raw = text;
+  if (file) {
+    try {
+      raw = readFileSync(file, 'utf8');
+    } catch {
+      problems.push(`${where}: cannot read ${file}`);
+      return undefined;
+    }
+  }
+  if (raw === undefined) return undefined;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    problems.push(`${where}: not valid JSON`);
+    return undefined;
+  }
+}
+
+/** The audit signing key never appears in a problem message: only what is wrong with it. */
+function readAuditKeys(inline: string | undefined, file: string | undefined, retiredFile: string | undefined, problems: string[]): { signingKey: JWK | null; retiredKeys: JWK[] } {
+  if (inline && file) problems.push('BROKER_AUDIT_SIGNING_KEY and BROKER_AUDIT_SIGNING_KEY_FILE: give one, not both');
+  const where = file ? 'BROKER_AUDIT_SIGNING_KEY_FILE' : 'BROKER_AUDIT_SIGNING_KEY';
+  const key = readJson(where, inline, file, problems);
+  let signingKey: JWK | null = null;
+  if (key !== undefined) {
+    const parsed = privateJwkSchema.safeParse(key);
+    if (parsed.success) signingKey = parsed.data as JWK;
+    else problems.push(`${where}: must be a private EC P-256 JWK (kty EC, crv P-256, x, y, d)`);
+  }
+  const retired = readJson('BROKER_AUDIT_RETIRED_KEYS_FILE', undefined, retiredFile, problems);
+  let retiredKeys: JWK[] = [];
+  if (retired !== undefined) {
+    const parsed = z.object({ keys: z.array(publicJwkSchema) }).safeParse(retired);
+    if (parsed.success) retiredKeys = parsed.data.keys.map(({ d: _private, ...pub }) => pub as JWK);
+    else problems.push('BROKER_AUDIT_RETIRED_KEYS_FILE: must be a JWKS ({"keys": [...]}) of EC P-256 public keys');
+  }
+  return { signingKey, retiredKeys };
 }
 
 function readTrustedIssuers(inline: string | undefined, file: string | undefined, problems: string[]): TrustedIssuerConfig[] {
