@@ -111,6 +111,26 @@ describe.each(databaseKinds())('attack: unaudited correspondence reads (%s)', (k
     expect(records[0]?.details).toMatchObject({ read: 'thread', messageId, messageIds: [messageId] });
   });
 
+  it('audits a conversation that shows two children once for each child', async () => {
+    // An episode of care joins messages into one conversation; a sender reusing one for another
+    // child must not make that child's message an unaudited read.
+    const sent = await call(sts, MC.gpClinic, 'POST', '/v1/correspondence', { kind: 'new', receiverSor: MC.teamAalborg, patient: CHILD, category: 'carecoordination', text: 'Første.', author: AUTHOR });
+    const first = ((await sent.json()) as { id: string }).id;
+    const episode = crypto.randomUUID();
+    await database.db.updateTable('correspondence_message').set({ episode_of_care_id: episode }).where('id', '=', first).execute();
+    const other = await call(sts, MC.gpClinic, 'POST', '/v1/correspondence', { kind: 'new', receiverSor: MC.teamAalborg, patient: { cpr: '0202201234', given: ['Oliver'], family: 'Hansen' }, category: 'carecoordination', text: 'Anden.', author: AUTHOR });
+    const second = ((await other.json()) as { id: string }).id;
+    await database.db.updateTable('correspondence_message').set({ episode_of_care_id: episode }).where('id', '=', second).execute();
+
+    const res = await call(sts, MC.gpClinic, 'GET', `/v1/correspondence/${first}/thread`);
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { items: Array<{ id: string }> }).items.map((i) => i.id).sort()).toEqual([first, second].sort());
+    const records = await auditFor(res.headers.get('x-request-id'));
+    expect(records.map((r) => [r.patient_cpr, (r.details as { messageIds: string[] }).messageIds]).sort()).toEqual(
+      [[CHILD.cpr, [first]], ['0202201234', [second]]].sort(),
+    );
+  });
+
   it('audits reading a message and an attachment the same way', async () => {
     const read = await call(sts, MC.gpClinic, 'GET', `/v1/correspondence/${messageId}`);
     expect(read.status).toBe(200);
