@@ -23,7 +23,7 @@ import { migrateToLatest } from '../db/migrate.js';
 import { parseCareCommunication, type JsonObject } from '../adapters/medcom/index.js';
 import { fixtureBundle } from '../adapters/medcom/test-fixtures.js';
 import { createTestIssuer, TEST_AUDIENCE, type TestIssuer } from '../test/helpers/issuers.js';
-import { MC, ROOTS, seedCorrespondenceDirectory } from '../test/helpers/medcom-orgs.js';
+import { MC, ROOTS, createTestGatewayIssuer, gatewayEnv, seedCorrespondenceDirectory } from '../test/helpers/medcom-orgs.js';
 import { fmt, printTable, summarise } from './lib/stats.js';
 
 const arg = (name: string) => {
@@ -186,6 +186,7 @@ async function run(kind: 'postgres' | 'pglite', sts: TestIssuer, gatewayIssuer: 
     LOG_LEVEL: 'warn',
     BROKER_AUDIENCE: TEST_AUDIENCE,
     BROKER_TRUSTED_ISSUERS: JSON.stringify([sts.config, gatewayIssuer.config]),
+    ...gatewayEnv(gatewayIssuer),
     MEDCOM_GATEWAY_URL: gatewayUrl,
     BROKER_JOBS_POLLING_SECONDS: '1',
   });
@@ -258,7 +259,7 @@ async function run(kind: 'postgres' | 'pglite', sts: TestIssuer, gatewayIssuer: 
 }
 
 const sts = await createTestIssuer({ issuer: 'https://sts.bench.example', organisations: ROOTS });
-const gatewayIssuer = await createTestIssuer({ issuer: 'https://gateway.bench.example', organisations: [MC.region] });
+const gatewayIssuer = await createTestGatewayIssuer('https://gateway.bench.example');
 const rows: Row[] = [];
 for (const kind of ['postgres', 'pglite'] as const) {
   if (ONLY && ONLY !== kind) continue;

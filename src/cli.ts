@@ -229,20 +229,20 @@ program
   .requiredOption('--org <sor>', 'SOR code of the organisation to act for')
   .option('--purpose <code>', 'purpose of use', 'child-welfare-concern')
   .option('--assurance <level>', `NSIS level: ${ASSURANCE_LEVELS.join(', ')}`, oneOf(ASSURANCE_LEVELS), 'substantial' as AssuranceLevel)
-  .option('--subject <id>', 'user id at the identity provider', 'demo-user')
+  .option('--subject <id>', 'user id at the identity provider (default: demo-user; with --role medcom-gateway the demo gateway, the one let in at /v1/medcom/inbound)')
   .option('--name <name>', 'display name')
   .option('--ttl <seconds>', 'lifetime in seconds', (v) => Number.parseInt(v, 10), 600)
-  .action(async (opts: { role: Role; org: string; purpose: string; assurance: AssuranceLevel; subject: string; name?: string; ttl: number }) => {
+  .action(async (opts: { role: Role; org: string; purpose: string; assurance: AssuranceLevel; subject?: string; name?: string; ttl: number }) => {
     const cfg = config(true);
     if (!isOrganisationCode(opts.org)) {
       console.error('--org must be a SOR code');
       process.exit(2);
     }
-    const { ensureDemoIssuerKey, mintDemoToken } = await import('./identity/demo-issuer.js');
+    const { DEMO_GATEWAY_SUBJECT, ensureDemoIssuerKey, mintDemoToken } = await import('./identity/demo-issuer.js');
     const key = await ensureDemoIssuerKey(cfg.dataDir);
     const token = await mintDemoToken(key, {
       audience: cfg.audience,
-      subject: opts.subject,
+      subject: opts.subject ?? (opts.role === 'medcom-gateway' ? DEMO_GATEWAY_SUBJECT : 'demo-user'),
       organisationSor: opts.org,
       role: opts.role,
       assurance: opts.assurance,

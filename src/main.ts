@@ -27,7 +27,7 @@ import { directoryRoutes } from './directory/routes.js';
 import { createSorSchedule } from './directory/sor-schedule.js';
 import { type ChangeFeed, createChangeFeed } from './platform/change-feed.js';
 import type { BrokerConfig } from './config/config.js';
-import { demoTrustedIssuer, ensureDemoIssuerKey } from './identity/demo-issuer.js';
+import { DEMO_GATEWAY_IDENTITY, demoTrustedIssuer, ensureDemoIssuerKey } from './identity/demo-issuer.js';
 import { type TrustedIssuer, trustedIssuerFromConfig } from './identity/issuers.js';
 import { createReplayGuard } from './identity/replay-guard.js';
 import { type OrganisationScope, createTokenVerifier } from './identity/verify-token.js';
@@ -128,12 +128,15 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
       maintenanceIntervalSeconds: config.jobs.maintenanceIntervalSeconds,
       work: config.jobs.work,
     });
+    // Demo mode plays the gateway with the demo issuer, unless a real gateway is configured.
+    const medcom = config.demo && config.medcom.gatewayIdentities.length === 0 ? { ...config.medcom, gatewayIdentities: [DEMO_GATEWAY_IDENTITY] } : config.medcom;
+    if (medcom.gatewayIdentities.length === 0) logger.warn('no MedCom gateway identity configured (MEDCOM_GATEWAY_IDENTITIES): inbound MedCom messages are refused');
     const correspondence = createCorrespondenceCapability({
       db: database.db,
       directory,
       decide: (request) => agreements.decisions.decide(request),
       queue: jobs,
-      config: config.medcom,
+      config: medcom,
       logger,
       audit,
       ...(options.medcomTransport ? { transport: options.medcomTransport } : {}),

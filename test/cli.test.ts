@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { buildCareCommunication } from '../adapters/medcom/index.js';
 
 const run = promisify(execFile);
 const BIN = path.resolve('bin/broker.mjs');
@@ -42,6 +43,28 @@ describe('broker command', () => {
     const me = await fetch(`${url}/v1/me`, { headers: { Authorization: `Bearer ${token.trim()}` } });
     expect(me.status).toBe(200);
     expect(await me.json()).toMatchObject({ role: 'auditor', organisation: '100000000000001' });
+
+    // The demo plays the MedCom gateway too: its gateway token is let in at the inbound door,
+    // and a message from child psychiatry reaches the GP's inbox; a staff token is not let in.
+    const message = buildCareCommunication({
+      kind: 'new',
+      sender: { sor: '9500041000016004', gln: '5790009100034', name: 'Team Aalborg' },
+      receiver: { sor: '9510031000016003', gln: '5790009110002', name: 'Lægepraksis Anne Kjærsgaard' },
+      author: { given: ['Ole'], family: 'Madsen', role: 'laege', phone: '97640000' },
+      patient: { cpr: '0209144026', given: ['Noah'], family: 'Demo' },
+      category: 'carecoordination',
+      text: 'Noah er startet i udredning.',
+      ids: () => crypto.randomUUID(),
+      clock: () => new Date(),
+    });
+    const inbound = async (args: string[]) => {
+      const { stdout } = await run(process.execPath, [BIN, 'token', ...args], { env });
+      return fetch(`${url}/v1/medcom/inbound`, { method: 'POST', headers: { Authorization: `Bearer ${stdout.trim()}`, 'Content-Type': 'application/fhir+json' }, body: JSON.stringify(message) });
+    };
+    const delivered = await inbound(['--role', 'medcom-gateway', '--org', '9500011000016001', '--assurance', 'high']);
+    expect(delivered.status).toBe(200);
+    expect(delivered.headers.get('x-medcom-acknowledgement')).toBe('ok');
+    expect((await inbound(['--role', 'medcom-gateway', '--org', '9500011000016001', '--subject', 'someone-else'])).status).toBe(403);
 
     // A second process may not open the embedded database the running broker holds.
     const second = await run(process.execPath, [BIN, 'sor', 'import', 'fixtures/sor/north-jutland.xml'], { env }).catch(

@@ -16,7 +16,7 @@ import { migrateToLatest } from '../db/migrate.js';
 import { buildAcknowledgement, parseCareCommunication, readFhirMessage, unwrapVansEnvelope, type ParsedCareCommunication } from '../adapters/medcom/index.js';
 import { createTestDatabase } from './helpers/database.js';
 import { TEST_AUDIENCE, createTestIssuer } from './helpers/issuers.js';
-import { MC, ROOTS, eventually, seedCorrespondenceDirectory } from './helpers/medcom-orgs.js';
+import { MC, ROOTS, createTestGatewayIssuer, eventually, gatewayEnv, seedCorrespondenceDirectory } from './helpers/medcom-orgs.js';
 
 const BIN = path.resolve('bin/broker.mjs');
 
@@ -66,7 +66,7 @@ describe('correspondence survives broker crashes', () => {
     const receiver = startReceiver();
     const gatewayUrl = await receiver.listen();
     const sts = await createTestIssuer({ issuer: 'https://sts.crash.example', organisations: ROOTS });
-    const gatewayIssuer = await createTestIssuer({ issuer: 'https://gateway.crash.example', organisations: [MC.region] });
+    const gatewayIssuer = await createTestGatewayIssuer('https://gateway.crash.example');
 
     const dataDir = mkdtempSync(path.join(tmpdir(), 'broker-crash-'));
     let databaseEnv: Record<string, string>;
@@ -90,6 +90,7 @@ describe('correspondence survives broker crashes', () => {
       LOG_LEVEL: 'info',
       BROKER_AUDIENCE: TEST_AUDIENCE,
       BROKER_TRUSTED_ISSUERS: JSON.stringify([sts.config, gatewayIssuer.config]),
+      ...gatewayEnv(gatewayIssuer),
       MEDCOM_GATEWAY_URL: gatewayUrl,
       MEDCOM_ACK_TIMEOUT_SECONDS: '600',
       MEDCOM_DELIVERY_TIMEOUT_SECONDS: '2',

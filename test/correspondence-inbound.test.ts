@@ -24,7 +24,7 @@ import { insertMessage } from '../src/correspondence/store.js';
 import { type TestBroker, startTestBroker } from './helpers/broker.js';
 import { createTestDatabase, databaseKinds } from './helpers/database.js';
 import { type TestIssuer, createTestIssuer } from './helpers/issuers.js';
-import { MC, ROOTS, SAMPLE_ORGANISATIONS, seedCorrespondenceDirectory } from './helpers/medcom-orgs.js';
+import { MC, ROOTS, SAMPLE_ORGANISATIONS, createTestGatewayIssuer, gatewayEnv, seedCorrespondenceDirectory } from './helpers/medcom-orgs.js';
 
 type Ack = { code: string; errors: Array<{ code?: string }>; answered?: string; bundleId?: string };
 
@@ -63,11 +63,11 @@ describe.each(databaseKinds())('MedCom inbound (%s)', (kind) => {
     database = await createTestDatabase(kind);
     await seedCorrespondenceDirectory(database.db);
     sts = await createTestIssuer({ issuer: 'https://sts.test.example', organisations: ROOTS });
-    gatewayIssuer = await createTestIssuer({ issuer: 'https://vans-gateway.test.example', organisations: [MC.region] });
+    gatewayIssuer = await createTestGatewayIssuer('https://vans-gateway.test.example');
     broker = await startTestBroker({
       database,
       issuers: [sts, gatewayIssuer],
-      env: { MEDCOM_FILE_DROP_DIR: `${process.env.TMPDIR ?? '/tmp'}/medcom-inbound-test-${kind}-${process.pid}`, MEDCOM_MAX_ATTACHMENT_BYTES: '40000', MEDCOM_MAX_MESSAGE_BYTES: '70000' },
+      env: { ...gatewayEnv(gatewayIssuer), MEDCOM_FILE_DROP_DIR: `${process.env.TMPDIR ?? '/tmp'}/medcom-inbound-test-${kind}-${process.pid}`, MEDCOM_MAX_ATTACHMENT_BYTES: '40000', MEDCOM_MAX_MESSAGE_BYTES: '70000' },
     });
   });
   afterAll(async () => {
@@ -244,9 +244,10 @@ describe.each(databaseKinds())('MedCom inbound (%s)', (kind) => {
 
   it('reads the Acknowledgement samples and updates the messages they answer; refuses one for an unknown message', async () => {
     const now = new Date();
-    const outbound = (messageHeaderId: string, owner: string, counterpart: string) =>
+    // The messages answered were sent to the acknowledgements' senders (SOR code and GLN): only the receiver may settle a message.
+    const outbound = (messageHeaderId: string, owner: string, counterpart: string, counterpartEan: string) =>
       insertMessage(database.db, {
-        id: crypto.randomUUID(), direction: 'out', organisation_sor: owner, organisation_ean: '5790000209354', counterpart_sor: counterpart, counterpart_ean: '5790001348120',
+        id: crypto.randomUUID(), direction: 'out', organisation_sor: owner, organisation_ean: '5790000209354', counterpart_sor: counterpart, counterpart_ean: counterpartEan,
         patient_cpr: '0101201234', kind: 'new', category: 'other', topic: 't', bundle_id: crypto.randomUUID(), message_header_id: messageHeaderId,
         previous_message_header_id: null, episode_of_care_id: null, thread_key: messageHeaderId, status: 'sent', encoding: 'json',
         bundle: fixtureBundle('EG_Clinea.json'), acknowledgement_sent: null, acknowledgement_received: null, acknowledgement_code: null,
@@ -257,7 +258,7 @@ describe.each(databaseKinds())('MedCom inbound (%s)', (kind) => {
       const ack = parseAcknowledgement(fixtureBundle(name));
       const answered = ack.answeredMessageHeaderId as string;
       if (!expectations[answered]) {
-        await outbound(answered, ack.receiver.sor as string, ack.sender.sor as string);
+        await outbound(answered, ack.receiver.sor as string, ack.sender.sor as string, ack.sender.gln as string);
         expectations[answered] = { code: ack.code as string, status: ack.code === 'ok' ? 'acknowledged' : 'rejected' };
       }
       const res = await inbound(fixtureBytes(name), name.endsWith('.xml') ? 'application/fhir+xml' : 'application/fhir+json');

@@ -10,7 +10,7 @@ import { buildAcknowledgement, parseCareCommunication, readFhirMessage, unwrapVa
 import { type TestBroker, startTestBroker } from './helpers/broker.js';
 import { createTestDatabase, type DatabaseKind, databaseKinds } from './helpers/database.js';
 import { type TestIssuer, createTestIssuer } from './helpers/issuers.js';
-import { MC, ROOTS, type TestGateway, eventually, seedCorrespondenceDirectory, startTestGateway } from './helpers/medcom-orgs.js';
+import { MC, ROOTS, type TestGateway, createTestGatewayIssuer, eventually, gatewayEnv, seedCorrespondenceDirectory, startTestGateway } from './helpers/medcom-orgs.js';
 
 /** The message every test here sends: GP clinic to the child psychiatry team in Aalborg. */
 const MESSAGE = {
@@ -27,8 +27,8 @@ async function setUp(kind: DatabaseKind, env: Record<string, string>) {
   await seedCorrespondenceDirectory(database.db);
   const gateway = await startTestGateway();
   const sts = await createTestIssuer({ issuer: 'https://sts.test.example', organisations: ROOTS });
-  const gatewayIssuer = await createTestIssuer({ issuer: 'https://vans.test.example', organisations: ROOTS });
-  const broker = await startTestBroker({ database, issuers: [sts, gatewayIssuer], env: { MEDCOM_GATEWAY_URL: gateway.url, BROKER_JOBS_POLLING_SECONDS: '0.5', ...env } });
+  const gatewayIssuer = await createTestGatewayIssuer('https://vans.test.example', ROOTS);
+  const broker = await startTestBroker({ database, issuers: [sts, gatewayIssuer], env: { ...gatewayEnv(gatewayIssuer), MEDCOM_GATEWAY_URL: gateway.url, BROKER_JOBS_POLLING_SECONDS: '0.5', ...env } });
   return { database, gateway, sts, gatewayIssuer, broker };
 }
 

@@ -18,7 +18,7 @@ import { PROBLEM_BASE } from '../src/http/problem.js';
 import { type TestBroker, startTestBroker } from './helpers/broker.js';
 import { createTestDatabase, databaseKinds } from './helpers/database.js';
 import { type TestIssuer, createTestIssuer } from './helpers/issuers.js';
-import { MC, ROOTS, type TestGateway, eventually, seedCorrespondenceDirectory, startTestGateway } from './helpers/medcom-orgs.js';
+import { MC, ROOTS, type TestGateway, createTestGatewayIssuer, eventually, gatewayEnv, seedCorrespondenceDirectory, startTestGateway } from './helpers/medcom-orgs.js';
 
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n').toString('base64');
 const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]).toString('base64');
@@ -37,11 +37,12 @@ describe.each(databaseKinds())('correspondence (%s)', (kind) => {
     await seedCorrespondenceDirectory(database.db);
     gateway = await startTestGateway();
     sts = await createTestIssuer({ issuer: 'https://sts.test.example', organisations: ROOTS });
-    gatewayIssuer = await createTestIssuer({ issuer: 'https://vans-gateway.test.example', organisations: [MC.region] });
+    gatewayIssuer = await createTestGatewayIssuer('https://vans-gateway.test.example');
     broker = await startTestBroker({
       database,
       issuers: [sts, gatewayIssuer],
       env: {
+        ...gatewayEnv(gatewayIssuer),
         MEDCOM_GATEWAY_URL: gateway.url,
         BROKER_JOBS_POLLING_SECONDS: '0.5',
         MEDCOM_MAX_ATTACHMENT_BYTES: '40000',

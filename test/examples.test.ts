@@ -11,6 +11,8 @@ describe('documented examples', () => {
   });
   it('docs/examples/issuers.example.json is a valid trusted-issuer list', () => {
     const config = loadConfig({ BROKER_TRUSTED_ISSUERS_FILE: 'docs/examples/issuers.example.json' });
-    expect(config.trustedIssuers.map((i) => i.organisations)).toEqual([['9520011000016001'], ['9500011000016001']]);
+    expect(config.trustedIssuers.map((i) => i.organisations)).toEqual([['9520011000016001'], ['9500011000016001'], ['9500011000016001']]);
+    // Only the gateway's own issuer may assert medcom-gateway; the region's STS gets the staff-role default.
+    expect(config.trustedIssuers.map((i) => i.roles)).toEqual([['caseworker', 'agreement-admin', 'auditor'], undefined, ['medcom-gateway']]);
   });
 });

@@ -64,6 +64,26 @@ describe('loadConfig', () => {
     expect(problemsOf({ BROKER_TRUSTED_ISSUERS: JSON.stringify([issuer, issuer]) })).toEqual([expect.stringMatching(/listed twice/)]);
   });
 
+  it("reads the roles an issuer may assert, and leaves them unset (staff roles) when omitted", () => {
+    const gateway = { ...issuer, issuer: 'https://vans.example', roles: ['medcom-gateway'] };
+    const config = loadConfig({ BROKER_TRUSTED_ISSUERS: JSON.stringify([issuer, gateway]) });
+    expect(config.trustedIssuers.map((i) => i.roles)).toEqual([undefined, ['medcom-gateway']]);
+    const bad = [{ ...issuer, roles: ['superuser'] }, { ...issuer, issuer: 'https://other', roles: [] }];
+    const problems = problemsOf({ BROKER_TRUSTED_ISSUERS: JSON.stringify(bad) });
+    expect(problems.some((p) => p.includes('[0.roles.0]'))).toBe(true);
+    expect(problems.some((p) => p.includes('[1.roles]'))).toBe(true);
+  });
+
+  it('reads the MedCom gateway identities (issuer and subject); none configured is none', () => {
+    const env = { BROKER_TRUSTED_ISSUERS: JSON.stringify([issuer]) };
+    expect(loadConfig(env).medcom.gatewayIdentities).toEqual([]);
+    const identities = [{ issuer: 'https://vans.example', subject: 'vans-gateway' }];
+    expect(loadConfig({ ...env, MEDCOM_GATEWAY_IDENTITIES: JSON.stringify(identities) }).medcom.gatewayIdentities).toEqual(identities);
+    expect(problemsOf({ ...env, MEDCOM_GATEWAY_IDENTITIES: '[{' })).toEqual(['MEDCOM_GATEWAY_IDENTITIES: not valid JSON']);
+    expect(problemsOf({ ...env, MEDCOM_GATEWAY_IDENTITIES: JSON.stringify([{ issuer: 'https://vans.example' }]) })).toEqual([expect.stringMatching(/^MEDCOM_GATEWAY_IDENTITIES\[0\.subject\]/)]);
+    expect(problemsOf({ ...env, MEDCOM_GATEWAY_IDENTITIES: JSON.stringify([{ issuer: 'https://vans.example', subject: 'x', role: 'medcom-gateway' }]) })).toHaveLength(1);
+  });
+
   it('reads issuers from a file, resolving JWKS files beside it', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'cfg-'));
     const file = path.join(dir, 'issuers.json');

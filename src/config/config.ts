@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { JWK } from 'jose';
 import { z } from 'zod';
 import { sorCodeSchema } from '../http/schemas.js';
+import { ROLES } from '../identity/caller.js';
 
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
 export type SigningAlgorithm = (typeof ALGORITHMS)[number];
@@ -21,11 +22,17 @@ export const trustedIssuerSchema = z
     /** The organisations this issuer may speak for: SOR subtrees (the code and everything below). */
     organisations: z.array(sorCodeSchema).min(1),
     maxTokenLifetimeSeconds: z.number().int().positive().max(86_400).optional(),
+    /** The roles this issuer may assert; omitted: the staff roles only (never medcom-gateway). */
+    roles: z.array(z.enum(ROLES)).min(1).optional(),
   })
   .refine((i) => Boolean(i.jwksUri) !== Boolean(i.jwksFile), {
     message: 'give exactly one of jwksUri and jwksFile',
   });
 export type TrustedIssuerConfig = z.infer<typeof trustedIssuerSchema>;
+
+/** A system allowed to post to the MedCom inbound door: the exact issuer and subject of its tokens. */
+export const gatewayIdentitySchema = z.object({ issuer: z.string().min(1), subject: z.string().min(1) }).strict();
+export type GatewayIdentity = z.infer<typeof gatewayIdentitySchema>;
 
 const boolFromEnv = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -55,6 +62,7 @@ const envSchema = z.object({
   MEDCOM_GATEWAY_URL: z.url().optional(),
   MEDCOM_FILE_DROP_DIR: z.string().min(1).optional(),
   MEDCOM_XML_RECEIVERS: z.string().optional(),
+  MEDCOM_GATEWAY_IDENTITIES: z.string().optional(),
   MEDCOM_ACK_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(7 * 86_400).default(1800),
   MEDCOM_MAX_RESENDS: z.coerce.number().int().min(0).max(10).default(2),
   MEDCOM_TRANSIENT_RESEND_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
@@ -82,6 +90,11 @@ export interface MedComConfig {
   readonly fileDropDir: string | null;
   /** SOR codes of receivers that want FHIR XML instead of JSON. */
   readonly xmlReceivers: readonly string[];
+  /**
+   * Who may post to the inbound door (issuer and subject); none: inbound is refused. Demo mode
+   * without any configured: the demo issuer's gateway subject (added by the composition root).
+   */
+  readonly gatewayIdentities: readonly GatewayIdentity[];
   readonly ackTimeoutSeconds: number;
   readonly maxResends: number;
   /** After a transient-error acknowledgement the message is resent this much later (a resend like a timeout's). */
@@ -165,6 +178,7 @@ export function loadConfig(
     problems.push('BROKER_AUDIT_SIGNING_KEY / BROKER_AUDIT_SIGNING_KEY_FILE: required in production, to sign audit checkpoints');
   }
   const trustedIssuers = readTrustedIssuers(e.BROKER_TRUSTED_ISSUERS, e.BROKER_TRUSTED_ISSUERS_FILE, problems);
+  const gatewayIdentities = readGatewayIdentities(e.MEDCOM_GATEWAY_IDENTITIES, problems);
   if (!demo && overrides.requireIssuers !== false && !e.BROKER_TRUSTED_ISSUERS && !e.BROKER_TRUSTED_ISSUERS_FILE) {
     problems.push('BROKER_TRUSTED_ISSUERS / BROKER_TRUSTED_ISSUERS_FILE: no trusted issuer configured; every call would be refused');
   }
@@ -197,6 +211,7 @@ export function loadConfig(
           ? path.join(path.resolve(e.BROKER_DATA_DIR), 'medcom-outbox')
           : null,
       xmlReceivers: (e.MEDCOM_XML_RECEIVERS ?? '').split(',').map((v) => v.trim()).filter((v) => v.length > 0),
+      gatewayIdentities,
       ackTimeoutSeconds: e.MEDCOM_ACK_TIMEOUT_SECONDS,
       maxResends: e.MEDCOM_MAX_RESENDS,
       transientResendSeconds: e.MEDCOM_TRANSIENT_RESEND_SECONDS,
@@ -302,6 +317,23 @@ function readTrustedIssuers(inline: string | undefined, file: string | undefined
     if (seen.has(issuer.issuer)) problems.push(`${where}: issuer ${issuer.issuer} is listed twice`);
     seen.add(issuer.issuer);
     if (issuer.jwksFile) issuer.jwksFile = path.resolve(baseDir, issuer.jwksFile);
+  }
+  return result.data;
+}
+
+function readGatewayIdentities(text: string | undefined, problems: string[]): GatewayIdentity[] {
+  if (!text) return [];
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    problems.push('MEDCOM_GATEWAY_IDENTITIES: not valid JSON');
+    return [];
+  }
+  const result = z.array(gatewayIdentitySchema).safeParse(json);
+  if (!result.success) {
+    for (const issue of result.error.issues) problems.push(`MEDCOM_GATEWAY_IDENTITIES[${issue.path.join('.')}]: ${issue.message}`);
+    return [];
   }
   return result.data;
 }

@@ -9,6 +9,7 @@ export async function auditOrFail(audit: AuditWriter, event: AuditEventInput): P
   } catch (error) {
     throw new ProblemError(503, 'audit-unavailable', 'Audit unavailable', {
       detail: 'the operation was not carried out because it could not be audited',
+      headers: { 'Retry-After': '5' },
       cause: error,
     });
   }

@@ -30,6 +30,7 @@ import { actorFromCaller } from '../audit/audit-event.js';
 import type { AuditWriter } from '../audit/audit-writer.js';
 import { ProblemError } from '../http/problem.js';
 import type { Caller } from '../identity/caller.js';
+import { checkAcknowledgementSender } from './acknowledgement-sender.js';
 import { auditOrFail } from './audit.js';
 import type { CorrespondenceContext } from './context.js';
 import { ackTimeoutJob, TRANSIENT_ERROR } from './jobs/ack-timeout.js';
@@ -344,7 +345,11 @@ async function receiveAcknowledgement(deps: ReceiveDeps, caller: Caller, bundle:
   const answered = ack.answeredMessageHeaderId;
   const row = answered ? await findOutboundByHeader(ctx.db, answered) : undefined;
   const base = { occurredAt: new Date(), requestId, actor: actorFromCaller(caller), purpose: null, reason: null };
-  if (!row || (ack.sender.sor && ack.sender.sor !== row.counterpart_sor)) {
+  const unknownMessage = () =>
+    new ProblemError(422, 'unknown-message', 'Acknowledgement for an unknown message', {
+      detail: 'the acknowledgement answers no message this broker sent to its sender',
+    });
+  if (!row) {
     await auditOrFail(deps.audit, {
       ...base,
       kind: 'acknowledgement-received',
@@ -352,9 +357,36 @@ async function receiveAcknowledgement(deps: ReceiveDeps, caller: Caller, bundle:
       patientCpr: null,
       details: { answeredMessageHeaderId: answered ?? null, acknowledgementBundleId: ack.bundleId ?? null, code: ack.code ?? null, reason: 'unknown-message' },
     });
-    throw new ProblemError(422, 'unknown-message', 'Acknowledgement for an unknown message', {
-      detail: 'the acknowledgement answers no message this broker sent to its sender',
+    throw unknownMessage();
+  }
+  // Only the message's receiver may settle it. Anyone else gets the unknown-message answer (no
+  // oracle for which messages exist); the security log and the audit record say what happened.
+  const expectedSender = { sor: row.counterpart_sor, gln: row.counterpart_ean };
+  const senderCheck = checkAcknowledgementSender(ack.sender, expectedSender);
+  if (!senderCheck.ok) {
+    const namedSender = { sor: ack.sender.sor ?? null, gln: ack.sender.gln ?? null };
+    ctx.logger.warn(
+      { security: 'acknowledgement-sender-mismatch', requestId, messageId: row.id, because: senderCheck.because, namedSender, expectedSender, issuer: caller.issuer, subject: caller.subject },
+      "acknowledgement refused: its sender is not the answered message's receiver; the message is unchanged",
+    );
+    await auditOrFail(deps.audit, {
+      ...base,
+      kind: 'acknowledgement-received',
+      outcome: 'failed',
+      patientCpr: row.patient_cpr,
+      details: {
+        messageId: row.id,
+        answeredMessageHeaderId: answered ?? null,
+        acknowledgementBundleId: ack.bundleId ?? null,
+        code: ack.code ?? null,
+        reason: 'sender-not-receiver',
+        because: senderCheck.because,
+        namedSender,
+        expectedSender,
+        status: row.status,
+      },
     });
+    throw unknownMessage();
   }
   let status = row.status;
   await ctx.db.transaction().execute(async (trx) => {

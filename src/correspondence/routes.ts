@@ -45,8 +45,9 @@ export function correspondenceRoutes(deps: SendDeps & { readonly audit: AuditWri
   const { ctx } = deps;
   const router = createRouter();
   router.use('*', requireRole('clinician', 'caseworker'));
-  // Reading a message (or one of its attachments) is an access to the child's data: audited first.
-  const auditRead = (requestId: string, caller: Caller, patientCpr: string, details: Record<string, unknown>) =>
+  // Every read about a child (a search by CPR, a conversation, a message, an attachment) is an
+  // access to the child's data, audited like a lookup before anything is answered (fail closed).
+  const auditRead = (requestId: string, caller: Caller, patientCpr: string, details: { read: 'search' | 'thread' | 'message' | 'attachment' } & Record<string, unknown>) =>
     auditOrFail(deps.audit, {
       kind: 'correspondence-read',
       outcome: 'success',
@@ -110,6 +111,14 @@ export function correspondenceRoutes(deps: SendDeps & { readonly audit: AuditWri
       });
       const page = rows.slice(0, body.limit);
       const last = rows.length > body.limit ? page[page.length - 1] : undefined;
+      // A search by CPR asks about one child, whatever it finds (also nothing). The CPR is the
+      // record's own field; the details say what else was asked and what was shown.
+      if (body.patientCpr) {
+        const { patientCpr, cursor, ...filters } = body;
+        await auditRead(c.get('requestId'), c.get('caller'), patientCpr, {
+          read: 'search', filters: { ...filters, cursor: cursor !== undefined }, results: page.length, messageIds: page.map((r) => r.id),
+        });
+      }
       return c.json({ items: page.map(toSummary), nextCursor: last ? encodeCursor(last) : null }, 200);
     },
   );
@@ -128,7 +137,7 @@ export function correspondenceRoutes(deps: SendDeps & { readonly audit: AuditWri
       const caller = c.get('caller');
       const row = await ownMessage(ctx, caller, c.req.valid('param').id);
       await auditRead(c.get('requestId'), caller, row.patient_cpr, {
-        messageId: row.id, direction: row.direction, counterpartSor: row.counterpart_sor, messageHeaderId: row.message_header_id,
+        read: 'message', messageId: row.id, direction: row.direction, counterpartSor: row.counterpart_sor, messageHeaderId: row.message_header_id,
       });
       if (row.direction === 'in' && row.read_at === null) {
         const now = ctx.clock();
@@ -153,6 +162,14 @@ export function correspondenceRoutes(deps: SendDeps & { readonly audit: AuditWri
       const caller = c.get('caller');
       const row = await ownMessage(ctx, caller, c.req.valid('param').id);
       const rows = await threadMessages(ctx.db, caller.organisationSor, row.thread_key, row.episode_of_care_id);
+      // One record per child the conversation shows (an episode of care could, in error, join two).
+      const byChild = new Map<string, string[]>([[row.patient_cpr, []]]);
+      for (const r of rows) byChild.set(r.patient_cpr, [...(byChild.get(r.patient_cpr) ?? []), r.id]);
+      await Promise.all(
+        [...byChild].map(([patientCpr, messageIds]) =>
+          auditRead(c.get('requestId'), caller, patientCpr, { read: 'thread', messageId: row.id, threadKey: row.thread_key, messageIds }),
+        ),
+      );
       return c.json({ threadKey: row.thread_key, items: rows.map(toSummary) }, 200);
     },
   );
@@ -174,7 +191,7 @@ export function correspondenceRoutes(deps: SendDeps & { readonly audit: AuditWri
       const attachment = parseCareCommunication(row.bundle).attachments[index];
       const bytes = attachment?.data ? decodeBase64(attachment.data) : undefined;
       if (!attachment || !bytes) throw new ProblemError(404, 'not-found', 'Not found', { detail: 'no attachment content at this position' });
-      await auditRead(c.get('requestId'), caller, row.patient_cpr, { messageId: row.id, attachment: index });
+      await auditRead(c.get('requestId'), caller, row.patient_cpr, { read: 'attachment', messageId: row.id, attachment: index });
       return c.body(new Uint8Array(bytes), 200, {
         'Content-Type': attachment.contentType ?? 'application/octet-stream',
         'Content-Disposition': 'attachment',

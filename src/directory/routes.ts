@@ -13,6 +13,7 @@ import type { DirectoryCache } from './directory-cache.js';
 import { closeLocalUnit, registerLocalUnit } from './local-units.js';
 import { InvalidCursorError, getOrganisation, organisationAsOf, organisationHistory, searchOrganisations } from './queries.js';
 import { sorCodeSchema } from '../http/schemas.js';
+import { STAFF_ROLES } from '../identity/caller.js';
 
 const isoDate = z.iso.date();
 
@@ -94,7 +95,7 @@ const localUnitBody = z
 
 export function directoryRoutes(deps: { db: Kysely<Database>; directory: DirectoryCache; changes: ChangeFeed }) {
   const router = createRouter();
-  const readers = requireRole('clinician', 'caseworker', 'agreement-admin', 'auditor');
+  const readers = requireRole(...STAFF_ROLES);
 
   router.use('*', async (c, next) => (c.req.method === 'GET' ? readers(c, next) : next()));
   router.openapi(

@@ -19,6 +19,8 @@ export type ProblemSlug =
   | 'token-replayed'
   | 'untrusted-issuer'
   | 'organisation-out-of-issuer-scope'
+  | 'role-out-of-issuer-scope'
+  | 'gateway-identity-refused'
   | 'forbidden-role'
   | 'access-denied'
   | 'conflict'

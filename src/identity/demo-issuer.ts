@@ -7,11 +7,22 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type JWK, createLocalJWKSet, exportJWK, generateKeyPair, importJWK } from 'jose';
+import type { GatewayIdentity } from '../config/config.js';
+import { ROLES, type Role } from './caller.js';
 import type { TrustedIssuer } from './issuers.js';
 import { type TokenRequest, signToken } from './signing.js';
 
 export const DEMO_ISSUER = 'urn:dk:child-data-broker:demo-issuer';
 const ALG = 'ES256';
+/**
+ * The demo plays every part, the MedCom gateway included; listed by name so that a role added
+ * later is not granted to the demo issuer by accident.
+ */
+export const DEMO_ISSUER_ROLES: readonly Role[] = ROLES;
+/** The subject the demo issuer's MedCom gateway tokens carry (`broker token --role medcom-gateway`). */
+export const DEMO_GATEWAY_SUBJECT = 'demo-medcom-gateway';
+/** In demo mode, the one identity let in at the MedCom inbound door unless others are configured. */
+export const DEMO_GATEWAY_IDENTITY: GatewayIdentity = { issuer: DEMO_ISSUER, subject: DEMO_GATEWAY_SUBJECT };
 
 export interface DemoIssuerKey {
   readonly privateJwk: JWK;
@@ -46,6 +57,7 @@ export function demoTrustedIssuer(key: DemoIssuerKey): TrustedIssuer {
     algorithms: [ALG],
     organisations: 'any',
     maxTokenLifetimeSeconds: undefined,
+    roles: DEMO_ISSUER_ROLES,
     keys: createLocalJWKSet({ keys: [key.publicJwk] }),
   };
 }

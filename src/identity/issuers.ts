@@ -5,6 +5,13 @@
 import { readFileSync } from 'node:fs';
 import { type JSONWebKeySet, type JWTVerifyGetKey, createLocalJWKSet, createRemoteJWKSet } from 'jose';
 import type { SigningAlgorithm, TrustedIssuerConfig } from '../config/config.js';
+import { type Role, STAFF_ROLES } from './caller.js';
+
+/**
+ * What an issuer may assert when its configuration names no roles: staff roles only. The
+ * medcom-gateway system role is never implied; an issuer must be configured for it explicitly.
+ */
+export const DEFAULT_ISSUER_ROLES: readonly Role[] = STAFF_ROLES;
 
 export interface TrustedIssuer {
   readonly issuer: string;
@@ -12,6 +19,8 @@ export interface TrustedIssuer {
   /** SOR subtree roots the issuer may speak for; `'any'` only for the local demo issuer. */
   readonly organisations: readonly string[] | 'any';
   readonly maxTokenLifetimeSeconds: number | undefined;
+  /** The roles a token from this issuer may carry; any other is refused. */
+  readonly roles: readonly Role[];
   readonly keys: JWTVerifyGetKey;
 }
 
@@ -32,6 +41,7 @@ export function trustedIssuerFromConfig(config: TrustedIssuerConfig, options: { 
     algorithms: config.algorithms,
     organisations: config.organisations,
     maxTokenLifetimeSeconds: config.maxTokenLifetimeSeconds,
+    roles: config.roles ?? DEFAULT_ISSUER_ROLES,
     keys,
   };
 }

@@ -90,6 +90,14 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       const names = [...new Set(claims.error.issues.map((i) => String(i.path[0])))].join(', ');
       throw unauthorized('token-claims-invalid', 'Token claims invalid', `missing or invalid claims: ${names}`);
     }
+    // An issuer speaks only in the roles it is trusted for: a municipality's identity provider
+    // can never mint the MedCom gateway, nor a gateway's issuer a clinician.
+    const role = claims.data[CLAIMS.role];
+    if (!issuer.roles.includes(role)) {
+      throw new ProblemError(403, 'role-out-of-issuer-scope', 'Role outside issuer scope', {
+        detail: 'the token issuer may not assert this role',
+      });
+    }
     const organisationSor = claims.data[CLAIMS.actingOrganisation];
     if (issuer.organisations !== 'any' && !issuer.organisations.some((root) => options.organisations.isWithin(organisationSor, root))) {
       throw new ProblemError(403, 'organisation-out-of-issuer-scope', 'Organisation outside issuer scope', {
@@ -108,7 +116,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       subject: payload.sub as string,
       tokenId: jti,
       organisationSor,
-      role: claims.data[CLAIMS.role],
+      role,
       assurance: claims.data[CLAIMS.assurance],
       purposeOfUse: claims.data[CLAIMS.purposeOfUse],
       displayName: claims.data[CLAIMS.displayName] ?? null,

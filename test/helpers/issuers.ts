@@ -28,6 +28,8 @@ export async function createTestIssuer(options: {
   alg?: 'ES256' | 'RS256';
   allowedAlgorithms?: TrustedIssuerConfig['algorithms'];
   maxTokenLifetimeSeconds?: number;
+  /** The roles the broker lets this issuer assert; omitted: the broker's default (staff roles). */
+  roles?: NonNullable<TrustedIssuerConfig['roles']>;
 }): Promise<TestIssuer> {
   const alg = options.alg ?? 'ES256';
   const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
@@ -41,6 +43,7 @@ export async function createTestIssuer(options: {
     algorithms: options.allowedAlgorithms ?? [alg],
     organisations: options.organisations,
     ...(options.maxTokenLifetimeSeconds ? { maxTokenLifetimeSeconds: options.maxTokenLifetimeSeconds } : {}),
+    ...(options.roles ? { roles: options.roles } : {}),
   };
   return {
     issuer: options.issuer,

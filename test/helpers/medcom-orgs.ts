@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema/index.js';
 import { seedDemoAgreements } from '../../src/agreements/seed.js';
 import { importSorSnapshot } from '../../src/directory/sor-import.js';
+import { type TestIssuer, createTestIssuer } from './issuers.js';
 import { NORTH_JUTLAND_XML, sorInput } from './sor-files.js';
 
 /** Parties of the MedCom samples (SOR code, GLN), as the messages name them. */
@@ -72,6 +73,23 @@ export async function seedCorrespondenceDirectory(db: Kysely<Database>): Promise
 
 /** Every root of the test directory: an issuer with these may speak for every organisation. */
 export const ROOTS = ['9500011000016001', '9510011000016001', '9510111000016001', '9510211000016001', '9520011000016001', ...SAMPLE_ORGANISATIONS.map((o) => o.sor)];
+
+/** The subject of the test MedCom gateway's tokens, the one the broker is configured to let in. */
+export const GATEWAY_SUBJECT = 'vans-gateway';
+
+/**
+ * The issuer of the MedCom gateway's tokens: it may assert the medcom-gateway role only, and its
+ * tokens carry GATEWAY_SUBJECT unless a test says otherwise. Configure the broker with gatewayEnv().
+ */
+export async function createTestGatewayIssuer(issuer: string, organisations: string[] = [MC.region]): Promise<TestIssuer> {
+  const base = await createTestIssuer({ issuer, organisations, roles: ['medcom-gateway'] });
+  return { ...base, token: (request) => base.token({ subject: GATEWAY_SUBJECT, ...request }) };
+}
+
+/** The broker environment that names `issuer`'s GATEWAY_SUBJECT as the one MedCom gateway identity. */
+export const gatewayEnv = (issuer: Pick<TestIssuer, 'issuer'>): Record<string, string> => ({
+  MEDCOM_GATEWAY_IDENTITIES: JSON.stringify([{ issuer: issuer.issuer, subject: GATEWAY_SUBJECT }]),
+});
 
 /** A stand-in MedCom gateway on loopback: records every envelope posted, can fail or hang. */
 export interface TestGateway {
