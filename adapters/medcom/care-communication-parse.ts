@@ -3,7 +3,7 @@ import { readDateTime } from './datetime.js';
 import { MedComFormatError } from './errors.js';
 import { looksLikeCpr, looksLikeReplacementCpr, recogniseSystem } from './identifiers.js';
 import { isObject, obj, objects, str, type JsonObject } from './json.js';
-import { EXTENSION } from './medcom-terminology.js';
+import { EXTENSION, recogniseCategory } from './medcom-terminology.js';
 import { extensionsByUrl, firstCoding, readMessageHeader, type MessageHeaderView } from './message-parts.js';
 
 export interface PatientView {
@@ -89,13 +89,16 @@ export function parseCareCommunication(bundleJson: unknown, initialNotes: string
   const narrative = str(obj(communication?.['text'])?.['div']);
   if (narrative && !/^\s*<div/.test(narrative)) notes.push('Communication narrative is escaped or not XHTML');
   const priority = str(communication?.['priority']);
+  const categoryRaw = category.code ?? str(obj(objects(communication?.['category'])[0])?.['text']);
+  const categoryKnown = recogniseCategory(categoryRaw);
+  if (categoryKnown && categoryKnown !== categoryRaw) notes.push('Communication.category code written in another case or with spaces');
   return {
     ...header,
     communicationId: str(communication?.['id']),
     communicationIdentifier: str(objects(communication?.['identifier'])[0]?.['value']),
     patient,
     patientCount: patients.length,
-    category: category.code ?? str(obj(objects(communication?.['category'])[0])?.['text']),
+    category: categoryKnown ?? categoryRaw,
     categorySystem: category.system,
     topic: str(obj(communication?.['topic'])?.['text']),
     priority,

@@ -6,10 +6,10 @@ import { isSorCode, isValidGln } from './identifiers.js';
 import { isObject, obj, objects } from './json.js';
 import {
   ACK_ERROR,
-  CARE_COMMUNICATION_CATEGORIES,
   CATEGORIES_ALLOWING_PRIORITY,
   EVENT_CARE_COMMUNICATION,
   PRIORITY_CODES,
+  recogniseCategory,
   type AckErrorCode,
 } from './medcom-terminology.js';
 import type { MedComParty } from './message-parts.js';
@@ -133,7 +133,7 @@ export function validateCareCommunication(
     // Older MedCom examples omit it; not a reason to reject the message.
     warning('communication-identifier-missing', ACK_ERROR.datatypeWrong, 'Communication.identifier is missing.');
   }
-  if (!parsed.category || !(CARE_COMMUNICATION_CATEGORIES as readonly string[]).includes(parsed.category)) {
+  if (!recogniseCategory(parsed.category)) {
     error('category-unknown', ACK_ERROR.codeSystemValueUnknown, 'Communication.category is not a MedCom CareCommunication category.');
   }
   if (parsed.category === 'other' && !parsed.topic?.trim()) {
