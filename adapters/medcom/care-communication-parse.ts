@@ -3,7 +3,7 @@ import { readDateTime } from './datetime.js';
 import { MedComFormatError } from './errors.js';
 import { looksLikeCpr, looksLikeReplacementCpr, recogniseSystem } from './identifiers.js';
 import { isObject, obj, objects, str, type JsonObject } from './json.js';
-import { EXTENSION, recogniseCategory } from './medcom-terminology.js';
+import { CODE_SYSTEM, EXTENSION, recogniseCategory } from './medcom-terminology.js';
 import { extensionsByUrl, firstCoding, readMessageHeader, type MessageHeaderView } from './message-parts.js';
 
 export interface PatientView {
@@ -118,7 +118,7 @@ function readPatient(patient: JsonObject | undefined, notes: string[]): PatientV
   for (const identifier of objects(patient?.['identifier'])) {
     const value = str(identifier['value'])?.trim();
     if (!value) continue;
-    const system = recogniseSystem(str(identifier['system']));
+    const system = recogniseSystem(str(identifier['system']), value);
     if (system.kind === 'cpr' && !cpr) {
       if (!looksLikeCpr(value)) notes.push('patient CPR identifier is not 10 digits');
       cpr = value;
@@ -154,7 +154,10 @@ function readPerson(index: BundleIndex, reference: JsonObject | undefined): Pers
   if (type === 'PractitionerRole') {
     const practitioner = index.resolve(resource['practitioner']);
     const code = objects(resource['code'])[0];
-    const coding = firstCoding(code);
+    // Senders add local role codings (e.g. a regional EHR's own role list): prefer MedCom's.
+    const codings = objects(code?.['coding']);
+    const chosen = codings.find((c) => c['system'] === CODE_SYSTEM.practitionerRole) ?? codings[0];
+    const coding = { code: str(chosen?.['code']), display: str(chosen?.['display']) };
     return {
       kind: 'PractitionerRole',
       name: humanName(practitioner) ?? str(obj(resource['practitioner'])?.['display']),

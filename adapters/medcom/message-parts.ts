@@ -56,7 +56,7 @@ export function readParty(index: BundleIndex, reference: unknown, endpoint: stri
   for (const identifier of objects(org?.['identifier'])) {
     const value = str(identifier['value'])?.trim();
     if (!value) continue;
-    const system = recogniseSystem(str(identifier['system']));
+    const system = recogniseSystem(str(identifier['system']), value);
     if (system.kind === 'sor' && !sor) sor = value;
     else if (system.kind === 'gln' && !gln) gln = value;
     else continue;
