@@ -1,4 +1,5 @@
 import { BundleIndex } from './bundle-index.js';
+import { judgeContent, sniffContentType } from './content-sniff.js';
 import { readDateTime } from './datetime.js';
 import { MedComFormatError } from './errors.js';
 import { looksLikeCpr, looksLikeReplacementCpr, recogniseSystem } from './identifiers.js';
@@ -23,6 +24,8 @@ export interface PersonView {
 
 export interface AttachmentView {
   readonly contentType?: string;
+  /** What the bytes are, when recognisable; the type to show and serve the attachment as. */
+  readonly actualContentType?: string;
   readonly title?: string;
   /** base64 as received. */
   readonly data?: string;
@@ -188,16 +191,23 @@ function readPayload(index: BundleIndex, payload: JsonObject, position: number, 
     authorContact,
     text,
     plainText: text === undefined ? undefined : plainText(text),
-    attachment: attachment ? readAttachment(attachment) : undefined,
+    attachment: attachment ? readAttachment(attachment, position, notes) : undefined,
   };
 }
 
-function readAttachment(attachment: JsonObject): AttachmentView {
+function readAttachment(attachment: JsonObject, position: number, notes: string[]): AttachmentView {
   const data = str(attachment['data']);
   const declared = typeof attachment['size'] === 'number' ? attachment['size'] : Number(str(attachment['size']) ?? NaN);
-  const decoded = data ? decodedBase64Length(data) : undefined;
+  const bytes = data ? decodeBase64(data) : undefined;
+  const decoded = bytes?.length;
+  const contentType = str(attachment['contentType']);
+  const actualContentType = bytes ? sniffContentType(bytes) : undefined;
+  if (contentType && bytes && judgeContent(contentType, bytes) === 'mislabelled-image') {
+    notes.push(`payload ${position + 1} attachment is ${actualContentType ?? 'another type'} but declared ${contentType}`);
+  }
   return {
-    contentType: str(attachment['contentType']),
+    contentType,
+    ...(actualContentType ? { actualContentType } : {}),
     title: str(attachment['title']),
     data,
     url: str(attachment['url']),
@@ -215,9 +225,6 @@ export function decodeBase64(data: string): Uint8Array | undefined {
   return new Uint8Array(Buffer.from(compact, 'base64'));
 }
 
-function decodedBase64Length(data: string): number | undefined {
-  return decodeBase64(data)?.length;
-}
 
 const ENTITIES: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'", nbsp: '\u00a0' };
 

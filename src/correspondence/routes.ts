@@ -176,7 +176,8 @@ export function correspondenceRoutes(deps: SendDeps & { readonly audit: AuditWri
       if (!attachment || !bytes) throw new ProblemError(404, 'not-found', 'Not found', { detail: 'no attachment content at this position' });
       await auditRead(c.get('requestId'), caller, row.patient_cpr, { messageId: row.id, attachment: index });
       return c.body(new Uint8Array(bytes), 200, {
-        'Content-Type': attachment.contentType ?? 'application/octet-stream',
+        // Served as what the bytes are (a mislabelled image is accepted on receipt), never as declared only.
+        'Content-Type': attachment.actualContentType ?? attachment.contentType ?? 'application/octet-stream',
         'Content-Disposition': 'attachment',
         'X-Content-Type-Options': 'nosniff',
       });

@@ -93,7 +93,7 @@ export function toDetail(row: MessageRow): MessageDetail {
     segments: parsed.payloads
       .filter((p) => p.text !== undefined)
       .map((p) => ({ identifier: p.identifier ?? null, date: p.date ?? null, author: p.author ?? null, authorContact: p.authorContact ?? null, text: p.plainText ?? p.text ?? null })),
-    attachments: parsed.attachments.map((a, index) => ({ index, title: a.title ?? null, contentType: a.contentType ?? null, size: a.size ?? null, hasContent: a.data !== undefined })),
+    attachments: parsed.attachments.map((a, index) => ({ index, title: a.title ?? null, contentType: a.actualContentType ?? a.contentType ?? null, size: a.size ?? null, hasContent: a.data !== undefined })),
     acknowledgementErrors,
     notes: parsed.notes,
   };
