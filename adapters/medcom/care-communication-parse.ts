@@ -7,10 +7,20 @@ import { isObject, obj, objects, str, type JsonObject } from './json.js';
 import { CODE_SYSTEM, EXTENSION, recogniseCategory } from './medcom-terminology.js';
 import { extensionsByUrl, firstCoding, readMessageHeader, type MessageHeaderView } from './message-parts.js';
 
+export interface PatientIdentifier {
+  readonly kind: 'cpr' | 'replacement-cpr';
+  readonly value: string;
+  /** The system as written. */
+  readonly system: string;
+}
+
 export interface PatientView {
   readonly resourceId?: string;
+  /** The first CPR: the number the message is filed under. */
   readonly cpr?: string;
   readonly replacementCpr?: string;
+  /** Every CPR and replacement CPR the Patient carries (MedCom's R-Tek-CPR cases hold up to three). */
+  readonly identifiers: PatientIdentifier[];
   readonly family?: string;
   readonly given: string[];
 }
@@ -20,6 +30,9 @@ export interface PersonView {
   readonly name?: string;
   readonly role?: string;
   readonly roleDisplay?: string;
+  /** The organisation the person acts for (PractitionerRole.organization), to sign a segment with. */
+  readonly organizationName?: string;
+  readonly organizationSor?: string;
 }
 
 export interface AttachmentView {
@@ -118,10 +131,12 @@ export function parseCareCommunication(bundleJson: unknown, initialNotes: string
 function readPatient(patient: JsonObject | undefined, notes: string[]): PatientView {
   let cpr: string | undefined;
   let replacementCpr: string | undefined;
+  const identifiers: PatientIdentifier[] = [];
   for (const identifier of objects(patient?.['identifier'])) {
     const value = str(identifier['value'])?.trim();
     if (!value) continue;
     const system = recogniseSystem(str(identifier['system']), value);
+    if (system.kind === 'cpr' || system.kind === 'replacement-cpr') identifiers.push({ kind: system.kind, value, system: str(identifier['system']) ?? '' });
     if (system.kind === 'cpr' && !cpr) {
       if (!looksLikeCpr(value)) notes.push('patient CPR identifier is not 10 digits');
       cpr = value;
@@ -136,7 +151,8 @@ function readPatient(patient: JsonObject | undefined, notes: string[]): PatientV
   const names = objects(patient?.['name']);
   const name = names.find((n) => n['use'] === 'official') ?? names[0];
   const given = Array.isArray(name?.['given']) ? name['given'].map((g) => str(g)).filter((g): g is string => !!g) : [];
-  return { resourceId: str(patient?.['id']), cpr, replacementCpr, family: str(name?.['family']), given };
+  if (identifiers.length > 1) notes.push(`patient carries ${identifiers.length} CPR or replacement CPR identifiers`);
+  return { resourceId: str(patient?.['id']), cpr, replacementCpr, identifiers, family: str(name?.['family']), given };
 }
 
 export function humanName(resource: JsonObject | undefined): string | undefined {
@@ -161,11 +177,18 @@ function readPerson(index: BundleIndex, reference: JsonObject | undefined): Pers
     const codings = objects(code?.['coding']);
     const chosen = codings.find((c) => c['system'] === CODE_SYSTEM.practitionerRole) ?? codings[0];
     const coding = { code: str(chosen?.['code']), display: str(chosen?.['display']) };
+    const organization = index.resolve(resource['organization']);
+    const organizationSor = objects(organization?.['identifier'])
+      .map((i) => ({ kind: recogniseSystem(str(i['system']), str(i['value'])).kind, value: str(i['value']) }))
+      .find((i) => i.kind === 'sor')?.value;
+    const organizationName = str(organization?.['name']) ?? str(obj(resource['organization'])?.['display']);
     return {
       kind: 'PractitionerRole',
       name: humanName(practitioner) ?? str(obj(resource['practitioner'])?.['display']),
       role: coding.code ?? str(code?.['text']),
       roleDisplay: coding.display ?? str(code?.['text']),
+      ...(organizationName ? { organizationName } : {}),
+      ...(organizationSor ? { organizationSor } : {}),
     };
   }
   if (type === 'Practitioner') return { kind: 'Practitioner', name: humanName(resource) };

@@ -62,11 +62,13 @@ export function readParty(index: BundleIndex, reference: unknown, endpoint: stri
     else continue;
     if (system.irregular) notes.push(`${role} organisation identifier system written irregularly (${system.kind})`);
   }
+  // The name as the message carries it: the Organization's, else the reference's display.
+  const name = str(org?.['name'])?.trim() || str(obj(reference)?.['display'])?.trim() || undefined;
   return {
     organizationId: str(org?.['id']),
     sor,
     gln,
-    name: str(org?.['name']),
+    name,
     endpoint,
   };
 }

@@ -135,7 +135,11 @@ export function correspondenceRoutes(deps: SendDeps & { readonly audit: AuditWri
         await updateMessage(ctx.db, row.id, { read_at: now });
         row.read_at = now;
       }
-      return c.json(toDetail(row), 200);
+      // Organization.name is optional in the message: the SOR directory names the parties then.
+      const directoryName = async (sor: string): Promise<string | null> => (await ctx.parties.bySor(sor))?.name ?? null;
+      const [ownName, counterpartName] = await Promise.all([directoryName(row.organisation_sor), directoryName(row.counterpart_sor)]);
+      const names = row.direction === 'in' ? { sender: counterpartName, receiver: ownName } : { sender: ownName, receiver: counterpartName };
+      return c.json(toDetail(row, names), 200);
     },
   );
 
