@@ -13,10 +13,10 @@ import type { Caller } from '../identity/caller.js';
 import { decodeBase64, parseCareCommunication } from '../../adapters/medcom/index.js';
 import { auditOrFail } from './audit.js';
 import type { CorrespondenceContext } from './context.js';
-import { messageDetail, messageSummary, searchBody, sendBody, sendResult } from './schemas.js';
+import { messageDetail, messageSummary, searchBody, sendBody, sendResult, threadItem } from './schemas.js';
 import { sendMessage, type SendDeps } from './send.js';
 import { findMessage, searchMessages, threadMessages, updateMessage, type MessageRow } from './store.js';
-import { toDetail, toSummary } from './views.js';
+import { toDetail, toSummary, toThread } from './views.js';
 
 const idParam = z.object({ id: z.uuid() });
 const notFound = (): ProblemError => new ProblemError(404, 'not-found', 'Not found', { detail: 'no such message for this organisation' });
@@ -148,16 +148,16 @@ export function correspondenceRoutes(deps: SendDeps & { readonly audit: AuditWri
       method: 'get',
       path: '/{id}/thread',
       tags: ['correspondence'],
-      summary: 'The conversation a message belongs to (Provenance chain and episode of care), oldest first',
+      summary: 'The conversation a message belongs to (Provenance chain and episode of care), in the order it was written (payload segment timestamps), each message with the replies to it',
       security: [{ bearer: [] }],
       request: { params: idParam },
-      responses: { 200: { description: 'the conversation', content: { 'application/json': { schema: z.object({ threadKey: z.string(), items: z.array(messageSummary) }) } } }, ...problemResponses, 404: { description: 'not found (problem+json)' } },
+      responses: { 200: { description: 'the conversation', content: { 'application/json': { schema: z.object({ threadKey: z.string(), items: z.array(threadItem) }) } } }, ...problemResponses, 404: { description: 'not found (problem+json)' } },
     }),
     async (c) => {
       const caller = c.get('caller');
       const row = await ownMessage(ctx, caller, c.req.valid('param').id);
       const rows = await threadMessages(ctx.db, caller.organisationSor, row.thread_key, row.episode_of_care_id);
-      return c.json({ threadKey: row.thread_key, items: rows.map(toSummary) }, 200);
+      return c.json({ threadKey: row.thread_key, items: toThread(rows) }, 200);
     },
   );
 

@@ -126,3 +126,6 @@ export const messageDetail = z
   })
   .openapi('CorrespondenceMessage');
 
+export const threadItem = z
+  .object({ ...summaryFields, writtenAt: z.string(), repliedBy: z.array(z.string()) })
+  .openapi('CorrespondenceThreadItem');

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseCareCommunication, type JsonObject } from '../../adapters/medcom/index.js';
 import { fixtureBundle, protocolExampleName } from '../../adapters/medcom/test-fixtures.js';
 import type { MessageRow } from './store.js';
-import { toDetail } from './views.js';
+import { toDetail, toThread } from './views.js';
 
 function rowOf(bundle: JsonObject, extra: Partial<MessageRow> = {}): MessageRow {
   const parsed = parseCareCommunication(bundle);
@@ -55,3 +55,17 @@ describe('the read view names sender and receiver', () => {
   });
 });
 
+describe('toThread', () => {
+  it('orders by when written and lists the replies to each message', () => {
+    const reply = fixtureBundle(protocolExampleName('receive', 'R-Tek-H'));
+    const original = fixtureBundle(protocolExampleName('receive', 'R-Tek-I'));
+    const i = parseCareCommunication(original);
+    const rows = [
+      rowOf(reply, { id: '00000000-0000-4000-8000-00000000000a', kind: 'reply', previous_message_header_id: i.messageHeaderId ?? null, created_at: new Date('2026-11-01T10:00:00Z') }),
+      rowOf(original, { id: '00000000-0000-4000-8000-00000000000b', created_at: new Date('2026-11-01T11:00:00Z') }),
+    ];
+    const thread = toThread(rows);
+    expect(thread.map((t) => t.kind)).toEqual(['new', 'reply']);
+    expect(thread[0]?.repliedBy).toEqual([parseCareCommunication(reply).messageHeaderId]);
+  });
+});

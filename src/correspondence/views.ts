@@ -1,6 +1,7 @@
 /** What the API shows of a stored message, pure: the row plus what the Bundle says. */
 import { CATEGORY_DISPLAY, parseAcknowledgement, parseCareCommunication, recogniseCategory, type PersonView } from '../../adapters/medcom/index.js';
 import type { MessageRow } from './store.js';
+import { compareThreadEntries, writtenAtOf } from './thread.js';
 
 export interface MessageSummary {
   id: string;
@@ -157,3 +158,26 @@ export function toDetail(row: MessageRow, directoryNames: DirectoryNames = {}): 
   };
 }
 
+export interface ThreadItem extends MessageSummary {
+  /** When it was written (its own payload segments' timestamp), else when it was stored: the thread's order. */
+  writtenAt: string;
+  /** MessageHeader.ids of the messages in this thread that reply to or forward this one. */
+  repliedBy: string[];
+}
+
+/** A conversation as the user sees it: in the order it was written, each message with its replies. */
+export function toThread(rows: readonly MessageRow[]): ThreadItem[] {
+  const items = rows.map((row) => {
+    let writtenAt: string | undefined;
+    try {
+      writtenAt = writtenAtOf(parseCareCommunication(row.bundle));
+    } catch {
+      writtenAt = undefined;
+    }
+    return { ...toSummary(row), writtenAt: writtenAt ?? row.created_at.toISOString(), repliedBy: [] as string[] };
+  });
+  for (const item of items) {
+    item.repliedBy = items.filter((other) => other.inReplyTo === item.messageHeaderId).map((other) => other.messageHeaderId);
+  }
+  return items.sort((a, b) => compareThreadEntries({ ...a, storedAt: a.createdAt }, { ...b, storedAt: b.createdAt }));
+}
