@@ -53,6 +53,8 @@ export interface PayloadSegment {
   readonly date?: string;
   readonly author?: PersonView;
   readonly authorContact?: string;
+  /** The organisation the segment is signed for: its identifier's assigner, else the author's organisation. */
+  readonly organization?: { readonly name?: string; readonly sor?: string };
   /** The text as sent (may hold the XHTML subset MedCom allows, e.g. `<br/>`). */
   readonly text?: string;
   /** The text with markup line breaks turned into newlines and character references decoded. */
@@ -200,8 +202,16 @@ function readPayload(index: BundleIndex, payload: JsonObject, position: number, 
   const dateRaw = str(extensionsByUrl(payload, EXTENSION.payloadDateTime)[0]?.['valueDateTime']);
   const date = dateRaw ? readDateTime(dateRaw, `payload ${position + 1} date`) : undefined;
   if (date?.note) notes.push(date.note);
-  const identifier = str(obj(extensionsByUrl(payload, EXTENSION.payloadIdentifier)[0]?.['valueIdentifier'])?.['value']);
+  const valueIdentifier = obj(extensionsByUrl(payload, EXTENSION.payloadIdentifier)[0]?.['valueIdentifier']);
+  const identifier = str(valueIdentifier?.['value']);
   const author = readPerson(index, obj(extensionsByUrl(payload, EXTENSION.payloadAuthor)[0]?.['valueReference']));
+  const assigner = index.resolve(valueIdentifier?.['assigner']);
+  const assignerSor = objects(assigner?.['identifier'])
+    .map((i) => ({ kind: recogniseSystem(str(i['system']), str(i['value'])).kind, value: str(i['value']) }))
+    .find((i) => i.kind === 'sor')?.value;
+  const organizationName = str(assigner?.['name']) ?? author?.organizationName;
+  const organizationSor = assignerSor ?? author?.organizationSor;
+  const organization = organizationName || organizationSor ? { ...(organizationName ? { name: organizationName } : {}), ...(organizationSor ? { sor: organizationSor } : {}) } : undefined;
   const authorContact = str(obj(extensionsByUrl(payload, EXTENSION.payloadAuthorContact)[0]?.['valueContactPoint'])?.['value']);
   const text = str(payload['contentString']);
   const attachment = obj(payload['contentAttachment']);
@@ -212,6 +222,7 @@ function readPayload(index: BundleIndex, payload: JsonObject, position: number, 
     date: date?.value,
     author,
     authorContact,
+    ...(organization ? { organization } : {}),
     text,
     plainText: text === undefined ? undefined : plainText(text),
     attachment: attachment ? readAttachment(attachment, position, notes) : undefined,

@@ -16,7 +16,7 @@ import type { CorrespondenceContext } from './context.js';
 import { messageDetail, messageSummary, searchBody, sendBody, sendResult, threadItem } from './schemas.js';
 import { sendMessage, type SendDeps } from './send.js';
 import { findMessage, searchMessages, threadMessages, updateMessage, type MessageRow } from './store.js';
-import { toDetail, toSummary, toThread } from './views.js';
+import { toDetail, toSummary, toThread, unnamedSegmentOrganisations } from './views.js';
 
 const idParam = z.object({ id: z.uuid() });
 const notFound = (): ProblemError => new ProblemError(404, 'not-found', 'Not found', { detail: 'no such message for this organisation' });
@@ -138,7 +138,12 @@ export function correspondenceRoutes(deps: SendDeps & { readonly audit: AuditWri
       // Organization.name is optional in the message: the SOR directory names the parties then.
       const directoryName = async (sor: string): Promise<string | null> => (await ctx.parties.bySor(sor))?.name ?? null;
       const [ownName, counterpartName] = await Promise.all([directoryName(row.organisation_sor), directoryName(row.counterpart_sor)]);
-      const names = row.direction === 'in' ? { sender: counterpartName, receiver: ownName } : { sender: ownName, receiver: counterpartName };
+      const bySor = new Map<string, string>();
+      for (const sor of unnamedSegmentOrganisations(row)) {
+        const name = await directoryName(sor);
+        if (name) bySor.set(sor, name);
+      }
+      const names = row.direction === 'in' ? { sender: counterpartName, receiver: ownName, bySor } : { sender: ownName, receiver: counterpartName, bySor };
       return c.json(toDetail(row, names), 200);
     },
   );

@@ -105,7 +105,16 @@ export const messageDetail = z
     }),
     priority: z.string().nullable(),
     recipient: person.nullable(),
-    segments: z.array(z.object({ identifier: z.string().nullable(), date: z.string().nullable(), author: person.nullable(), authorContact: z.string().nullable(), text: z.string().nullable() })),
+    segments: z.array(
+      z.object({
+        identifier: z.string().nullable(),
+        date: z.string().nullable(),
+        author: person.nullable(),
+        authorContact: z.string().nullable(),
+        organization: z.object({ name: z.string().nullable(), sor: z.string().nullable() }).nullable(),
+        text: z.string().nullable(),
+      }),
+    ),
     attachments: z.array(
       z.object({
         index: z.number(),

@@ -43,7 +43,15 @@ export interface MessageDetail extends MessageSummary {
   };
   priority: string | null;
   recipient: PersonView | null;
-  segments: Array<{ identifier: string | null; date: string | null; author: PersonView | null; authorContact: string | null; text: string | null }>;
+  segments: Array<{
+    identifier: string | null;
+    date: string | null;
+    author: PersonView | null;
+    authorContact: string | null;
+    /** The organisation the segment is signed for. */
+    organization: { name: string | null; sor: string | null } | null;
+    text: string | null;
+  }>;
   attachments: Array<{
     index: number;
     identifier: string | null;
@@ -100,6 +108,14 @@ export function toSummary(row: MessageRow): MessageSummary {
 export interface DirectoryNames {
   readonly sender?: string | null | undefined;
   readonly receiver?: string | null | undefined;
+  /** Names of other organisations the message refers to by SOR code (who signed each segment). */
+  readonly bySor?: ReadonlyMap<string, string>;
+}
+
+/** SOR codes of the organisations segments are signed for that the message leaves unnamed. */
+export function unnamedSegmentOrganisations(row: MessageRow): string[] {
+  const parsed = parseCareCommunication(row.bundle);
+  return [...new Set(parsed.payloads.flatMap((p) => (p.organization?.sor && !p.organization.name ? [p.organization.sor] : [])))];
 }
 
 export function toDetail(row: MessageRow, directoryNames: DirectoryNames = {}): MessageDetail {
@@ -134,7 +150,16 @@ export function toDetail(row: MessageRow, directoryNames: DirectoryNames = {}): 
     recipient: parsed.recipient ?? null,
     segments: parsed.payloads
       .filter((p) => p.text !== undefined)
-      .map((p) => ({ identifier: p.identifier ?? null, date: p.date ?? null, author: p.author ?? null, authorContact: p.authorContact ?? null, text: p.plainText ?? p.text ?? null })),
+      .map((p) => ({
+        identifier: p.identifier ?? null,
+        date: p.date ?? null,
+        author: p.author ?? null,
+        authorContact: p.authorContact ?? null,
+        organization: p.organization
+          ? { name: p.organization.name ?? (p.organization.sor ? directoryNames.bySor?.get(p.organization.sor) : undefined) ?? null, sor: p.organization.sor ?? null }
+          : null,
+        text: p.plainText ?? p.text ?? null,
+      })),
     attachments: parsed.payloads
       .filter((p) => p.attachment !== undefined)
       .map((p, index) => {
