@@ -200,3 +200,41 @@ describe('buildCareCommunication: replies and forwards to the real samples', () 
     expect(() => buildCareCommunication(baseInput({ kind: 'reply' }))).toThrow(/previous message/);
   });
 });
+
+describe("buildCareCommunication: MedCom's send-protocol rules for replies and forwards", () => {
+  const previousOf = async (id: string) => {
+    const { protocolExampleName } = await import('./test-fixtures.js');
+    const direction = id.startsWith('S-') ? 'send' : 'receive';
+    return parseCareCommunication(fixtureBundle(protocolExampleName(direction, id)));
+  };
+  it.each([
+    // example, kind, CPR and replacement CPR identifiers the answer must carry
+    ['R-Tek-CPR-1', 'reply', 2],
+    ['R-Tek-CPR-2', 'reply', 3],
+    ['S-Tek-CPR', 'reply', 2],
+    ['R-Tek-CPR-2', 'forward', 3],
+  ] as const)('a %s to %s carries every CPR number of the Patient (%i)', async (id, kind, count) => {
+    const previous = await previousOf(id);
+    const answer = parseCareCommunication(buildCareCommunication(baseInput({
+      kind, previous, attachments: [],
+      patient: { ...(previous.patient.cpr ? { cpr: previous.patient.cpr } : { replacementCpr: { value: previous.patient.replacementCpr ?? '' } }), family: previous.patient.family ?? 'x', given: previous.patient.given },
+    })));
+    expect(answer.patient.identifiers.map((i) => i.value).sort()).toEqual(previous.patient.identifiers.map((i) => i.value).sort());
+    expect(answer.patient.identifiers).toHaveLength(count);
+  });
+
+  it.each([['S-Tek-A', 'reply'], ['S-Tek-B', 'forward']] as const)('a %s %s keeps the episode-of-care identifier', async (id, kind) => {
+    const previous = await previousOf(id);
+    expect(previous.episodeOfCareIdentifier).toBeDefined();
+    const answer = parseCareCommunication(buildCareCommunication(baseInput({ kind, previous, attachments: [] })));
+    expect(answer.episodeOfCareIdentifier).toBe(previous.episodeOfCareIdentifier);
+  });
+
+  it('a reply repeats an earlier link attachment with its URL, and earlier files without their content', async () => {
+    const previous = await previousOf('R-Tek-A');
+    const reply = parseCareCommunication(buildCareCommunication(baseInput({ kind: 'reply', previous, attachments: [] })));
+    const earlier = reply.attachments;
+    expect(earlier.find((a) => a.title === 'Link til MedComs hjemmeside')?.url).toBe('https://medcom.dk/');
+    expect(earlier.filter((a) => a.data !== undefined)).toEqual([]);
+  });
+});

@@ -63,7 +63,7 @@ export function buildCareCommunication(input: CareCommunicationInput): JsonObjec
   const authorRef = `PractitionerRole/${ids.practitionerRole}`;
 
   add(messageHeader(ids.header, ids.communication, input, senderRef, receiverRef));
-  add(patient(ids.patient, input.patient));
+  add(withCarriedIdentifiers(patient(ids.patient, input.patient), input.previous));
 
   const newPayloads: JsonObject[] = [];
   const payloadIds: string[] = [];
@@ -94,8 +94,8 @@ export function buildCareCommunication(input: CareCommunicationInput): JsonObjec
     input.kind === 'reply' ? withoutAttachmentContent(p) : p,
   );
   // IG: an episode-of-care identifier received shall be included in the response.
-  const previousEncounter =
-    input.kind === 'reply' && previousIndex ? previousIndex.resolve(previousCommunication?.['encounter']) : undefined;
+  // MedCom's send protocol: a forward includes it too.
+  const previousEncounter = previousIndex ? previousIndex.resolve(previousCommunication?.['encounter']) : undefined;
   const encounterRef = previousEncounter ? `Encounter/${String(previousEncounter['id'])}` : undefined;
   if (previousEncounter) add({ ...previousEncounter, subject: { reference: `Patient/${ids.patient}` } });
   const recipientRef = input.recipient ? addRecipient(input.recipient, input.ids, receiverRef, add) : undefined;
@@ -164,4 +164,18 @@ function referencedResources(index: BundleIndex, roots: readonly JsonObject[]): 
   };
   roots.forEach(visit);
   return [...found.values()];
+}
+
+/**
+ * A reply or forward is about the same child: it carries every CPR and replacement CPR the
+ * previous message's Patient carried (MedCom's send protocol, multiple CPR numbers), the one it is
+ * filed under first.
+ */
+function withCarriedIdentifiers(resource: JsonObject, previous: CareCommunicationInput['previous']): JsonObject {
+  const carried = previous?.patient.identifiers ?? [];
+  if (carried.length === 0) return resource;
+  const own = objects(resource['identifier']);
+  const seen = new Set(own.map((i) => String(i['value'])));
+  const extra = carried.filter((i) => !seen.has(i.value)).map((i) => ({ system: i.system, value: i.value }));
+  return { ...resource, identifier: [...own, ...extra] };
 }

@@ -136,3 +136,33 @@ describe('tolerant reading', () => {
     expect(plainText('a<br/>b &amp;quot;c&amp;quot; &#248;')).toBe('a\nb "c" \u00f8');
   });
 });
+
+describe('tolerant reading of identifier systems and role codings in a real message', () => {
+  const orgsOf = (b: JsonObject): JsonObject[] =>
+    objects(b['entry']).map((e) => obj(e['resource'])).filter((r): r is JsonObject => r?.['resourceType'] === 'Organization');
+
+  it('accepts a verified message whose SOR system has a character missing, and notes it', async () => {
+    const { protocolExampleName } = await import('./test-fixtures.js');
+    const { validateCareCommunication } = await import('./care-communication-validate.js');
+    const bundle = fixtureBundle(protocolExampleName('receive', 'R-A'));
+    for (const org of orgsOf(bundle)) {
+      for (const id of objects(org['identifier'])) if (id['system'] === 'urn:oid:1.2.208.176.1.1') id['system'] = 'urn:oid:1.2.208.176.11';
+    }
+    const m = parseCareCommunication(bundle);
+    expect(m.sender.sor).toBe('441211000016000');
+    expect(m.receiver.sor).toBe('330461000016004');
+    expect(m.notes).toEqual(expect.arrayContaining(['sender organisation identifier system written irregularly (sor)', 'receiver organisation identifier system written irregularly (sor)']));
+    expect(validateCareCommunication(bundle).filter((i) => i.severity === 'error')).toEqual([]);
+  });
+
+  it('prefers the MedCom role coding over a local one, and reads a local-only role (Columna CIS)', () => {
+    const cis = parseCareCommunication(fixtureBundle('Systematic_ColumnaCis.xml'));
+    expect(cis.payloads.map((p) => p.author?.role)).toContain('FMKMedicinkonfigurator');
+    const bundle = fixtureBundle('EG_Clinea.json');
+    const role = resourceOf(bundle, 'PractitionerRole');
+    const medcom = objects(obj(objects(role['code'])[0])?.['coding'])[0];
+    if (!medcom) throw new Error('no role coding');
+    role['code'] = [{ coding: [{ system: 'http://www.example-region.dk/roles', code: 'X1', display: 'Lokal rolle' }, medcom] }];
+    expect(parseCareCommunication(bundle).payloads[0]?.author?.role).toBe(medcom['code']);
+  });
+});

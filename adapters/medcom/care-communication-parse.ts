@@ -1,15 +1,26 @@
 import { BundleIndex } from './bundle-index.js';
+import { judgeContent, sniffContentType } from './content-sniff.js';
 import { readDateTime } from './datetime.js';
 import { MedComFormatError } from './errors.js';
 import { looksLikeCpr, looksLikeReplacementCpr, recogniseSystem } from './identifiers.js';
 import { isObject, obj, objects, str, type JsonObject } from './json.js';
-import { EXTENSION } from './medcom-terminology.js';
+import { CODE_SYSTEM, EXTENSION, recogniseCategory } from './medcom-terminology.js';
 import { extensionsByUrl, firstCoding, readMessageHeader, type MessageHeaderView } from './message-parts.js';
+
+export interface PatientIdentifier {
+  readonly kind: 'cpr' | 'replacement-cpr';
+  readonly value: string;
+  /** The system as written. */
+  readonly system: string;
+}
 
 export interface PatientView {
   readonly resourceId?: string;
+  /** The first CPR: the number the message is filed under. */
   readonly cpr?: string;
   readonly replacementCpr?: string;
+  /** Every CPR and replacement CPR the Patient carries (MedCom's R-Tek-CPR cases hold up to three). */
+  readonly identifiers: PatientIdentifier[];
   readonly family?: string;
   readonly given: string[];
 }
@@ -19,10 +30,15 @@ export interface PersonView {
   readonly name?: string;
   readonly role?: string;
   readonly roleDisplay?: string;
+  /** The organisation the person acts for (PractitionerRole.organization), to sign a segment with. */
+  readonly organizationName?: string;
+  readonly organizationSor?: string;
 }
 
 export interface AttachmentView {
   readonly contentType?: string;
+  /** What the bytes are, when recognisable; the type to show and serve the attachment as. */
+  readonly actualContentType?: string;
   readonly title?: string;
   /** base64 as received. */
   readonly data?: string;
@@ -37,6 +53,8 @@ export interface PayloadSegment {
   readonly date?: string;
   readonly author?: PersonView;
   readonly authorContact?: string;
+  /** The organisation the segment is signed for: its identifier's assigner, else the author's organisation. */
+  readonly organization?: { readonly name?: string; readonly sor?: string };
   /** The text as sent (may hold the XHTML subset MedCom allows, e.g. `<br/>`). */
   readonly text?: string;
   /** The text with markup line breaks turned into newlines and character references decoded. */
@@ -89,13 +107,16 @@ export function parseCareCommunication(bundleJson: unknown, initialNotes: string
   const narrative = str(obj(communication?.['text'])?.['div']);
   if (narrative && !/^\s*<div/.test(narrative)) notes.push('Communication narrative is escaped or not XHTML');
   const priority = str(communication?.['priority']);
+  const categoryRaw = category.code ?? str(obj(objects(communication?.['category'])[0])?.['text']);
+  const categoryKnown = recogniseCategory(categoryRaw);
+  if (categoryKnown && categoryKnown !== categoryRaw) notes.push('Communication.category code written in another case or with spaces');
   return {
     ...header,
     communicationId: str(communication?.['id']),
     communicationIdentifier: str(objects(communication?.['identifier'])[0]?.['value']),
     patient,
     patientCount: patients.length,
-    category: category.code ?? str(obj(objects(communication?.['category'])[0])?.['text']),
+    category: categoryKnown ?? categoryRaw,
     categorySystem: category.system,
     topic: str(obj(communication?.['topic'])?.['text']),
     priority,
@@ -112,10 +133,12 @@ export function parseCareCommunication(bundleJson: unknown, initialNotes: string
 function readPatient(patient: JsonObject | undefined, notes: string[]): PatientView {
   let cpr: string | undefined;
   let replacementCpr: string | undefined;
+  const identifiers: PatientIdentifier[] = [];
   for (const identifier of objects(patient?.['identifier'])) {
     const value = str(identifier['value'])?.trim();
     if (!value) continue;
-    const system = recogniseSystem(str(identifier['system']));
+    const system = recogniseSystem(str(identifier['system']), value);
+    if (system.kind === 'cpr' || system.kind === 'replacement-cpr') identifiers.push({ kind: system.kind, value, system: str(identifier['system']) ?? '' });
     if (system.kind === 'cpr' && !cpr) {
       if (!looksLikeCpr(value)) notes.push('patient CPR identifier is not 10 digits');
       cpr = value;
@@ -130,7 +153,8 @@ function readPatient(patient: JsonObject | undefined, notes: string[]): PatientV
   const names = objects(patient?.['name']);
   const name = names.find((n) => n['use'] === 'official') ?? names[0];
   const given = Array.isArray(name?.['given']) ? name['given'].map((g) => str(g)).filter((g): g is string => !!g) : [];
-  return { resourceId: str(patient?.['id']), cpr, replacementCpr, family: str(name?.['family']), given };
+  if (identifiers.length > 1) notes.push(`patient carries ${identifiers.length} CPR or replacement CPR identifiers`);
+  return { resourceId: str(patient?.['id']), cpr, replacementCpr, identifiers, family: str(name?.['family']), given };
 }
 
 export function humanName(resource: JsonObject | undefined): string | undefined {
@@ -151,12 +175,22 @@ function readPerson(index: BundleIndex, reference: JsonObject | undefined): Pers
   if (type === 'PractitionerRole') {
     const practitioner = index.resolve(resource['practitioner']);
     const code = objects(resource['code'])[0];
-    const coding = firstCoding(code);
+    // Senders add local role codings (e.g. a regional EHR's own role list): prefer MedCom's.
+    const codings = objects(code?.['coding']);
+    const chosen = codings.find((c) => c['system'] === CODE_SYSTEM.practitionerRole) ?? codings[0];
+    const coding = { code: str(chosen?.['code']), display: str(chosen?.['display']) };
+    const organization = index.resolve(resource['organization']);
+    const organizationSor = objects(organization?.['identifier'])
+      .map((i) => ({ kind: recogniseSystem(str(i['system']), str(i['value'])).kind, value: str(i['value']) }))
+      .find((i) => i.kind === 'sor')?.value;
+    const organizationName = str(organization?.['name']) ?? str(obj(resource['organization'])?.['display']);
     return {
       kind: 'PractitionerRole',
       name: humanName(practitioner) ?? str(obj(resource['practitioner'])?.['display']),
       role: coding.code ?? str(code?.['text']),
       roleDisplay: coding.display ?? str(code?.['text']),
+      ...(organizationName ? { organizationName } : {}),
+      ...(organizationSor ? { organizationSor } : {}),
     };
   }
   if (type === 'Practitioner') return { kind: 'Practitioner', name: humanName(resource) };
@@ -168,8 +202,16 @@ function readPayload(index: BundleIndex, payload: JsonObject, position: number, 
   const dateRaw = str(extensionsByUrl(payload, EXTENSION.payloadDateTime)[0]?.['valueDateTime']);
   const date = dateRaw ? readDateTime(dateRaw, `payload ${position + 1} date`) : undefined;
   if (date?.note) notes.push(date.note);
-  const identifier = str(obj(extensionsByUrl(payload, EXTENSION.payloadIdentifier)[0]?.['valueIdentifier'])?.['value']);
+  const valueIdentifier = obj(extensionsByUrl(payload, EXTENSION.payloadIdentifier)[0]?.['valueIdentifier']);
+  const identifier = str(valueIdentifier?.['value']);
   const author = readPerson(index, obj(extensionsByUrl(payload, EXTENSION.payloadAuthor)[0]?.['valueReference']));
+  const assigner = index.resolve(valueIdentifier?.['assigner']);
+  const assignerSor = objects(assigner?.['identifier'])
+    .map((i) => ({ kind: recogniseSystem(str(i['system']), str(i['value'])).kind, value: str(i['value']) }))
+    .find((i) => i.kind === 'sor')?.value;
+  const organizationName = str(assigner?.['name']) ?? author?.organizationName;
+  const organizationSor = assignerSor ?? author?.organizationSor;
+  const organization = organizationName || organizationSor ? { ...(organizationName ? { name: organizationName } : {}), ...(organizationSor ? { sor: organizationSor } : {}) } : undefined;
   const authorContact = str(obj(extensionsByUrl(payload, EXTENSION.payloadAuthorContact)[0]?.['valueContactPoint'])?.['value']);
   const text = str(payload['contentString']);
   const attachment = obj(payload['contentAttachment']);
@@ -180,18 +222,26 @@ function readPayload(index: BundleIndex, payload: JsonObject, position: number, 
     date: date?.value,
     author,
     authorContact,
+    ...(organization ? { organization } : {}),
     text,
     plainText: text === undefined ? undefined : plainText(text),
-    attachment: attachment ? readAttachment(attachment) : undefined,
+    attachment: attachment ? readAttachment(attachment, position, notes) : undefined,
   };
 }
 
-function readAttachment(attachment: JsonObject): AttachmentView {
+function readAttachment(attachment: JsonObject, position: number, notes: string[]): AttachmentView {
   const data = str(attachment['data']);
   const declared = typeof attachment['size'] === 'number' ? attachment['size'] : Number(str(attachment['size']) ?? NaN);
-  const decoded = data ? decodedBase64Length(data) : undefined;
+  const bytes = data ? decodeBase64(data) : undefined;
+  const decoded = bytes?.length;
+  const contentType = str(attachment['contentType']);
+  const actualContentType = bytes ? sniffContentType(bytes) : undefined;
+  if (contentType && bytes && judgeContent(contentType, bytes) === 'mislabelled-image') {
+    notes.push(`payload ${position + 1} attachment is ${actualContentType ?? 'another type'} but declared ${contentType}`);
+  }
   return {
-    contentType: str(attachment['contentType']),
+    contentType,
+    ...(actualContentType ? { actualContentType } : {}),
     title: str(attachment['title']),
     data,
     url: str(attachment['url']),
@@ -209,9 +259,6 @@ export function decodeBase64(data: string): Uint8Array | undefined {
   return new Uint8Array(Buffer.from(compact, 'base64'));
 }
 
-function decodedBase64Length(data: string): number | undefined {
-  return decodeBase64(data)?.length;
-}
 
 const ENTITIES: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'", nbsp: '\u00a0' };
 

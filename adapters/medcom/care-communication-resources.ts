@@ -58,7 +58,8 @@ export function patient(id: string, input: PatientInput): JsonObject {
 export function withoutAttachmentContent(payload: JsonObject): JsonObject {
   const attachment = obj(payload['contentAttachment']);
   if (!attachment) return payload;
-  const { data: _data, url: _url, ...kept } = attachment;
+  // The content stays behind; a link is not content and stays with its title and identifier.
+  const { data: _data, ...kept } = attachment;
   return { ...payload, contentAttachment: kept };
 }
 

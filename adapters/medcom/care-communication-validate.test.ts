@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { acknowledgementCodeFor, validateCareCommunication, type ValidationIssue } from './care-communication-validate.js';
 import { obj, objects, type JsonObject } from './json.js';
-import { CARE_COMMUNICATION_SAMPLES, fixtureBundle } from './test-fixtures.js';
+import * as parsing from './care-communication-parse.js';
+import { CARE_COMMUNICATION_SAMPLES, fixtureBundle, protocolExampleName } from './test-fixtures.js';
 
 function resources(bundle: JsonObject, type: string): JsonObject[] {
   return objects(bundle['entry'])
@@ -252,5 +253,46 @@ describe('validateCareCommunication', () => {
 
   it('rejects what is not a Bundle with one issue', () => {
     expect(errors(validateCareCommunication({ resourceType: 'Patient' }))).toEqual([{ rule: 'not-a-bundle', code: 'MSG_Datatype_Wrong' }]);
+  });
+});
+
+describe('attachments: every type the CareCommunication profile allows, checked by their bytes', () => {
+  const tekA = (): JsonObject => fixtureBundle(protocolExampleName('receive', 'R-Tek-A'));
+  const attachmentOf = (b: JsonObject, contentType: string): JsonObject => {
+    const found = objects(first(b, 'Communication')['payload']).map((p) => obj(p['contentAttachment'])).find((a) => a?.['contentType'] === contentType);
+    if (!found) throw new Error(`no ${contentType} attachment`);
+    return found;
+  };
+  const attachmentIssues = (b: JsonObject) =>
+    validateCareCommunication(b).filter((i) => i.rule.startsWith('attachment-')).map(({ severity, rule }) => ({ severity, rule }));
+
+  it("accepts MedCom's R-Tek-A with PDF, GIF, TIFF, PNG, JPEG and BMP attachments and a URL", () => {
+    const bundle = tekA();
+    expect(errors(validateCareCommunication(bundle))).toEqual([]);
+    expect(parsing.parseCareCommunication(bundle).attachments.map((a) => a.actualContentType ?? a.url)).toEqual([
+      'application/pdf', 'image/gif', 'image/tiff', 'image/png', 'image/jpeg', 'image/bmp', 'https://medcom.dk/',
+    ]);
+  });
+
+  it.each([
+    ['BMP declared with an alias', (b: JsonObject) => (attachmentOf(b, 'image/bmp')['contentType'] = 'image/x-ms-bmp'), []],
+    ['TIFF declared as image/tif', (b: JsonObject) => (attachmentOf(b, 'image/tiff')['contentType'] = 'image/tif'), []],
+    ['a type outside the value set', (b: JsonObject) => (attachmentOf(b, 'image/bmp')['contentType'] = 'text/plain'), [{ severity: 'error', rule: 'attachment-content-type-unknown' }]],
+    ['a PDF declared as TIFF', (b: JsonObject) => (attachmentOf(b, 'image/tiff')['data'] = attachmentOf(b, 'application/pdf')['data'] ?? ''), [{ severity: 'error', rule: 'attachment-content-mismatch' }]],
+    ['a BMP declared as PDF', (b: JsonObject) => (attachmentOf(b, 'application/pdf')['data'] = attachmentOf(b, 'image/bmp')['data'] ?? ''), [{ severity: 'error', rule: 'attachment-content-mismatch' }]],
+    ['text posing as a bitmap', (b: JsonObject) => (attachmentOf(b, 'image/bmp')['data'] = Buffer.from('BM and then some text, no bitmap header').toString('base64')), [{ severity: 'error', rule: 'attachment-content-mismatch' }]],
+    ['a JPEG declared as PNG (accepted, shown as JPEG)', (b: JsonObject) => (attachmentOf(b, 'image/png')['data'] = attachmentOf(b, 'image/jpeg')['data'] ?? ''), [{ severity: 'warning', rule: 'attachment-content-mislabelled' }]],
+  ])('%s', (_what, change, expected) => {
+    const bundle = tekA();
+    change(bundle);
+    expect(attachmentIssues(bundle)).toEqual(expected);
+  });
+
+  it("accepts MedCom's S-B, whose JPEG is declared as PNG, and notes it", () => {
+    const bundle = fixtureBundle(protocolExampleName('send', 'S-B'));
+    expect(errors(validateCareCommunication(bundle))).toEqual([]);
+    const parsed = parsing.parseCareCommunication(bundle);
+    expect(parsed.attachments[0]).toMatchObject({ contentType: 'image/png', actualContentType: 'image/jpeg' });
+    expect(parsed.notes).toContain('payload 2 attachment is image/jpeg but declared image/png');
   });
 });

@@ -1,15 +1,16 @@
 import { BundleIndex } from './bundle-index.js';
 import { decodeBase64, parseCareCommunication } from './care-communication-parse.js';
-import { contentMatchesDeclaredType, normaliseContentType } from './content-sniff.js';
+import { judgeContent, normaliseContentType, sniffContentType } from './content-sniff.js';
 import { MedComFormatError } from './errors.js';
 import { isSorCode, isValidGln } from './identifiers.js';
 import { isObject, obj, objects } from './json.js';
 import {
   ACK_ERROR,
-  CARE_COMMUNICATION_CATEGORIES,
+  ATTACHMENT_MIME_TYPES,
   CATEGORIES_ALLOWING_PRIORITY,
   EVENT_CARE_COMMUNICATION,
   PRIORITY_CODES,
+  recogniseCategory,
   type AckErrorCode,
 } from './medcom-terminology.js';
 import type { MedComParty } from './message-parts.js';
@@ -42,6 +43,7 @@ export type ValidationRule =
   | 'attachment-content-type-unknown'
   | 'attachment-not-base64'
   | 'attachment-content-mismatch'
+  | 'attachment-content-mislabelled'
   | 'attachment-too-large'
   | 'message-too-large';
 
@@ -66,7 +68,7 @@ export interface ValidationLimits {
 export const DEFAULT_LIMITS: ValidationLimits = {
   maxAttachmentBytes: 10 * 1024 * 1024,
   maxMessageBytes: 20 * 1024 * 1024,
-  allowedContentTypes: ['application/pdf', 'image/gif', 'image/jpeg', 'image/png'],
+  allowedContentTypes: ATTACHMENT_MIME_TYPES,
 };
 
 /** Checks a CareCommunication Bundle against the rules a receiver must enforce before accepting it. */
@@ -133,7 +135,7 @@ export function validateCareCommunication(
     // Older MedCom examples omit it; not a reason to reject the message.
     warning('communication-identifier-missing', ACK_ERROR.datatypeWrong, 'Communication.identifier is missing.');
   }
-  if (!parsed.category || !(CARE_COMMUNICATION_CATEGORIES as readonly string[]).includes(parsed.category)) {
+  if (!recogniseCategory(parsed.category)) {
     error('category-unknown', ACK_ERROR.codeSystemValueUnknown, 'Communication.category is not a MedCom CareCommunication category.');
   }
   if (parsed.category === 'other' && !parsed.topic?.trim()) {
@@ -174,7 +176,12 @@ export function validateCareCommunication(
       error('attachment-not-base64', ACK_ERROR.damagedDuringTransport, `${where}: the attachment data is not valid base64.`);
       return;
     }
-    if (declared && !contentMatchesDeclaredType(declared, bytes)) {
+    const verdict = declared ? judgeContent(declared, bytes) : 'not-judged';
+    if (verdict === 'mismatch') {
+      error('attachment-content-mismatch', ACK_ERROR.damagedDuringTransport, `${where}: the attachment content does not match its declared content type.`);
+    } else if (verdict === 'mislabelled-image' && allowed.includes(sniffContentType(bytes) ?? '')) {
+      warning('attachment-content-mislabelled', ACK_ERROR.valueSetValueUnknown, `${where}: the attachment is an image of another type than declared; it is shown as what its bytes are.`);
+    } else if (verdict === 'mislabelled-image') {
       error('attachment-content-mismatch', ACK_ERROR.damagedDuringTransport, `${where}: the attachment content does not match its declared content type.`);
     }
     if (bytes.length > limits.maxAttachmentBytes) {

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { contentMatchesDeclaredType, sniffContentType } from './content-sniff.js';
+import { contentMatchesDeclaredType, judgeContent, sniffContentType } from './content-sniff.js';
 
 const bytes = (...b: number[]): Uint8Array => new Uint8Array([...b, 0, 0, 0, 0]);
+/** A BMP file header with the given info-header size. */
+const bmp = (infoSize: number): Uint8Array => new Uint8Array([0x42, 0x4d, 0x36, 0, 0, 0, 0, 0, 0, 0, 0x36, 0, 0, 0, infoSize, 0, 0, 0, 1, 0]);
 
 describe('sniffContentType', () => {
   it.each([
@@ -11,6 +13,9 @@ describe('sniffContentType', () => {
     ['image/gif', bytes(0x47, 0x49, 0x46, 0x38, 0x39, 0x61)],
     ['image/tiff', bytes(0x49, 0x49, 0x2a, 0x00)],
     ['image/tiff', bytes(0x4d, 0x4d, 0x00, 0x2a)],
+    ['image/bmp', bmp(40)],
+    ['image/bmp', bmp(12)],
+    ['image/bmp', bmp(124)],
   ])('recognises %s', (type, data) => {
     expect(sniffContentType(data)).toBe(type);
   });
@@ -19,6 +24,9 @@ describe('sniffContentType', () => {
     expect(sniffContentType(new TextEncoder().encode('hello'))).toBeUndefined();
     expect(sniffContentType(new Uint8Array())).toBeUndefined();
     expect(sniffContentType(bytes(0x25, 0x50, 0x44, 0x46))).toBeUndefined(); // %PDF without the dash
+    // "BM" is only two bytes: text that starts so is not a bitmap.
+    expect(sniffContentType(new TextEncoder().encode('BM is a text that begins like a bitmap'))).toBeUndefined();
+    expect(sniffContentType(bmp(41))).toBeUndefined();
   });
 });
 
@@ -34,5 +42,24 @@ describe('contentMatchesDeclaredType', () => {
   });
   it('does not judge types it cannot sniff', () => {
     expect(contentMatchesDeclaredType('text/plain', pdf)).toBe(true);
+  });
+});
+
+describe('judgeContent', () => {
+  const pdf = bytes(0x25, 0x50, 0x44, 0x46, 0x2d);
+  const jpeg = bytes(0xff, 0xd8, 0xff, 0xe0);
+  it.each([
+    // declared, bytes, verdict
+    ['application/pdf', pdf, 'match'],
+    ['image/bmp', bmp(40), 'match'],
+    ['image/x-ms-bmp', bmp(40), 'match'],
+    ['image/tiff', bytes(0x49, 0x49, 0x2a, 0x00), 'match'],
+    ['image/png', jpeg, 'mislabelled-image'], // MedCom's own S-B example: a JPEG declared as PNG
+    ['image/jpeg', pdf, 'mismatch'],
+    ['application/pdf', jpeg, 'mismatch'],
+    ['image/png', new TextEncoder().encode('<svg>'), 'mismatch'],
+    ['text/plain', pdf, 'not-judged'],
+  ] as const)('%s over %s bytes -> %s', (declared, data, verdict) => {
+    expect(judgeContent(declared, data)).toBe(verdict);
   });
 });

@@ -18,6 +18,7 @@ export { parseCareCommunication, decodeBase64, plainText } from './care-communic
 export type {
   ParsedCareCommunication,
   PatientView,
+  PatientIdentifier,
   PersonView,
   PayloadSegment,
   AttachmentView,

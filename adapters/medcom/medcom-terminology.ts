@@ -1,4 +1,13 @@
 /** Canonical URLs and code systems from the MedCom FHIR implementation guides (CareCommunication 5.0). */
+import { CATEGORY_CODES } from './medcom-terminology-source.js';
+
+export {
+  ATTACHMENT_MIME_TYPES,
+  ATTACHMENT_MIME_TYPES_SOURCE,
+  CATEGORY_DISPLAY,
+  CATEGORY_SOURCE,
+} from './medcom-terminology-source.js';
+export type { TerminologySource } from './medcom-terminology-source.js';
 
 export const PROFILE = {
   careCommunicationMessage: 'http://medcomfhir.dk/ig/carecommunication/StructureDefinition/medcom-careCommunication-message',
@@ -58,25 +67,8 @@ export function sorEndpoint(sor: string): string {
   return `https://sor2.sum.dsdn.dk/#id=${sor}`;
 }
 
-/** CodeSystem medcom-careCommunication-categoryCodes (dk-medcom-terminology). */
-export const CARE_COMMUNICATION_CATEGORIES = [
-  'alcohol-and-drug-treatment',
-  'assessment',
-  'assistive-devices',
-  'carecoordination',
-  'decease',
-  'discharge',
-  'examination-results',
-  'healthcare',
-  'medicine',
-  'nursing',
-  'outpatient',
-  'psychiatry-social-disability',
-  'regarding-referral',
-  'telemedicine',
-  'training',
-  'other',
-] as const;
+/** CodeSystem medcom-careCommunication-categoryCodes: the checked-in list with its source version. */
+export const CARE_COMMUNICATION_CATEGORIES = CATEGORY_CODES;
 export type CareCommunicationCategory = (typeof CARE_COMMUNICATION_CATEGORIES)[number];
 
 /** Invariant medcom-careCommunication-5: priority only with category regarding-referral. */
@@ -112,3 +104,13 @@ export const ACK_ERROR_DISPLAY: Readonly<Record<AckErrorCode, string>> = {
   MSG_Mailbox_Out_Of_Operation: 'The mailbox is temporary out of operation',
   MSG_Damaged_durin_transport: 'The message has been damaged during trasport',
 };
+
+/**
+ * A received category code read as its CodeSystem defines it (`caseSensitive = false`): `Other`
+ * is `other`. Undefined when the code is not in the current list.
+ */
+export function recogniseCategory(code: string | undefined): CareCommunicationCategory | undefined {
+  if (!code) return undefined;
+  const lower = code.trim().toLowerCase();
+  return CARE_COMMUNICATION_CATEGORIES.find((c) => c === lower);
+}

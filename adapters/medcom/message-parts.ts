@@ -56,17 +56,19 @@ export function readParty(index: BundleIndex, reference: unknown, endpoint: stri
   for (const identifier of objects(org?.['identifier'])) {
     const value = str(identifier['value'])?.trim();
     if (!value) continue;
-    const system = recogniseSystem(str(identifier['system']));
+    const system = recogniseSystem(str(identifier['system']), value);
     if (system.kind === 'sor' && !sor) sor = value;
     else if (system.kind === 'gln' && !gln) gln = value;
     else continue;
     if (system.irregular) notes.push(`${role} organisation identifier system written irregularly (${system.kind})`);
   }
+  // The name as the message carries it: the Organization's, else the reference's display.
+  const name = str(org?.['name'])?.trim() || str(obj(reference)?.['display'])?.trim() || undefined;
   return {
     organizationId: str(org?.['id']),
     sor,
     gln,
-    name: str(org?.['name']),
+    name,
     endpoint,
   };
 }

@@ -1,5 +1,5 @@
 // Test support: reads the byte-exact MedCom samples in fixtures/medcom.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { fhirXmlToJson } from './fhir-xml.js';
 import { isObject, type JsonObject } from './json.js';
@@ -42,3 +42,11 @@ export function sequentialIds(prefix = 'a'): () => string {
 }
 
 export const fixedClock = (): Date => new Date('2026-11-23T10:00:00Z');
+
+/** MedCom's CareCommunication 5.0 test-protocol examples (fixtures/medcom/testprotocol, see its README). */
+export function protocolExampleName(direction: 'receive' | 'send', id: string): string {
+  const files = readdirSync(`${dir}testprotocol/${direction}`);
+  const found = files.find((f) => f.startsWith(`Bundle-${id}-`));
+  if (!found) throw new Error(`no test-protocol example ${id}`);
+  return `testprotocol/${direction}/${found}`;
+}

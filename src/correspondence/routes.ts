@@ -13,10 +13,10 @@ import type { Caller } from '../identity/caller.js';
 import { decodeBase64, parseCareCommunication } from '../../adapters/medcom/index.js';
 import { auditOrFail } from './audit.js';
 import type { CorrespondenceContext } from './context.js';
-import { messageDetail, messageSummary, searchBody, sendBody, sendResult } from './schemas.js';
+import { messageDetail, messageSummary, searchBody, sendBody, sendResult, threadItem } from './schemas.js';
 import { sendMessage, type SendDeps } from './send.js';
 import { findMessage, searchMessages, threadMessages, updateMessage, type MessageRow } from './store.js';
-import { toDetail, toSummary } from './views.js';
+import { toDetail, toSummary, toThread, unnamedSegmentOrganisations } from './views.js';
 
 const idParam = z.object({ id: z.uuid() });
 const notFound = (): ProblemError => new ProblemError(404, 'not-found', 'Not found', { detail: 'no such message for this organisation' });
@@ -144,7 +144,16 @@ export function correspondenceRoutes(deps: SendDeps & { readonly audit: AuditWri
         await updateMessage(ctx.db, row.id, { read_at: now });
         row.read_at = now;
       }
-      return c.json(toDetail(row), 200);
+      // Organization.name is optional in the message: the SOR directory names the parties then.
+      const directoryName = async (sor: string): Promise<string | null> => (await ctx.parties.bySor(sor))?.name ?? null;
+      const [ownName, counterpartName] = await Promise.all([directoryName(row.organisation_sor), directoryName(row.counterpart_sor)]);
+      const bySor = new Map<string, string>();
+      for (const sor of unnamedSegmentOrganisations(row)) {
+        const name = await directoryName(sor);
+        if (name) bySor.set(sor, name);
+      }
+      const names = row.direction === 'in' ? { sender: counterpartName, receiver: ownName, bySor } : { sender: ownName, receiver: counterpartName, bySor };
+      return c.json(toDetail(row, names), 200);
     },
   );
 
@@ -153,10 +162,10 @@ export function correspondenceRoutes(deps: SendDeps & { readonly audit: AuditWri
       method: 'get',
       path: '/{id}/thread',
       tags: ['correspondence'],
-      summary: 'The conversation a message belongs to (Provenance chain and episode of care), oldest first',
+      summary: 'The conversation a message belongs to (Provenance chain and episode of care), in the order it was written (payload segment timestamps), each message with the replies to it',
       security: [{ bearer: [] }],
       request: { params: idParam },
-      responses: { 200: { description: 'the conversation', content: { 'application/json': { schema: z.object({ threadKey: z.string(), items: z.array(messageSummary) }) } } }, ...problemResponses, 404: { description: 'not found (problem+json)' } },
+      responses: { 200: { description: 'the conversation', content: { 'application/json': { schema: z.object({ threadKey: z.string(), items: z.array(threadItem) }) } } }, ...problemResponses, 404: { description: 'not found (problem+json)' } },
     }),
     async (c) => {
       const caller = c.get('caller');
@@ -170,7 +179,7 @@ export function correspondenceRoutes(deps: SendDeps & { readonly audit: AuditWri
           auditRead(c.get('requestId'), caller, patientCpr, { read: 'thread', messageId: row.id, threadKey: row.thread_key, messageIds }),
         ),
       );
-      return c.json({ threadKey: row.thread_key, items: rows.map(toSummary) }, 200);
+      return c.json({ threadKey: row.thread_key, items: toThread(rows) }, 200);
     },
   );
 
@@ -193,7 +202,8 @@ export function correspondenceRoutes(deps: SendDeps & { readonly audit: AuditWri
       if (!attachment || !bytes) throw new ProblemError(404, 'not-found', 'Not found', { detail: 'no attachment content at this position' });
       await auditRead(c.get('requestId'), caller, row.patient_cpr, { read: 'attachment', messageId: row.id, attachment: index });
       return c.body(new Uint8Array(bytes), 200, {
-        'Content-Type': attachment.contentType ?? 'application/octet-stream',
+        // Served as what the bytes are (a mislabelled image is accepted on receipt), never as declared only.
+        'Content-Type': attachment.actualContentType ?? attachment.contentType ?? 'application/octet-stream',
         'Content-Disposition': 'attachment',
         'X-Content-Type-Options': 'nosniff',
       });

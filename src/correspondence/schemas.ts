@@ -67,6 +67,7 @@ const summaryFields = {
   bundleId: z.string(),
   messageHeaderId: z.string(),
   threadKey: z.string(),
+  inReplyTo: z.string().nullable(),
   episodeOfCareId: z.string().nullable(),
   createdAt: z.string(),
   sentAt: z.string().nullable(),
@@ -78,18 +79,59 @@ const summaryFields = {
 };
 export const messageSummary = z.object(summaryFields).openapi('CorrespondenceSummary');
 const party = z.object({ sor: z.string().nullable(), ean: z.string().nullable(), name: z.string().nullable() });
-const person = z.object({ kind: z.string(), name: z.string().optional(), role: z.string().optional(), roleDisplay: z.string().optional() });
+const person = z.object({
+  kind: z.string(),
+  name: z.string().optional(),
+  role: z.string().optional(),
+  roleDisplay: z.string().optional(),
+  organizationName: z.string().optional(),
+  organizationSor: z.string().optional(),
+});
 export const messageDetail = z
   .object({
     ...summaryFields,
+    categoryDisplay: z.string().nullable(),
     sender: party,
     receiver: party,
-    patient: z.object({ cpr: z.string().nullable(), replacementCpr: z.string().nullable(), given: z.array(z.string()), family: z.string().nullable() }),
+    patient: z.object({
+      cpr: z.string().nullable(),
+      replacementCpr: z.string().nullable(),
+      identifiers: z.array(z.object({ kind: z.string(), value: z.string(), system: z.string() })),
+      given: z.array(z.string()),
+      family: z.string().nullable(),
+    }),
     priority: z.string().nullable(),
     recipient: person.nullable(),
-    segments: z.array(z.object({ identifier: z.string().nullable(), date: z.string().nullable(), author: person.nullable(), authorContact: z.string().nullable(), text: z.string().nullable() })),
-    attachments: z.array(z.object({ index: z.number(), title: z.string().nullable(), contentType: z.string().nullable(), size: z.number().nullable(), hasContent: z.boolean() })),
+    segments: z.array(
+      z.object({
+        identifier: z.string().nullable(),
+        date: z.string().nullable(),
+        author: person.nullable(),
+        authorContact: z.string().nullable(),
+        organization: z.object({ name: z.string().nullable(), sor: z.string().nullable() }).nullable(),
+        text: z.string().nullable(),
+      }),
+    ),
+    attachments: z.array(
+      z.object({
+        index: z.number(),
+        identifier: z.string().nullable(),
+        title: z.string().nullable(),
+        contentType: z.string().nullable(),
+        size: z.number().nullable(),
+        hasContent: z.boolean(),
+        url: z.string().nullable(),
+        creation: z.string().nullable(),
+        date: z.string().nullable(),
+        author: person.nullable(),
+        authorContact: z.string().nullable(),
+      }),
+    ),
     acknowledgementErrors: z.array(z.object({ code: z.string().nullable(), text: z.string().nullable() })),
     notes: z.array(z.string()),
   })
   .openapi('CorrespondenceMessage');
+
+export const threadItem = z
+  .object({ ...summaryFields, writtenAt: z.string(), repliedBy: z.array(z.string()) })
+  .openapi('CorrespondenceThreadItem');

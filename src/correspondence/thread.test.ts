@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildCareCommunication, parseCareCommunication } from '../../adapters/medcom/index.js';
 import { fixedClock, sequentialIds } from '../../adapters/medcom/test-fixtures.js';
-import { messageKindOf, previousHeaderOf, threadKeyOf } from './thread.js';
+import { compareThreadEntries, messageKindOf, previousHeaderOf, threadKeyOf, writtenAtOf } from './thread.js';
 
 const gp = { sor: '9510031000016003', gln: '5790009110002', name: 'Lægepraksis' };
 const bup = { sor: '9500041000016004', gln: '5790009100034', name: 'BUP Team Aalborg' };
@@ -37,5 +37,38 @@ describe('conversation keys', () => {
       ],
     };
     expect(threadKeyOf(view)).toBe('h2');
+  });
+});
+
+describe('conversation order: by when the messages were written, not by arrival', () => {
+  it("MedCom's R-Tek-H (a reply) and R-Tek-I (the new message it answers, arriving after it) order I first", async () => {
+    const { fixtureBundle, protocolExampleName } = await import('../../adapters/medcom/test-fixtures.js');
+    const reply = parseCareCommunication(fixtureBundle(protocolExampleName('receive', 'R-Tek-H')));
+    const original = parseCareCommunication(fixtureBundle(protocolExampleName('receive', 'R-Tek-I')));
+    expect(threadKeyOf(reply)).toBe(threadKeyOf(original));
+    const h = { writtenAt: writtenAtOf(reply) ?? '', kind: messageKindOf(reply), storedAt: '2026-01-01T10:00:00Z', id: 'h' };
+    const i = { writtenAt: writtenAtOf(original) ?? '', kind: messageKindOf(original), storedAt: '2026-01-01T10:05:00Z', id: 'i' };
+    expect([h, i].sort(compareThreadEntries).map((e) => e.id)).toEqual(['i', 'h']);
+  });
+
+  it('a message is dated by its own segments, not the earlier ones it repeats', () => {
+    const first = parseCareCommunication(buildCareCommunication({ ...base, kind: 'new', sender: gp, receiver: bup, ids: sequentialIds('a'), clock: () => new Date('2026-01-01T08:00:00Z') }));
+    const reply = parseCareCommunication(buildCareCommunication({ ...base, kind: 'reply', previous: first, sender: bup, receiver: gp, ids: sequentialIds('b'), clock: () => new Date('2026-01-02T08:00:00Z') }));
+    expect(writtenAtOf(first)).toBe('2026-01-01T08:00:00.000Z');
+    expect(writtenAtOf(reply)).toBe('2026-01-02T08:00:00.000Z');
+  });
+
+  it.each([
+    // a, b, expected order
+    [{ writtenAt: '2026-01-01T10:00:00+01:00', kind: 'reply' }, { writtenAt: '2026-01-01T09:30:00Z', kind: 'new' }, ['a', 'b']], // offsets compared as instants
+    [{ writtenAt: '2026-01-01T10:00:00Z', kind: 'reply' }, { writtenAt: '2026-01-01T10:00:00Z', kind: 'new' }, ['b', 'a']], // equal: the initiator first
+    [{ writtenAt: '2026-01-01T10:00:00Z', kind: 'reply', storedAt: '2026-01-01T10:02:00Z' }, { writtenAt: '2026-01-01T10:00:00Z', kind: 'reply', storedAt: '2026-01-01T10:01:00Z' }, ['b', 'a']], // equal replies: by arrival
+    [{ writtenAt: '2026-01-02T10:00:00Z', kind: 'new' }, { writtenAt: '2026-01-01T10:00:00Z', kind: 'forward' }, ['b', 'a']],
+  ])('%j vs %j', (a, b, order) => {
+    const entries = [
+      { storedAt: '2026-01-01T00:00:00Z', ...a, id: 'a' },
+      { storedAt: '2026-01-01T00:00:00Z', ...b, id: 'b' },
+    ];
+    expect(entries.sort(compareThreadEntries).map((e) => e.id)).toEqual(order);
   });
 });
