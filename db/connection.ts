@@ -6,8 +6,10 @@
 import { mkdir } from 'node:fs/promises';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import lockfile from 'proper-lockfile';
+import { lockDataDir } from './data-dir-lock.js';
 import type { Database } from './schema/index.js';
+
+export { DatabaseInUseError } from './data-dir-lock.js';
 
 // PostgreSQL returns int8/numeric as strings; bigint ids and counts we keep as strings on purpose
 // (SOR codes exceed Number.MAX_SAFE_INTEGER). Dates (type 1082) stay ISO strings, not JS Dates
@@ -29,32 +31,6 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
-/**
- * The embedded database's data directory is in use by another process (a running broker, an
- * import). PGlite does not guard against this itself, and two processes writing one data directory
- * corrupt it.
- */
-export class DatabaseInUseError extends Error {
-  constructor(readonly dataDir: string) {
-    super(
-      `the embedded database in ${dataDir} is in use by another broker process; stop it first, or use a PostgreSQL server (DATABASE_URL). ` +
-        '(After a crash the lock is freed 15 seconds after the process ended.)',
-    );
-    this.name = 'DatabaseInUseError';
-  }
-}
-
-/** An exclusive lock on a data directory for as long as the database is open. */
-async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
-  try {
-    // The holder refreshes the lock every 5 s; one not refreshed for 15 s belonged to a process that died.
-    return await lockfile.lock(dataDir, { stale: 15_000, update: 5_000 });
-  } catch (error) {
-    if ((error as { code?: unknown }).code === 'ELOCKED') throw new DatabaseInUseError(dataDir);
-    throw error;
-  }
-}
-
 export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHandle> {
   if (target.kind === 'server') {
     const max = target.poolSize ?? 10;
@@ -63,7 +39,8 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
   }
 
   if (target.dataDir) await mkdir(target.dataDir, { recursive: true });
-  const unlock = target.dataDir ? await lockDataDir(target.dataDir) : async () => undefined;
+  const lock = target.dataDir ? await lockDataDir(target.dataDir) : null;
+  const unlock = async () => lock?.release();
   // Loaded only when used: a broker on a PostgreSQL server never pays for the WASM database.
   try {
     const [{ PGlite }, { pg_trgm }, { PGLiteSocketServer }] = await Promise.all([
