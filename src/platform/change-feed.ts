@@ -67,6 +67,7 @@ export function createChangeFeed(options: ChangeFeedOptions): ChangeFeed {
   let listener: pg.Client | null = null;
   let poller: NodeJS.Timeout | null = null;
   let reconnectTimer: NodeJS.Timeout | null = null;
+  let connecting = false;
   let reconnectDelay = reconnectMinMs;
   let lastListenerCheck = 0;
   let stopped = false;
@@ -117,8 +118,8 @@ export function createChangeFeed(options: ChangeFeedOptions): ChangeFeed {
   }
 
   function scheduleReconnect(url: string): void {
-    if (stopped || reconnectTimer) return;
-    // Full jitter, so many instances do not reconnect in step after the database returns.
+    if (stopped || reconnectTimer || connecting) return;
+    // Jittered, so many instances do not reconnect in step when the database returns.
     const delay = Math.round(reconnectDelay / 2 + (Math.random() * reconnectDelay) / 2);
     reconnectDelay = Math.min(reconnectDelay * 2, reconnectMaxMs);
     reconnectTimer = setTimeout(() => {
@@ -131,8 +132,11 @@ export function createChangeFeed(options: ChangeFeedOptions): ChangeFeed {
     reconnectTimer.unref();
   }
 
+  /** Gives up a listener connection (lost, or not answering) once, and arranges a new one. */
+  const dropped = new WeakSet<pg.Client>();
   function dropListener(client: pg.Client, url: string, error: unknown): void {
-    if (listener !== client && listener !== null) return;
+    if (dropped.has(client)) return;
+    dropped.add(client);
     if (listener === client) {
       listener = null;
       logger.warn({ err: error }, 'change listener connection lost; polling until reconnected');
@@ -144,30 +148,28 @@ export function createChangeFeed(options: ChangeFeedOptions): ChangeFeed {
 
   async function connectListener(url: string): Promise<void> {
     const client = new pg.Client({ keepAlive: true, ...options.listenConfig, connectionString: url });
-    let lost = false;
-    const onLost = (error: unknown) => {
-      if (lost) return;
-      lost = true;
-      dropListener(client, url, error);
-    };
-    client.on('error', onLost);
-    client.on('end', () => onLost(new Error('connection ended')));
+    client.on('error', (error) => dropListener(client, url, error));
+    client.on('end', () => dropListener(client, url, new Error('connection ended')));
     client.on('notification', (message) => {
       if (!TOPICS.includes(message.payload as ChangeTopic)) return;
       void poll();
     });
+    connecting = true;
     try {
       await client.connect();
       await client.query(`LISTEN ${CHANNEL}`);
     } catch (error) {
-      lost = true;
+      dropped.add(client);
       client.removeAllListeners();
       client.on('error', () => undefined);
       await client.end().catch(() => undefined);
       throw error;
+    } finally {
+      connecting = false;
     }
-    if (stopped) {
+    if (stopped || dropped.has(client)) {
       await client.end().catch(() => undefined);
+      if (!stopped) scheduleReconnect(url);
       return;
     }
     listener = client;
