@@ -14,7 +14,10 @@ async function openConfiguredDatabase(cfg: BrokerConfig) {
   const { openDatabase } = await import('../db/connection.js');
   const { migrateAs } = await import('../db/migrate.js');
   const database = await openDatabase(
-    cfg.database.url ? { kind: 'server', url: cfg.database.url } : { kind: 'embedded', dataDir: path.join(cfg.dataDir, 'pg') },
+    cfg.database.url
+      ? // Batch commands (migrate, import, audit-verify) may run long statements; only connecting is bounded.
+        { kind: 'server', url: cfg.database.url, timeouts: { ...cfg.database.timeouts, statementMs: 0, idleInTransactionMs: 0 } }
+      : { kind: 'embedded', dataDir: path.join(cfg.dataDir, 'pg') },
   );
   try {
     return { database, applied: await migrateAs(database.db, cfg.database.migrationUrl) };

@@ -67,7 +67,7 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
     options.database ??
     (await openDatabase(
       config.database.url
-        ? { kind: 'server', url: config.database.url, poolSize: config.database.poolSize }
+        ? { kind: 'server', url: config.database.url, poolSize: config.database.poolSize, timeouts: config.database.timeouts }
         : { kind: 'embedded', dataDir: path.join(config.dataDir, 'pg') },
     ));
   const timers: NodeJS.Timeout[] = [];
@@ -85,7 +85,12 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
 
     if (config.demo) await seedDemoData(database.db, logger);
 
-    const changes = createChangeFeed({ db: database.db, listenUrl: database.kind === 'server' ? database.url : null, logger });
+    const changes = createChangeFeed({
+      db: database.db,
+      listenUrl: database.kind === 'server' ? database.url : null,
+      listenConfig: database.clientConfig,
+      logger,
+    });
     await changes.start();
     stoppers.push(() => changes.stop());
     const directory = await createDirectoryCache({ db: database.db, changes, logger });
@@ -95,7 +100,13 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
       sorSchedule.start();
       stoppers.push(() => sorSchedule.stop());
     }
-    const agreements = await createAgreementsCapability({ db: database.db, directory, changes, logger });
+    const agreements = await createAgreementsCapability({
+      db: database.db,
+      directory,
+      changes,
+      logger,
+      maxStalenessMs: config.agreements.maxStalenessSeconds * 1000,
+    });
     stoppers.push(() => agreements.stop());
 
     const audit = createAuditWriter(database.db);

@@ -3,8 +3,15 @@
  * database. On an 'agreements' change (from this or any other instance) only the agreements whose
  * row version moved are re-read and replaced in the index; on a directory change the index gets
  * the new directory snapshot. Decisions never wait for the database.
+ *
+ * A revocation must reach every instance within a stated bound even when its notification or a
+ * refresh fails. So, besides the change feed, the index is reconciled against every agreement's
+ * row version on a timer (a refresh is such a reconciliation), and an index that has not been
+ * reconciled successfully for `maxStalenessMs` decides nothing: `decide` throws 503
+ * (database-unavailable) until a reconciliation succeeds, rather than permit on a revoked agreement.
  */
 import type { Kysely } from 'kysely';
+import { databaseUnavailable } from '../platform/database-unavailable.js';
 import type { Logger } from 'pino';
 import type { Database } from '../../db/schema/index.js';
 import type { DirectoryCache } from '../directory/directory-cache.js';
@@ -22,6 +29,8 @@ export interface DecisionService {
   reload(): Promise<void>;
   /** Indexed agreement versions. */
   readonly size: number;
+  /** When the last successful reconciliation began (its reads see everything committed before). */
+  readonly reconciledAt: number;
   stop(): void;
 }
 
@@ -30,6 +39,11 @@ export interface DecisionServiceDeps {
   readonly directory: Pick<DirectoryCache, 'view' | 'onChange'>;
   readonly changes: Pick<ChangeFeed, 'subscribe'>;
   readonly logger: Logger;
+  /** Decisions are refused when the index was last reconciled longer ago than this; default 30 s. */
+  readonly maxStalenessMs?: number;
+  /** How often the index is reconciled regardless of notifications; default a sixth of the staleness bound. */
+  readonly reconcileIntervalMs?: number;
+  readonly now?: () => number;
 }
 
 export async function createDecisionService(deps: DecisionServiceDeps): Promise<DecisionService> {
@@ -37,24 +51,34 @@ export async function createDecisionService(deps: DecisionServiceDeps): Promise<
   let known = new Map<string, number>();
   let running: Promise<void> | null = null;
   let again = false;
+  const now = deps.now ?? Date.now;
+  const maxStalenessMs = deps.maxStalenessMs ?? 30_000;
+  let reconciledAt = now();
 
   async function rebuild(): Promise<void> {
+    const started = now();
     const versions = await agreementRowVersions(deps.db);
     const all = await loadVersions(deps.db, [...versions.keys()]);
     index = buildDecisionIndex([...all.values()].flat(), deps.directory.view());
     known = versions;
+    reconciledAt = started;
   }
 
   async function incremental(): Promise<void> {
+    const startedAt = now();
     const started = performance.now();
     const current = await agreementRowVersions(deps.db);
     const changed = [...current].filter(([id, rv]) => known.get(id) !== rv).map(([id]) => id);
     const removed = [...known.keys()].filter((id) => !current.has(id));
-    if (changed.length === 0 && removed.length === 0) return;
+    if (changed.length === 0 && removed.length === 0) {
+      reconciledAt = startedAt;
+      return;
+    }
     const loaded = await loadVersions(deps.db, changed);
     for (const id of changed) index.replace(id, loaded.get(id) ?? []);
     for (const id of removed) index.remove(id);
     known = current;
+    reconciledAt = startedAt;
     deps.logger.debug({ changed: changed.length, removed: removed.length, ms: Math.round(performance.now() - started) }, 'decision index refreshed');
   }
 
@@ -79,13 +103,24 @@ export async function createDecisionService(deps: DecisionServiceDeps): Promise<
 
   await rebuild();
 
-  const unsubscribeAgreements = deps.changes.subscribe('agreements', () =>
-    serial(incremental).catch((error: unknown) => deps.logger.error({ err: error }, 'decision index refresh failed')),
-  );
+  // A failed refresh rejects to the change feed, which calls it again at its next poll.
+  const unsubscribeAgreements = deps.changes.subscribe('agreements', () => serial(incremental));
   const unsubscribeDirectory = deps.directory.onChange((view) => index.setDirectory(view));
+  const reconciler = setInterval(() => {
+    void serial(incremental).catch((error: unknown) => deps.logger.warn({ err: error }, 'decision index reconciliation failed'));
+  }, deps.reconcileIntervalMs ?? Math.max(1000, Math.round(maxStalenessMs / 6)));
+  reconciler.unref();
+
+  function current(): DecisionIndex {
+    const age = now() - reconciledAt;
+    if (age > maxStalenessMs) {
+      throw databaseUnavailable(`the sharing agreements could not be brought up to date for ${Math.round(age / 1000)} s`);
+    }
+    return index;
+  }
 
   return {
-    decide: (request) => decide(index, request),
+    decide: (request) => decide(current(), request),
     explain: (caller, at) => explain(index, caller, at),
     refresh: () => serial(incremental),
     async reload() {
@@ -96,7 +131,11 @@ export async function createDecisionService(deps: DecisionServiceDeps): Promise<
     get size() {
       return index.size;
     },
+    get reconciledAt() {
+      return reconciledAt;
+    },
     stop() {
+      clearInterval(reconciler);
       unsubscribeAgreements();
       unsubscribeDirectory();
     },

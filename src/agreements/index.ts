@@ -23,6 +23,8 @@ export interface AgreementsDeps {
   readonly directory: DirectoryCache;
   readonly changes: ChangeFeed;
   readonly logger: Logger;
+  /** The decision index refuses decisions when not reconciled for this long (the revocation bound); default 30 s. */
+  readonly maxStalenessMs?: number;
   /** How often versions past their period are expired; default one minute. */
   readonly expiryIntervalMs?: number;
 }

@@ -1,7 +1,8 @@
 /**
  * Agreement commands. Each runs in one transaction that locks the agreement, applies a pure
  * lifecycle transition, writes the versions and one change record (who, when, before, after),
- * and announces the change to every broker instance after the commit.
+ * and announces the change to every broker instance in that same transaction, so that no change
+ * commits without its announcement (a failed announcement fails the change).
  */
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
@@ -11,7 +12,7 @@ import type { Database } from '../../db/schema/index.js';
 import type { DirectoryCache } from '../directory/directory-cache.js';
 import type { DecisionDirectoryView } from '../directory/memory-view.js';
 import { ProblemError } from '../http/problem.js';
-import type { ChangeFeed } from '../platform/change-feed.js';
+import { announceChange, type ChangeFeed } from '../platform/change-feed.js';
 import {
   approve as approveVersion,
   createDraft,
@@ -61,7 +62,7 @@ export const SYSTEM_ACTOR: Actor = { issuer: 'broker', subject: 'system', organi
 export interface AgreementServiceDeps {
   readonly db: Kysely<Database>;
   readonly directory: Pick<DirectoryCache, 'view'>;
-  readonly changes: Pick<ChangeFeed, 'publish'>;
+  readonly changes: Pick<ChangeFeed, 'refresh'>;
   readonly logger: Logger;
   readonly now?: () => Date;
 }
@@ -171,13 +172,9 @@ function snapshot(record: AgreementRecord): unknown {
 export function createAgreementService(deps: AgreementServiceDeps): AgreementService {
   const now = deps.now ?? (() => new Date());
 
-  async function announce(): Promise<void> {
-    try {
-      await deps.changes.publish('agreements');
-    } catch (error) {
-      // The change is committed; other instances still see it by polling.
-      deps.logger.warn({ err: error }, 'could not announce an agreement change');
-    }
+  /** This instance's own index follows at once; if that fails, its poller and reconciliation catch up. */
+  async function refreshHere(): Promise<void> {
+    await deps.changes.refresh();
   }
 
   async function run(
@@ -189,8 +186,8 @@ export function createAgreementService(deps: AgreementServiceDeps): AgreementSer
       ifMatchRequired: boolean;
       reason: string | null;
       authorise: (stored: StoredAgreement, dir: DecisionDirectoryView) => void;
-      /** False when the caller announces once for a batch. */
-      announce?: boolean;
+      /** False when the caller refreshes this instance once for a batch. */
+      refresh?: boolean;
     },
     transition: (record: AgreementRecord, dir: DecisionDirectoryView, at: Date) => Transition,
   ): Promise<StoredAgreement> {
@@ -221,9 +218,10 @@ export function createAgreementService(deps: AgreementServiceDeps): AgreementSer
         before: changed.flatMap((c) => (c.before ? [c.before] : [])),
         after: changed.map((c) => c.after),
       }, actor.audit);
+      await announceChange(trx, 'agreements');
       return { record: result.record, rowVersion, createdAt: stored.createdAt, updatedAt: at };
     });
-    if (options.announce !== false) await announce();
+    if (options.refresh !== false) await refreshHere();
     return saved;
   }
 
@@ -266,8 +264,9 @@ export function createAgreementService(deps: AgreementServiceDeps): AgreementSer
           before: undefined,
           after: snapshot(record),
         }, actor.audit);
+        await announceChange(trx, 'agreements');
       });
-      await announce();
+      await refreshHere();
       return { record, rowVersion: 1, createdAt: at, updatedAt: at };
     },
 
@@ -377,7 +376,7 @@ export function createAgreementService(deps: AgreementServiceDeps): AgreementSer
             SYSTEM_ACTOR,
             id,
             'expire',
-            { ifMatch: undefined, ifMatchRequired: false, reason: 'validity period ended', authorise: () => undefined, announce: false },
+            { ifMatch: undefined, ifMatchRequired: false, reason: 'validity period ended', authorise: () => undefined, refresh: false },
             (record) => expire(record, at),
           );
           count++;
@@ -387,7 +386,7 @@ export function createAgreementService(deps: AgreementServiceDeps): AgreementSer
           deps.logger.warn({ err: error, agreementId: id }, 'could not expire agreement');
         }
       }
-      if (count > 0) await announce();
+      if (count > 0) await refreshHere();
       return count;
     },
   };

@@ -8,6 +8,7 @@ import type { JWK } from 'jose';
 import { z } from 'zod';
 import { sorCodeSchema } from '../http/schemas.js';
 import { ROLES } from '../identity/caller.js';
+import type { DatabaseTimeouts } from '../../db/connection.js';
 
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
 export type SigningAlgorithm = (typeof ALGORITHMS)[number];
@@ -45,6 +46,10 @@ const envSchema = z.object({
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   DATABASE_MIGRATION_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+  DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(3000),
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(5000),
+  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(30_000),
+  BROKER_AGREEMENTS_MAX_STALENESS_SECONDS: z.coerce.number().int().min(3).max(3600).default(30),
   BROKER_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
   BROKER_DATA_DIR: z.string().min(1).default('./.data'),
   BROKER_DEMO: boolFromEnv.default(false),
@@ -113,8 +118,13 @@ export interface BrokerConfig {
   readonly port: number;
   readonly host: string;
   /** The database pool size is per worker. */
-  /** `migrationUrl`: the role that owns the schema and applies migrations, when the service runs as another (README). */
-  readonly database: { readonly url: string | null; readonly poolSize: number; readonly migrationUrl: string | null };
+  /**
+   * Timeouts apply to a PostgreSQL server; the embedded database is in-process and has none.
+   * `migrationUrl`: the role that owns the schema and applies migrations, when the service runs as another (README).
+   */
+  readonly database: { readonly url: string | null; readonly poolSize: number; readonly timeouts: DatabaseTimeouts; readonly migrationUrl: string | null };
+  /** A decision index not reconciled with the database for this long refuses decisions (the revocation bound). */
+  readonly agreements: { readonly maxStalenessSeconds: number };
   /** Broker processes sharing the port (node:cluster); more than one needs the PostgreSQL server. */
   readonly workers: number;
   readonly dataDir: string;
@@ -187,7 +197,17 @@ export function loadConfig(
     nodeEnv: e.NODE_ENV,
     port: e.PORT,
     host: e.HOST,
-    database: { url: e.DATABASE_URL ?? null, poolSize: e.DATABASE_POOL_SIZE, migrationUrl: e.DATABASE_MIGRATION_URL ?? null },
+    database: {
+      url: e.DATABASE_URL ?? null,
+      poolSize: e.DATABASE_POOL_SIZE,
+      migrationUrl: e.DATABASE_MIGRATION_URL ?? null,
+      timeouts: {
+        connectMs: e.DATABASE_CONNECT_TIMEOUT_MS,
+        statementMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
+        idleInTransactionMs: e.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+      },
+    },
+    agreements: { maxStalenessSeconds: e.BROKER_AGREEMENTS_MAX_STALENESS_SECONDS },
     workers: e.BROKER_WORKERS,
     dataDir: path.resolve(e.BROKER_DATA_DIR),
     demo,

@@ -109,6 +109,9 @@ export async function importSorSnapshot(
         const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(hashtext('sor-import')) as locked`.execute(trx);
         if (rows[0]?.locked !== true) throw new SorImportError('another SOR import is running', 'import-running');
       } else await sql`select pg_advisory_xact_lock(hashtext('sor-import'))`.execute(trx);
+      // A national snapshot takes seconds per statement and streams between them: exempt from the request timeouts.
+      await sql`set local statement_timeout = 0`.execute(trx);
+      await sql`set local idle_in_transaction_session_timeout = 0`.execute(trx);
       await sql`create temp table sor_staging (
           sor text primary key, parent_sor text, declared_parent_sor text, level text not null, name text not null, unit_type text, owner_type text,
           region_code text, municipality_code text, ydernummer text, shak_code text, own_eans text[] not null,

@@ -4,6 +4,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { databaseUnavailable, isDatabaseUnavailable } from '../platform/database-unavailable.js';
 import { ProblemError } from './problem.js';
 import type { AppEnv } from './types.js';
 
@@ -26,6 +27,7 @@ export function toProblem(error: unknown): ProblemError {
     }
     return new ProblemError(error.status, 'http-error', error.message || 'Request failed');
   }
+  if (isDatabaseUnavailable(error)) return databaseUnavailable(undefined, error);
   return new ProblemError(500, 'internal-error', 'Internal error', { detail: 'the broker could not complete the request', cause: error });
 }
 

@@ -28,6 +28,7 @@ export type ProblemSlug =
   | 'precondition-required'
   | 'unavailable'
   | 'audit-unavailable'
+  | 'database-unavailable'
   | 'internal-error'
   | (string & {});
 

@@ -22,7 +22,24 @@ const readinessSchema = z
   })
   .openapi('Readiness');
 
-export function systemRoutes<DB>(deps: { db: Kysely<DB> }) {
+/** A readiness probe answers within this, whatever the database does. */
+export const READINESS_TIMEOUT_MS = 1500;
+
+async function within<T>(ms: number, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      work,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function systemRoutes<DB>(deps: { db: Kysely<DB>; readinessTimeoutMs?: number }) {
   const router = createRouter();
 
   router.openapi(
@@ -41,7 +58,7 @@ export function systemRoutes<DB>(deps: { db: Kysely<DB> }) {
       method: 'get',
       path: '/readyz',
       tags: ['system'],
-      summary: 'Readiness: database reachable and every migration applied',
+      summary: 'Readiness: database reachable and every migration applied (answers within 1.5 s)',
       responses: {
         200: { description: 'ready', content: { 'application/json': { schema: readinessSchema } } },
         503: { description: 'not ready', content: { 'application/json': { schema: readinessSchema } } },
@@ -49,8 +66,14 @@ export function systemRoutes<DB>(deps: { db: Kysely<DB> }) {
     }),
     async (c) => {
       try {
-        await sql`select 1`.execute(deps.db);
-        const pending = await pendingMigrations(deps.db);
+        // A database that does not answer makes the broker not ready at once, not a hanging probe.
+        const pending = await within(
+          deps.readinessTimeoutMs ?? READINESS_TIMEOUT_MS,
+          (async () => {
+            await sql`select 1`.execute(deps.db);
+            return pendingMigrations(deps.db);
+          })(),
+        );
         const ready = pending.length === 0;
         return c.json(
           { status: ready ? ('ready' as const) : ('not-ready' as const), database: 'reachable' as const, pendingMigrations: pending },
