@@ -14,6 +14,7 @@ import type { AppEnv } from '../http/types.js';
 import type { ChangeFeed } from '../platform/change-feed.js';
 import type { DirectoryCache } from './directory-cache.js';
 import { MUNICIPAL_LOCAL_UNIT_TYPES } from './local-unit-types.js';
+import { redactSourceLocation } from './source-location.js';
 import { closeLocalUnit, registerLocalUnit, type LocalUnitActor } from './local-units.js';
 import { InvalidCursorError, getOrganisation, organisationAsOf, organisationHistory, searchOrganisations } from './queries.js';
 
@@ -145,7 +146,8 @@ export function directoryRoutes(deps: { db: Kysely<Database>; directory: Directo
       return c.json(
         {
           imports: rows.map((r) => ({
-            id: r.id, source: r.source, sha256: r.sha256, snapshotAt: r.snapshot_at.toISOString(), startedAt: r.started_at.toISOString(),
+            // Redacted again here: a row recorded before sources were redacted must not show its secrets.
+            id: r.id, source: redactSourceLocation(r.source), sha256: r.sha256, snapshotAt: r.snapshot_at.toISOString(), startedAt: r.started_at.toISOString(),
             finishedAt: r.finished_at.toISOString(), entities: r.entities, added: r.added, changed: r.changed, removed: r.closed,
             unchanged: r.unchanged, importedBy: r.imported_by,
           })),
