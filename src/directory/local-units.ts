@@ -71,11 +71,19 @@ export async function registerLocalUnit(
     const parent = await trx.selectFrom('organisation').selectAll().where('sor', '=', input.parentSor).executeTakeFirst();
     if (!parent || parent.removed_at) throw invalid('parentSor is not an organisation in the directory');
     const ancestorCodes = parent.path.split('/').filter(Boolean);
-    const owner = await trx.selectFrom('organisation').select(['sor', 'owner_type']).where('sor', '=', ancestorCodes[0] ?? parent.sor).executeTakeFirst();
+    const owner = await trx
+      .selectFrom('organisation')
+      .select(['sor', 'owner_type', 'municipality_code'])
+      .where('sor', '=', ancestorCodes[0] ?? parent.sor)
+      .executeTakeFirst();
     if (owner?.owner_type !== 'municipality') throw invalid('local units are registered below a municipality');
     // Deny by default: only an administrator acting for that municipality may add to it.
     if (!actor.within(actor.actingOrganisation, owner.sor)) {
       throw new ProblemError(403, 'access-denied', 'Not allowed', { detail: "only the municipality's own administrators may register units below it" });
+    }
+    // Another municipality's kommunekode would put the unit under that municipality's unit-type selectors.
+    if (owner.municipality_code !== null && input.municipalityCode !== owner.municipality_code) {
+      throw invalid("municipalityCode must be the owning municipality's own kommunekode");
     }
     const { n } = (await sql<{ n: string }>`select nextval('local_unit_seq')::text as n`.execute(trx)).rows[0] as { n: string };
     const sor = `99${n.padStart(16, '0')}`;

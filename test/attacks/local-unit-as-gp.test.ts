@@ -133,6 +133,17 @@ describe.each(databaseKinds())('a municipality registering a local unit typed as
     expect(stored).toEqual([]);
   });
 
+  it("refuses a local unit that claims another municipality's kommunekode (it would fall under Aalborg's unit-type selectors)", async () => {
+    const admin = await laesoIdp.token({ organisationSor: LAESO, role: 'agreement-admin' });
+    const response = await broker.request('/v1/organisations/local', {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${admin}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ parentSor: LAESO_HEALTH, name: 'PPR Læsø (as Aalborg)', unitType: 'ppr', municipalityCode: '851' }),
+    });
+    expect(response.status).toBe(422);
+    expect(((await response.json()) as { type: string }).type).toBe(`${PROBLEM_BASE}local-unit-invalid`);
+  });
+
   it('a local unit stored with a GP practice type (before the rule, or around the API) never matches the GP agreements', async () => {
     // Written straight to the table, the way a unit registered by an older broker would be there.
     const sor = '990000000000009999';
