@@ -106,13 +106,22 @@ function importAudit(options: SorImportOptions, outcome: 'success' | 'failed', a
  */
 export async function auditSorImportFailure(
   db: Kysely<Database>,
-  failure: { source: string; options: SorImportOptions; error: unknown; sha256: string | null; bytes: number },
+  failure: {
+    source: string;
+    /** The location as configured, when an error may quote it: it is replaced by `source` in the message. */
+    rawSource?: string;
+    options: SorImportOptions;
+    error: unknown;
+    sha256: string | null;
+    bytes: number;
+  },
 ): Promise<void> {
   const { error } = failure;
+  const source = redactSourceLocation(failure.source);
   const code = error instanceof SorImportError || error instanceof SorParseError ? error.code : error instanceof Error ? error.name : 'unknown';
-  const message = error instanceof Error ? error.message : String(error);
+  const message = (error instanceof Error ? error.message : String(error)).split(failure.rawSource ?? failure.source).join(source);
   const event = importAudit(failure.options, 'failed', (failure.options.now ?? (() => new Date()))(), {
-    source: redactSourceLocation(failure.source), sha256: failure.sha256, bytesRead: failure.bytes, error: { code, message: message.slice(0, 500) },
+    source, sha256: failure.sha256, bytesRead: failure.bytes, error: { code, message: message.slice(0, 500) },
   });
   await db
     .transaction()

@@ -50,7 +50,7 @@ export async function importSorFrom(db: Kysely<Database>, location: string, opti
     input = await openSorSource(location);
   } catch (error) {
     const source = /^https?:\/\//i.test(location) ? redactSourceLocation(location) : path.basename(location);
-    await auditSorImportFailure(db, { source, options, error, sha256: null, bytes: 0 });
+    await auditSorImportFailure(db, { source, rawSource: location, options, error, sha256: null, bytes: 0 });
     throw error;
   }
   return importSorSnapshot(db, input, options);

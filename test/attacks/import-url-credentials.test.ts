@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../db/connection.js';
 import { up as redactStoredSources } from '../../db/migrations/20261202T0201-redact-sor-import-sources.js';
 import { importSorSnapshot } from '../../src/directory/sor-import.js';
-import { openSorSource } from '../../src/directory/sor-source.js';
+import { importSorFrom, openSorSource } from '../../src/directory/sor-source.js';
 import { createTestDatabase, databaseKinds } from '../helpers/database.js';
 import { type TestIssuer, createTestIssuer } from '../helpers/issuers.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
@@ -84,6 +84,14 @@ describe.each(databaseKinds())('import URL credentials on %s', (kind) => {
     await expectNothingSecretStored();
     const shown = JSON.parse(await importsAsCaseworker()) as { imports: Array<{ source: string }> };
     expect(shown.imports[0]?.source).toBe('http://sor-export.attack.test/signed/sor.xml');
+  });
+
+  it('audits a failed import from a URL as a failure, without its credentials or query', async () => {
+    const refused = `http://${USER}:wrong-${PASSWORD}@sor-export.attack.test/protected/sor.xml?token=${TOKEN}`;
+    await expect(importSorFrom(database.db, refused, { importedBy: 'schedule' })).rejects.toThrow(/HTTP 401/);
+    const failed = await database.db.selectFrom('audit_event').select(['outcome', 'details']).where('kind', '=', 'directory-change').orderBy(sql`seq`, 'desc').limit(1).executeTakeFirstOrThrow();
+    expect(failed).toMatchObject({ outcome: 'failed', details: { change: 'sor-import', source: 'http://sor-export.attack.test/protected/sor.xml' } });
+    await expectNothingSecretStored();
   });
 
   it('never shows the credentials of an import recorded before sources were redacted, and the data migration removes them', async () => {
