@@ -121,13 +121,14 @@ sor
   .action(async (location: string) => {
     const cfg = config(undefined, false);
     const { importProgressReporter } = await import('./directory/progress.js');
-    const { SorImportError, importSorSnapshot } = await import('./directory/sor-import.js');
-    const { openSorSource } = await import('./directory/sor-source.js');
+    const { SorImportError } = await import('./directory/sor-import.js');
+    const { importSorFrom } = await import('./directory/sor-source.js');
+    const { redactSourceLocation } = await import('./directory/source-location.js');
     const { announceChange } = await import('./platform/change-feed.js');
     const { database } = await openConfiguredDatabase(cfg);
     const progress = importProgressReporter();
     try {
-      const result = await importSorSnapshot(database.db, await openSorSource(location), {
+      const result = await importSorFrom(database.db, location, {
         importedBy: `cli:${process.env.USER ?? 'unknown'}`,
         onProgress: (p) => progress.update(p),
       });
@@ -135,7 +136,7 @@ sor
       if (!result.identicalToLast && result.added + result.changed + result.removed > 0) await announceChange(database.db, 'directory');
       console.log(
         result.identicalToLast
-          ? `unchanged: ${location} is identical to the last import (${result.entities} entities)`
+          ? `unchanged: ${redactSourceLocation(location)} is identical to the last import (${result.entities} entities)`
           : `imported ${result.entities} entities: ${result.added} added, ${result.changed} changed, ${result.removed} removed, ${result.unchanged} unchanged`,
       );
     } catch (error) {

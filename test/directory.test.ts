@@ -249,7 +249,7 @@ describe.each(databaseKinds())('directory API on %s', (kind) => {
     const body = {
       parentSor: NJ.aalborgHealth,
       name: 'Familiehuset Aalborg Øst',
-      unitType: 'family-department',
+      unitType: 'children-family',
       municipalityCode: '851',
       kombitOrganisationUuid: '4f1c2a3b-0707-4142-85aa-123456789012',
       ean: '5790001348120',

@@ -153,4 +153,29 @@ describe('buildDecisionIndex', () => {
     expect(matched(currentIndex, OTHER_REGION_CLINIC)).toEqual([]);
     expect(ask(OTHER_REGION_CLINIC, BUP)).toMatchObject({ effect: 'deny', reasons: ['no-agreement'] });
   });
+
+  it('never lets a local unit count for a health-sector unit type, its own or inherited; municipal types still count', () => {
+    const MUNICIPALITY = '1000000000050';
+    const LOCAL_GP = '990000000000000001';
+    const BELOW_LOCAL_GP = '990000000000000002';
+    const LOCAL_PPR = '990000000000000003';
+    const PPR = '556841000005105';
+    const dir = createMemoryDirectoryView([
+      org(REGION, null, { regionCode: '1081' }),
+      org(BUP, REGION, { unitType: 'child-psychiatry' }),
+      org(MUNICIPALITY, null, { ownerType: 'municipality', regionCode: '1081', municipalityCode: '825' }),
+      org(LOCAL_GP, MUNICIPALITY, { unitType: 'general-practice', local: true }),
+      org(BELOW_LOCAL_GP, LOCAL_GP, { local: true }),
+      org(LOCAL_PPR, MUNICIPALITY, { unitType: PPR, local: true }),
+    ]);
+    const pprInMunicipality: PartySelector = { kind: 'unit-type', unitType: PPR, area: { kind: 'municipality', municipalityCode: '825' } };
+    currentIndex = buildDecisionIndex(
+      [agreement('gp-bup', [gpsInRegion], [{ kind: 'subtree', sor: BUP }]), agreement('ppr-bup', [pprInMunicipality], [{ kind: 'subtree', sor: BUP }])],
+      dir,
+    );
+    expect(matched(currentIndex, LOCAL_GP)).toEqual([]);
+    expect(matched(currentIndex, BELOW_LOCAL_GP)).toEqual([]);
+    expect(ask(LOCAL_GP, BUP)).toMatchObject({ effect: 'deny', reasons: ['no-agreement'] });
+    expect(matched(currentIndex, LOCAL_PPR)).toEqual([['ppr-bup', SIDE_A]]);
+  });
 });

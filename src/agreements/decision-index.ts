@@ -8,6 +8,7 @@
  * Updates (`replace`, `remove`, `setDirectory`) clear the memo: they come from LISTEN/NOTIFY at
  * a rate of a few per minute, and the memo refills lazily within milliseconds.
  */
+import { selectorUnitType } from '../directory/local-unit-types.js';
 import type { DecisionDirectoryView } from '../directory/memory-view.js';
 import { ASSURANCE_RANK, DATA_ROLES, type DataRole } from '../identity/caller.js';
 import { PURPOSES, isIndexable, type Agreement, type DataElement, type PartySelector, type Purpose } from './model.js';
@@ -179,12 +180,14 @@ export function buildDecisionIndex(
     // A unit type covers the typed entity and what lies below it: in SOR the GP practice is the
     // health institution typed "almen praksis", while its clinic unit (with the ydernummer) has
     // no type of its own and is what a GP system acts for.
+    // A local unit counts only for municipal types (selectorUnitType): never as a GP practice.
     for (const typed of [org, ...dir.ancestors(sor)]) {
-      if (typed.unitType === null) continue;
+      const unitType = selectorUnitType(org, typed);
+      if (unitType === null) continue;
       const region = dir.regionOf(typed.sor);
-      if (region !== null) collect(acc, `t:${typed.unitType}|r:${region}`);
+      if (region !== null) collect(acc, `t:${unitType}|r:${region}`);
       const municipality = dir.municipalityOf(typed.sor);
-      if (municipality !== null) collect(acc, `t:${typed.unitType}|m:${municipality}`);
+      if (municipality !== null) collect(acc, `t:${unitType}|m:${municipality}`);
     }
     if (acc.size === 0) return NO_MATCHES;
     const ordered = [...acc.keys()].sort((x, y) => x - y);

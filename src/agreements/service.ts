@@ -11,6 +11,7 @@ import type { AuditActor } from '../audit/audit-event.js';
 import type { Database } from '../../db/schema/index.js';
 import type { DirectoryCache } from '../directory/directory-cache.js';
 import type { DecisionDirectoryView } from '../directory/memory-view.js';
+import { selectorUnitType } from '../directory/local-unit-types.js';
 import { ProblemError } from '../http/problem.js';
 import { announceChange, type ChangeFeed } from '../platform/change-feed.js';
 import {
@@ -405,12 +406,14 @@ export function partyKeys(dir: DecisionDirectoryView, filter: PartyFilter): { un
     const org = dir.get(sor);
     if (!org) return;
     for (const typed of [org, ...dir.ancestors(sor)]) {
-      if (typed.unitType === null) continue;
+      // The access decision's rule (decision-index.ts): a local unit counts only for municipal types.
+      const unitType = selectorUnitType(org, typed);
+      if (unitType === null) continue;
       const region = dir.regionOf(typed.sor);
       const municipality = dir.municipalityOf(typed.sor);
-      if (region !== null) typeKeys.add(unitTypeKey({ kind: 'unit-type', unitType: typed.unitType, area: { kind: 'region', regionCode: region } }));
+      if (region !== null) typeKeys.add(unitTypeKey({ kind: 'unit-type', unitType, area: { kind: 'region', regionCode: region } }));
       if (municipality !== null) {
-        typeKeys.add(unitTypeKey({ kind: 'unit-type', unitType: typed.unitType, area: { kind: 'municipality', municipalityCode: municipality } }));
+        typeKeys.add(unitTypeKey({ kind: 'unit-type', unitType, area: { kind: 'municipality', municipalityCode: municipality } }));
       }
     }
   };

@@ -3,14 +3,19 @@
  * history and state on a date, the SOR import log, and local municipal units.
  */
 import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema/index.js';
+import { actorFromCaller } from '../audit/audit-event.js';
 import { requireRole } from '../http/middleware.js';
 import { ProblemError } from '../http/problem.js';
 import { createRouter, problemResponses } from '../http/router.js';
+import type { AppEnv } from '../http/types.js';
 import type { ChangeFeed } from '../platform/change-feed.js';
 import type { DirectoryCache } from './directory-cache.js';
-import { closeLocalUnit, registerLocalUnit } from './local-units.js';
+import { MUNICIPAL_LOCAL_UNIT_TYPES } from './local-unit-types.js';
+import { redactSourceLocation } from './source-location.js';
+import { closeLocalUnit, registerLocalUnit, type LocalUnitActor } from './local-units.js';
 import { InvalidCursorError, getOrganisation, organisationAsOf, organisationHistory, searchOrganisations } from './queries.js';
 import { sorCodeSchema } from '../http/schemas.js';
 import { STAFF_ROLES } from '../identity/caller.js';
@@ -82,7 +87,11 @@ const localUnitBody = z
   .object({
     parentSor: sorCodeSchema,
     name: z.string().min(2).max(200),
-    unitType: z.string().min(2).max(40).openapi({ example: 'ppr' }),
+    unitType: z
+      .string()
+      .min(2)
+      .max(40)
+      .openapi({ example: '556841000005105', description: `a municipal unit type: ${MUNICIPAL_LOCAL_UNIT_TYPES.map((t) => `${t.code} (${t.name})`).join(', ')}` }),
     municipalityCode: z.string().regex(/^\d{3}$/),
     kombitOrganisationUuid: z.uuid().optional(),
     ean: z.string().regex(/^\d{13}$/).optional(),
@@ -138,7 +147,8 @@ export function directoryRoutes(deps: { db: Kysely<Database>; directory: Directo
       return c.json(
         {
           imports: rows.map((r) => ({
-            id: r.id, source: r.source, sha256: r.sha256, snapshotAt: r.snapshot_at.toISOString(), startedAt: r.started_at.toISOString(),
+            // Redacted again here: a row recorded before sources were redacted must not show its secrets.
+            id: r.id, source: redactSourceLocation(r.source), sha256: r.sha256, snapshotAt: r.snapshot_at.toISOString(), startedAt: r.started_at.toISOString(),
             finishedAt: r.finished_at.toISOString(), entities: r.entities, added: r.added, changed: r.changed, removed: r.closed,
             unchanged: r.unchanged, importedBy: r.imported_by,
           })),
@@ -188,6 +198,10 @@ export function directoryRoutes(deps: { db: Kysely<Database>; directory: Directo
 
   const admin = requireRole('agreement-admin');
   const within = (sor: string, root: string) => deps.directory.view().isWithin(sor, root);
+  const actorOf = (c: Context<AppEnv>): LocalUnitActor => {
+    const caller = c.get('caller');
+    return { by: `${caller.issuer}#${caller.subject}`, actingOrganisation: caller.organisationSor, within, audit: actorFromCaller(caller), requestId: c.get('requestId') ?? null };
+  };
   router.use('/local', admin);
   router.use('/local/*', admin);
   router.openapi(
@@ -201,8 +215,7 @@ export function directoryRoutes(deps: { db: Kysely<Database>; directory: Directo
       responses: { 201: { description: 'registered', content: { 'application/json': { schema: detailSchema } } }, 422: { description: 'invalid' }, ...problemResponses },
     }),
     async (c) => {
-      const caller = c.get('caller');
-      const sor = await registerLocalUnit(deps.db, c.req.valid('json'), { by: `${caller.issuer}#${caller.subject}`, actingOrganisation: caller.organisationSor, within });
+      const sor = await registerLocalUnit(deps.db, c.req.valid('json'), actorOf(c));
       await deps.changes.publish('directory');
       c.header('Location', `/v1/organisations/${sor}`);
       return c.json((await getOrganisation(deps.db, sor)) as NonNullable<Awaited<ReturnType<typeof getOrganisation>>>, 201);
@@ -219,8 +232,7 @@ export function directoryRoutes(deps: { db: Kysely<Database>; directory: Directo
       responses: { 204: { description: 'closed' }, ...problemResponses },
     }),
     async (c) => {
-      const caller = c.get('caller');
-      await closeLocalUnit(deps.db, c.req.valid('param').sor, c.req.valid('json').validTo, { by: `${caller.issuer}#${caller.subject}`, actingOrganisation: caller.organisationSor, within });
+      await closeLocalUnit(deps.db, c.req.valid('param').sor, c.req.valid('json').validTo, actorOf(c));
       await deps.changes.publish('directory');
       return c.body(null, 204);
     },

@@ -5,7 +5,8 @@
  *
  * The file is streamed: records go to a staging table in batches as the parser yields them, and
  * the comparison runs in SQL. Everything happens in one transaction, so a truncated, malformed
- * or inconsistent file changes nothing.
+ * or inconsistent file changes nothing. Each import is audited: a success in the import's own
+ * transaction (no directory change without its record), a failure after the rollback.
  */
 import { createHash } from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
@@ -13,6 +14,9 @@ import { type Insertable, type Kysely, type Transaction, sql } from 'kysely';
 import { parseSorStream, SorParseError, toOrganisation, type SorEntityRecord } from '../../adapters/sor/index.js';
 import type { OrganisationTable } from '../../db/schema/directory.js';
 import type { Database, OrganisationDetails } from '../../db/schema/index.js';
+import { type AuditActor, type AuditEventInput, systemActor } from '../audit/audit-event.js';
+import { appendAuditInTransaction } from '../audit/audit-writer.js';
+import { redactSourceLocation } from './source-location.js';
 import { findParentCycles } from './sor-cycles.js';
 import { createPathTracker } from './sor-paths.js';
 
@@ -47,7 +51,7 @@ export class SorImportError extends Error {
 }
 
 export interface SorImportInput {
-  /** Shown in the import log and in messages: a file name or URL. */
+  /** Shown in the import log, the audit and in messages: a file name or URL (redacted before use). */
   readonly source: string;
   readonly stream: Readable | AsyncIterable<Uint8Array>;
   readonly totalBytes?: number | null;
@@ -77,6 +81,52 @@ export interface SorImportOptions {
    * SorImportError code 'import-running' (a scheduled import that another instance already runs).
    */
   readonly whenBusy?: 'wait' | 'skip';
+  /** Who the audit record names; the system actor `sor-import` by default (importedBy is in the details). */
+  readonly auditActor?: AuditActor;
+}
+
+/** The audit record of one import, success or failure. */
+function importAudit(options: SorImportOptions, outcome: 'success' | 'failed', at: Date, details: Record<string, unknown>): AuditEventInput {
+  return {
+    kind: 'directory-change',
+    outcome,
+    occurredAt: at,
+    requestId: null,
+    actor: options.auditActor ?? systemActor('sor-import'),
+    purpose: null,
+    reason: null,
+    patientCpr: null,
+    details: { change: 'sor-import', importedBy: options.importedBy, ...details },
+  };
+}
+
+/**
+ * Audits an import that failed and changed nothing. Written on its own, after the rollback; if
+ * even that cannot be written the import's own error is what the caller sees.
+ */
+export async function auditSorImportFailure(
+  db: Kysely<Database>,
+  failure: {
+    source: string;
+    /** The location as configured, when an error may quote it: it is replaced by `source` in the message. */
+    rawSource?: string;
+    options: SorImportOptions;
+    error: unknown;
+    sha256: string | null;
+    bytes: number;
+  },
+): Promise<void> {
+  const { error } = failure;
+  const source = redactSourceLocation(failure.source);
+  const code = error instanceof SorImportError || error instanceof SorParseError ? error.code : error instanceof Error ? error.name : 'unknown';
+  const message = (error instanceof Error ? error.message : String(error)).split(failure.rawSource ?? failure.source).join(source);
+  const event = importAudit(failure.options, 'failed', (failure.options.now ?? (() => new Date()))(), {
+    source, sha256: failure.sha256, bytesRead: failure.bytes, error: { code, message: message.slice(0, 500) },
+  });
+  await db
+    .transaction()
+    .execute((trx) => appendAuditInTransaction(trx, event))
+    .catch(() => undefined);
 }
 
 export async function importSorSnapshot(
@@ -86,6 +136,9 @@ export async function importSorSnapshot(
 ): Promise<SorImportResult> {
   const now = options.now ?? (() => new Date());
   const startedAt = now();
+  // Never store, audit or print a URL's credentials or query string.
+  const shownSource = redactSourceLocation(input.source);
+  let sha256: string | null = null;
   const hash = createHash('sha256');
   let bytes = 0;
   const meter = new Transform({
@@ -131,7 +184,7 @@ export async function importSorSnapshot(
       };
 
       for await (const record of parseSorStream(stream, {
-        fileName: input.source,
+        fileName: shownSource,
         onHeader: (h) => {
           snapshotDate = (h.snapshotDate ?? h.createdAt)?.slice(0, 10) ?? null;
         },
@@ -154,9 +207,10 @@ export async function importSorSnapshot(
       if (cycles.length > 0) {
         throw new SorImportError(`parent links form a cycle: ${cycles[0]?.join(' -> ')}`, 'parent-cycle');
       }
-      if (entities === 0) throw new SorImportError(`${input.source}: the snapshot holds no entities`, 'empty-snapshot');
+      if (entities === 0) throw new SorImportError(`${shownSource}: the snapshot holds no entities`, 'empty-snapshot');
 
-      const sha256 = hash.digest('hex');
+      const digest = hash.digest('hex');
+      sha256 = digest;
       const snapshotAt = snapshotDate ? new Date(`${snapshotDate}T00:00:00Z`) : startedAt;
       const last = await trx
         .selectFrom('sor_import')
@@ -164,13 +218,15 @@ export async function importSorSnapshot(
         .orderBy('id', 'desc')
         .limit(1)
         .executeTakeFirst();
-      if (last?.sha256 === sha256) {
+      if (last?.sha256 === digest) {
+        const identical = { importId: null, identicalToLast: true, snapshotAt: snapshotAt.toISOString(), entities, added: 0, changed: 0, removed: 0, unchanged: entities };
+        await appendAuditInTransaction(trx, importAudit(options, 'success', now(), { source: shownSource, sha256: digest, ...identical, reinstated: 0 }));
         report('done', entities);
-        return { importId: null, identicalToLast: true, snapshotAt: snapshotAt.toISOString(), entities, added: 0, changed: 0, removed: 0, unchanged: entities };
+        return identical;
       }
       if (last && snapshotAt < last.snapshot_at) {
         throw new SorImportError(
-          `${input.source}: snapshot of ${snapshotAt.toISOString().slice(0, 10)} is older than the last import (${last.snapshot_at.toISOString().slice(0, 10)})`,
+          `${shownSource}: snapshot of ${snapshotAt.toISOString().slice(0, 10)} is older than the last import (${last.snapshot_at.toISOString().slice(0, 10)})`,
           'older-snapshot',
         );
       }
@@ -178,7 +234,7 @@ export async function importSorSnapshot(
       const { id: importId } = await trx
         .insertInto('sor_import')
         .values({
-          source: input.source, sha256, snapshot_at: snapshotAt, started_at: startedAt, finished_at: startedAt,
+          source: shownSource, sha256: digest, snapshot_at: snapshotAt, started_at: startedAt, finished_at: startedAt,
           entities, added: 0, changed: 0, closed: 0, unchanged: 0, imported_by: options.importedBy,
         })
         .returning('id')
@@ -190,8 +246,7 @@ export async function importSorSnapshot(
         .set({ finished_at: now(), added: counts.added, changed: counts.changed, closed: counts.removed, unchanged: entities - counts.added - counts.changed - counts.reinstated })
         .where('id', '=', importId)
         .execute();
-      report('done', entities);
-      return {
+      const imported = {
         importId,
         identicalToLast: false,
         snapshotAt: snapshotAt.toISOString(),
@@ -201,12 +256,22 @@ export async function importSorSnapshot(
         removed: counts.removed,
         unchanged: entities - counts.added - counts.changed - counts.reinstated,
       };
+      await appendAuditInTransaction(
+        trx,
+        importAudit(options, 'success', now(), { source: shownSource, sha256: digest, ...imported, added: counts.added, reinstated: counts.reinstated }),
+      );
+      report('done', entities);
+      return imported;
     });
     if (!result.identicalToLast && result.added + result.changed + result.removed > 0) await refreshVisibility(db);
     return result;
   } catch (error) {
     // A refused or skipped import must not leave a file handle or a download open.
     (input.stream as Readable).destroy?.();
+    // Skipped because another instance imports: that one audits its import.
+    if (!(error instanceof SorImportError && error.code === 'import-running')) {
+      await auditSorImportFailure(db, { source: shownSource, options, error, sha256, bytes });
+    }
     if (error instanceof SorParseError) {
       // Name the element even where the XML reader's own message does not.
       const message = error.element && !error.message.includes(error.element) ? `${error.message} (in <${error.element}>)` : error.message;

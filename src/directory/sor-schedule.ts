@@ -9,8 +9,9 @@ import type { Logger } from 'pino';
 import type { Database } from '../../db/schema/index.js';
 import type { ChangeFeed } from '../platform/change-feed.js';
 import { nextRunAt, parseTimeOfDay } from './next-run.js';
-import { importSorSnapshot, SorImportError, type SorImportResult } from './sor-import.js';
-import { openSorSource } from './sor-source.js';
+import { SorImportError, type SorImportResult } from './sor-import.js';
+import { redactSourceLocation } from './source-location.js';
+import { importSorFrom } from './sor-source.js';
 
 export { nextRunAt } from './next-run.js';
 
@@ -59,7 +60,7 @@ export function createSorSchedule(options: SorScheduleOptions): SorSchedule {
   async function importNow(): Promise<ScheduledImportOutcome> {
     const started = Date.now();
     try {
-      const result = await importSorSnapshot(options.db, await openSorSource(options.source), { importedBy: 'schedule', whenBusy: 'skip', now });
+      const result = await importSorFrom(options.db, options.source, { importedBy: 'schedule', whenBusy: 'skip', now });
       const changed = !result.identicalToLast && result.added + result.changed + result.removed > 0;
       const summary = { entities: result.entities, added: result.added, changed: result.changed, removed: result.removed, identical: result.identicalToLast, ms: Date.now() - started };
       if (!changed) {
@@ -126,12 +127,4 @@ export function createSorSchedule(options: SorScheduleOptions): SorSchedule {
 }
 
 /** The source as logged: a URL without user information or query (they may carry secrets). */
-export function describeSource(source: string): string {
-  if (!/^https?:\/\//i.test(source)) return source;
-  try {
-    const url = new URL(source);
-    return `${url.protocol}//${url.host}${url.pathname}`;
-  } catch {
-    return '(unparseable URL)';
-  }
-}
+export const describeSource = redactSourceLocation;
