@@ -5,6 +5,8 @@ export const SOR_SYSTEM = 'urn:oid:1.2.208.176.1.1';
 export const GLN_SYSTEMS = ['https://www.gs1.org/gln', 'urn:oid:1.3.88'] as const;
 export const MUNICIPALITY_CODE_SYSTEM = 'http://hl7.dk/fhir/core/CodeSystem/dk-core-municipality-codes';
 export const MUNICIPALITY_EXTENSION = 'http://hl7.dk/fhir/core/StructureDefinition/dk-core-municipalityCodes';
+/** HL7 v3 Confidentiality; dk-core labels a Patient with name and address protection `R`. */
+export const CONFIDENTIALITY_SYSTEM = 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality';
 export const REGION_EXTENSION = 'http://hl7.dk/fhir/core/StructureDefinition/dk-core-RegionalSubDivisionCodes';
 
 /**
