@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { PersonRegister, PersonRegisterOutcome } from '../../adapters/person-register/index.js';
-import type { SourceKind } from '../../adapters/source.js';
+import type { SourceCase, SourceKind } from '../../adapters/source.js';
 import type { DecisionService } from '../agreements/decision-service.js';
 import type { ReasonCode } from '../agreements/decision.js';
 import type { AgreementRef, DataElement, Purpose } from '../agreements/model.js';
@@ -144,7 +144,7 @@ export function createLookupService(deps: LookupDependencies) {
         const source = sourcesById.get(p.sourceId) as Source;
         const { outcome, durationMs } = await consultSource(source, { cpr: request.cpr, requestId }, deadline, deps.breakers);
         const granted = { agreements: decision.agreements, dataElements: decision.dataElements, durationMs };
-        return { ...base, ...granted, ...shape(outcome, p.kind, p.targetSor, register.facts, request.cpr, decision.dataElements, requestId) };
+        return { ...base, ...granted, ...shape(outcome, p.kind, p.targetSor, request.cpr, decision.dataElements, requestId) };
       }),
     );
 
@@ -202,11 +202,15 @@ export function createLookupService(deps: LookupDependencies) {
     };
   }
 
+  const isCourseOf = (c: SourceCase, practiceSor: string) => {
+    const unit = c.responsibleUnit?.sor;
+    return !!unit && deps.directory.view().isWithin(unit, practiceSor);
+  };
+
   function shape(
     outcome: ConsultationOutcome,
     kind: SourceKind,
     targetSor: string,
-    person: PersonFacts | null,
     cpr: string,
     allowed: readonly DataElement[],
     requestId: string,
@@ -219,10 +223,10 @@ export function createLookupService(deps: LookupDependencies) {
       deps.logger.warn({ event: 'security.source-integrity', requestId, kind, organisation: targetSor }, 'source returned cases about another person; answer dropped');
       return { status: 'error', reason: 'the source answered about another person; answer discarded' };
     }
-    // A GP system serves many practices: keep only the child's own practice's course.
-    const cases = kind === 'gp' && person?.gpPracticeSor
-      ? outcome.cases.filter((c) => !c.responsibleUnit?.sor || c.responsibleUnit.sor === targetSor)
-      : outcome.cases;
+    // A GP system serves many practices and answers with every course it holds for the child:
+    // keep only those of the practice asked for (the child's own, or the one the caller named),
+    // and none whose practice cannot be told.
+    const cases = kind === 'gp' ? outcome.cases.filter((c) => isCourseOf(c, targetSor)) : outcome.cases;
     if (cases.length === 0) return { status: 'not-found' };
     // Municipal case indexes name the unit but carry no SOR code: the unit is the source's owner.
     const withUnit = cases.map((c) =>
