@@ -5,7 +5,7 @@
  * allow, and write one durable audit record before anything is answered.
  */
 import type { Logger } from 'pino';
-import type { PersonRegister, PersonRegisterOutcome } from '../../adapters/person-register/index.js';
+import type { PersonRegister } from '../../adapters/person-register/index.js';
 import type { SourceCase, SourceKind } from '../../adapters/source.js';
 import type { DecisionService } from '../agreements/decision-service.js';
 import type { ReasonCode } from '../agreements/decision.js';
@@ -16,10 +16,11 @@ import type { DirectoryCache } from '../directory/directory-cache.js';
 import { ProblemError } from '../http/problem.js';
 import type { Caller } from '../identity/caller.js';
 import { type ConsultationOutcome, type SourceBreakers, consultSource } from './fan-out.js';
+import { type ConsultationResult, type DisclosedRegister, type DisclosedSource, discloseLookup } from './disclosure.js';
 import { type CaseView, allAboutPerson, minimiseCases } from './minimise.js';
 import { type PersonFacts, planConsultations } from './routing.js';
 import { timeLimit } from './time-limit.js';
-import type { Source } from './sources.js';
+import { SOURCE_KINDS, type Source } from './sources.js';
 
 export interface LookupRequest {
   readonly cpr: string;
@@ -48,10 +49,11 @@ export interface SourceResult {
 export interface LookupResponse {
   lookupId: string;
   requestId: string;
-  personRegister: { status: PersonRegisterOutcome['status'] | 'timeout' | 'not-configured'; reason?: string };
+  /** `withheld` to a caller permitted nowhere: the register's answer is not echoed (disclosure.ts). */
+  personRegister: DisclosedRegister;
   deadlineMs: number;
   durationMs: number;
-  sources: SourceResult[];
+  sources: DisclosedSource[];
   /** Organisations the caller named that no configured source serves (so nothing was asked). */
   unservedOrganisations: string[];
 }
@@ -98,7 +100,12 @@ export function createLookupService(deps: LookupDependencies) {
     if (outcome.status !== 'found') {
       return { status: outcome.status, ...('reason' in outcome ? { reason: outcome.reason } : {}), facts: null };
     }
-    const facts: PersonFacts = { gpPracticeSor: outcome.gpPracticeSor, municipalityCode: outcome.municipalityCode, regionCode: outcome.regionCode ?? null };
+    const facts: PersonFacts = {
+      gpPracticeSor: outcome.gpPracticeSor,
+      municipalityCode: outcome.municipalityCode,
+      regionCode: outcome.regionCode ?? null,
+      addressProtected: outcome.addressProtected === true,
+    };
     return { status: 'found' as const, facts };
   }
 
@@ -131,8 +138,8 @@ export function createLookupService(deps: LookupDependencies) {
     });
 
     const results = await Promise.all(
-      plan.map(async (p): Promise<SourceResult> => {
-        const base = { sourceId: p.sourceId, kind: p.kind, organisation: { sor: p.targetSor, name: nameOf(p.targetSor) } };
+      plan.map(async (p): Promise<ConsultationResult> => {
+        const base = { sourceId: p.sourceId, kind: p.kind, via: p.via, organisation: { sor: p.targetSor, name: nameOf(p.targetSor) } };
         const decision = deps.decisions.decide({
           caller: { organisationSor: caller.organisationSor, role: caller.role as 'clinician' | 'caseworker', assurance: caller.assurance, purpose: request.purposeOfUse },
           action: REQUESTED,
@@ -166,7 +173,7 @@ export function createLookupService(deps: LookupDependencies) {
         reason: request.reason,
         patientCpr: request.cpr,
         details: {
-          personRegister: { status: register.status },
+          personRegister: { status: register.status, ...(register.facts?.addressProtected ? { addressProtected: true } : {}) },
           namedOrganisations: request.organisations,
           unservedOrganisations,
           kinds: request.kinds,
@@ -191,13 +198,20 @@ export function createLookupService(deps: LookupDependencies) {
       deps.logger.error({ err: error, requestId }, 'audit write failed; lookup answered with 503');
       throw new ProblemError(503, 'audit-unavailable', 'Audit unavailable', { detail: 'the lookup could not be audited, so no data is returned; try again shortly', headers: { 'Retry-After': '5' } });
     }
+    // The audit record above holds the whole truth; the caller is told what it may know.
+    const disclosed = discloseLookup({
+      results,
+      register: { status: register.status, ...('reason' in register && register.reason ? { reason: register.reason } : {}), addressProtected: register.facts?.addressProtected === true },
+      askedKinds: request.kinds ? SOURCE_KINDS.filter((k) => request.kinds?.includes(k)) : SOURCE_KINDS,
+      callerOwns: (sor) => view.isWithin(sor, caller.organisationSor),
+    });
     return {
       lookupId,
       requestId,
-      personRegister: { status: register.status, ...('reason' in register && register.reason ? { reason: register.reason } : {}) },
+      personRegister: disclosed.personRegister,
       deadlineMs: request.deadlineMs,
       durationMs,
-      sources: results,
+      sources: disclosed.sources,
       unservedOrganisations,
     };
   }
