@@ -6,6 +6,7 @@
  * person register's answer. The GP practice's own auditor sees its staff's lookup in full.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildCareCommunication } from '../../adapters/medcom/index.js';
 import { databaseKinds } from '../helpers/database.js';
 import { CHILDREN, NJ, lookUp, searchAudit, startLookupWorld, type AuditPage, type LookupWorld } from '../helpers/lookup-world.js';
 
@@ -80,5 +81,29 @@ describe.each(databaseKinds())('auditor scope (%s)', (kind) => {
   it('shows an organisation that was neither the caller nor consulted nothing of the lookup', async () => {
     const page = await searchAudit(world, { issuer: world.hjoerringIdp, org: NJ.hjoerring }, { patientCpr: CHILDREN.noah });
     expect(page.items.filter((i) => i.kind === 'lookup')).toEqual([]);
+  });
+
+  it('shows the receiver of an inbound message its record, and an unrelated organisation nothing of it', async () => {
+    const bundle = buildCareCommunication({
+      kind: 'new',
+      sender: { sor: NJ.gpKjaersgaard, gln: '5790009110002', name: 'Lægepraksis Anne Kjærsgaard' },
+      receiver: { sor: NJ.pprAalborg, gln: '5790009120049', name: 'PPR, Aalborg Kommune' },
+      author: { given: ['Anders'], family: 'Holm', role: 'laege', phone: '98101010' },
+      patient: { cpr: CHILDREN.noah, given: ['Noah'], family: 'Jensen' },
+      category: 'other',
+      topic: 'Skolefravær',
+      text: 'Vi har talt med forældrene.',
+      ids: () => crypto.randomUUID(),
+      clock: () => new Date(),
+    });
+    // The VANS gateway posts it; its token acts for the region that runs it.
+    const token = await world.gpSts.token({ organisationSor: NJ.region, role: 'medcom-gateway', assurance: 'high', purposeOfUse: 'treatment' });
+    const response = await world.broker.request('/v1/medcom/inbound', { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/fhir+json' }, body: JSON.stringify(bundle) });
+    expect(response.status).toBe(200);
+    const bundleId = bundle['id'];
+    const received = await searchAudit(world, { issuer: world.aalborgIdp, org: NJ.pprAalborg }, { kinds: ['correspondence-received'] });
+    expect(received.items.find((i) => i.details['bundleId'] === bundleId)).toMatchObject({ outcome: 'success', details: { receiverSor: NJ.pprAalborg, counterpartSor: NJ.gpKjaersgaard } });
+    const unrelated = await searchAudit(world, { issuer: world.hjoerringIdp, org: NJ.hjoerring }, { kinds: ['correspondence-received'] });
+    expect(unrelated.items.find((i) => i.details['bundleId'] === bundleId)).toBeUndefined();
   });
 });
