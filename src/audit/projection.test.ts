@@ -37,6 +37,8 @@ describe('projectAuditRecord', () => {
       { visibility: 'concerned-party', details: { messageId: 'm1', counterpartSor: PPR, category: 'henvendelse' } }],
     ['an inbound message it received through the gateway', record('correspondence-received', null, { receiverSor: FAMILY, counterpartSor: GP, bundleId: 'b1' }),
       { visibility: 'concerned-party', details: { receiverSor: FAMILY, counterpartSor: GP, bundleId: 'b1' } }],
+    ["the gateway it runs refusing an acknowledgement about no child", { ...record('acknowledgement-received', MUNICIPALITY, { reason: 'unknown-message' }), patientCpr: null, actor: { ...record('x', null, {}).actor, role: 'medcom-gateway', organisation: MUNICIPALITY } },
+      { visibility: 'full' }],
     ['an acknowledgement from it', record('acknowledgement-received', null, { messageId: 'm1', counterpartSor: PPR, code: 'ok' }), { visibility: 'concerned-party' }],
   ] as const)('shows %s', (_case, input, expected) => {
     const seen = projectAuditRecord(input, inScope);
@@ -54,6 +56,7 @@ describe('projectAuditRecord', () => {
     ["another's agreement change, even one naming it", record('agreement-change', OTHER, { agreementId: 'a1', after: { sideB: { parties: [{ kind: 'unit', sor: PPR }] } } })],
     ["another's audit search", record('audit-search', OTHER, { scope: OTHER, sources: [source('ppr', PPR, 'found')] })],
     ["another's reading of a message", record('correspondence-read', OTHER, { counterpartSor: PPR })],
+    ['an inbound message for another carried by the gateway it runs', { ...record('correspondence-received', MUNICIPALITY, { receiverSor: BUP, counterpartSor: GP }), actor: { ...record('x', null, {}).actor, role: 'medcom-gateway', organisation: MUNICIPALITY } }],
     ['a lookup with malformed details', record('lookup', OTHER, { sources: 'ppr', namedOrganisations: { sor: PPR } })],
   ])('hides %s', (_case, input) => {
     expect(projectAuditRecord(input, inScope)).toBeNull();

@@ -2,7 +2,8 @@
  * What an auditor sees of one audit record. Pure. The auditor acts for an organisation and sees
  * the records of its SOR subtree:
  *
- * - what its own staff did (the acting organisation is in the subtree): the record in full;
+ * - what its own staff did (the acting organisation is in the subtree): the record in full (a
+ *   system acting for it, such as the VANS gateway it runs, is not its staff);
  * - another organisation's lookup that concerned it (one of its units was a consulted source or a
  *   named organisation): who called (organisation and user), purpose, reason, time, the child, and
  *   the outcome of its OWN sources only. Other sources' outcomes, the person register's answer and
@@ -21,12 +22,18 @@ export type ProjectedRecord = AuditRecordView & { readonly visibility: AuditVisi
 /** The outcome for an organisation that was only named, none of whose sources was consulted. */
 export const NOT_CONSULTED = 'not-consulted';
 
+const SYSTEM_ROLES: ReadonlySet<string> = new Set(['medcom-gateway']);
 const MESSAGE_KINDS: ReadonlySet<string> = new Set(['correspondence-sent', 'correspondence-received', 'acknowledgement-received']);
 const MESSAGE_PARTIES = ['counterpartSor', 'receiverSor'] as const;
 
 export function projectAuditRecord(record: AuditRecordView, inScope: (sor: string) => boolean): ProjectedRecord | null {
   const within = (v: unknown): v is string => typeof v === 'string' && inScope(v);
-  if (within(record.actor.organisation)) return { ...record, visibility: 'full' };
+  if (within(record.actor.organisation)) {
+    // A system acting for the organisation (the VANS gateway it runs) is not its staff: the
+    // messages it carries belong to their sender and receiver. Its records about no child are
+    // the operator's own.
+    if (!SYSTEM_ROLES.has(record.actor.role ?? '') || record.patientCpr === null) return { ...record, visibility: 'full' };
+  }
 
   if (record.kind === 'lookup') {
     const sources = objects(record.details['sources']).filter((s) => within(s['organisation']));
