@@ -35,11 +35,13 @@ describe.each(databaseKinds())('GP courses across practices (%s)', (kind) => {
     expect(answer.sources[0]?.cases).toBeUndefined();
   });
 
-  it("keeps the child's own practice's course only, when the register does give the practice", async () => {
-    // Sofie's registered practice is Kjærsgaard; psychiatry has an agreement with every GP practice.
+  it("drops a course without a responsible unit also when the register does give the child's practice", async () => {
+    // Sofie's registered practice is Kjærsgaard, where she has one course; the GP system also holds
+    // one for her without a unit. Psychiatry has an agreement with every GP practice.
     const answer = await lookUp(world, { issuer: world.gpSts, org: NJ.childPsychiatry }, { cpr: CHILDREN.sofie, kinds: ['gp'] });
     const gp = answer.sources.find((s) => s.kind === 'gp');
     expect(gp?.status).toBe('found');
-    expect(gp?.cases?.every((c) => (c['responsibleUnit'] as { sor: string }).sor === NJ.gpKjaersgaard)).toBe(true);
+    expect(gp?.cases).toHaveLength(1);
+    expect(gp?.cases?.[0]).toMatchObject({ status: 'treatment', responsibleUnit: { sor: NJ.gpKjaersgaard } });
   });
 });
