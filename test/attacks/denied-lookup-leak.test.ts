@@ -34,7 +34,7 @@ describe.each(databaseKinds())('denied lookups (%s)', (kind) => {
       expect(s.organisation).toBeUndefined();
       expect(s.sourceId).toBeUndefined();
     }
-    const text = JSON.stringify(answer);
+    const text = JSON.stringify(comparable(answer)); // ids are random: a UUID may hold "851"
     for (const trace of AALBORG_TRACES) expect(text).not.toContain(trace);
     // The same answer as for a child nobody knows: the register's answer is not echoed.
     expect(comparable(answer)).toEqual(comparable(await lookUp(world, visitor(), { cpr: UNKNOWN_CHILD })));
@@ -44,7 +44,7 @@ describe.each(databaseKinds())('denied lookups (%s)', (kind) => {
     const answer = await lookUp(world, visitor(), { cpr: CHILDREN.noah, organisations: [NJ.pprHjoerring] });
     const named = answer.sources.filter((s) => s.organisation);
     expect(named).toEqual([expect.objectContaining({ kind: 'ppr', status: 'denied', organisation: { sor: NJ.pprHjoerring, name: expect.any(String) }, deniedBecause: ['no-agreement'] })]);
-    const text = JSON.stringify(answer);
+    const text = JSON.stringify(comparable(answer)); // ids are random: a UUID may hold "851"
     for (const trace of AALBORG_TRACES) expect(text).not.toContain(trace);
     expect(comparable(answer)).toEqual(comparable(await lookUp(world, visitor(), { cpr: UNKNOWN_CHILD, organisations: [NJ.pprHjoerring] })));
   });
@@ -60,7 +60,7 @@ describe.each(databaseKinds())('denied lookups (%s)', (kind) => {
       expect(byKind[k]?.organisation).toBeUndefined();
       expect(byKind[k]?.sourceId).toBeUndefined();
     }
-    const text = JSON.stringify(answer);
+    const text = JSON.stringify(comparable(answer)); // ids are random: a UUID may hold "851"
     for (const trace of [NJ.pprAalborg, NJ.familyAalborg, NJ.aalborg, '851', 'ppr-851', 'family-851']) expect(text).not.toContain(trace);
   });
 
