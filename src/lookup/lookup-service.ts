@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { PersonRegister } from '../../adapters/person-register/index.js';
-import type { SourceCase, SourceKind } from '../../adapters/source.js';
+import type { SourceKind } from '../../adapters/source.js';
 import type { DecisionService } from '../agreements/decision-service.js';
 import type { ReasonCode } from '../agreements/decision.js';
 import type { AgreementRef, DataElement, Purpose } from '../agreements/model.js';
@@ -17,7 +17,7 @@ import { ProblemError } from '../http/problem.js';
 import type { Caller } from '../identity/caller.js';
 import { type ConsultationOutcome, type SourceBreakers, consultSource } from './fan-out.js';
 import { type ConsultationResult, type DisclosedRegister, type DisclosedSource, discloseLookup } from './disclosure.js';
-import { type CaseView, allAboutPerson, minimiseCases } from './minimise.js';
+import { type CaseView, allAboutPerson, coursesOfPractice, minimiseCases } from './minimise.js';
 import { type PersonFacts, planConsultations } from './routing.js';
 import { timeLimit } from './time-limit.js';
 import { SOURCE_KINDS, type Source } from './sources.js';
@@ -216,11 +216,6 @@ export function createLookupService(deps: LookupDependencies) {
     };
   }
 
-  const isCourseOf = (c: SourceCase, practiceSor: string) => {
-    const unit = c.responsibleUnit?.sor;
-    return !!unit && deps.directory.view().isWithin(unit, practiceSor);
-  };
-
   function shape(
     outcome: ConsultationOutcome,
     kind: SourceKind,
@@ -240,7 +235,7 @@ export function createLookupService(deps: LookupDependencies) {
     // A GP system serves many practices and answers with every course it holds for the child:
     // keep only those of the practice asked for (the child's own, or the one the caller named),
     // and none whose practice cannot be told.
-    const cases = kind === 'gp' ? outcome.cases.filter((c) => isCourseOf(c, targetSor)) : outcome.cases;
+    const cases = kind === 'gp' ? coursesOfPractice(outcome.cases, targetSor, (sor, root) => deps.directory.view().isWithin(sor, root)) : outcome.cases;
     if (cases.length === 0) return { status: 'not-found' };
     // Municipal case indexes name the unit but carry no SOR code: the unit is the source's owner.
     const withUnit = cases.map((c) =>
