@@ -183,6 +183,8 @@ export function createLookupService(deps: LookupDependencies) {
             sourceId: r.sourceId,
             kind: r.kind,
             organisation: r.organisation.sor,
+            // Chosen from the person register, or named by the caller: what the caller knew.
+            via: r.via,
             status: r.status,
             reason: r.reason ?? null,
             deniedBecause: r.deniedBecause ?? null,
