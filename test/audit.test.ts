@@ -6,8 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../db/connection.js';
 import type { AuditEventInput } from '../src/audit/audit-event.js';
 import { createAuditWriter, verifyAuditChain } from '../src/audit/audit-writer.js';
+import { type AuditSearch, searchAudit } from '../src/audit/search.js';
+import { importSorSnapshot } from '../src/directory/sor-import.js';
 import { createTestDatabase, databaseKinds } from './helpers/database.js';
 import { asSchemaOwner } from './helpers/insider.js';
+import { NORTH_JUTLAND_XML, sorInput } from './helpers/sor-files.js';
 
 const event = (i: number): AuditEventInput => ({
   kind: 'lookup',
@@ -67,5 +70,70 @@ describe.each(databaseKinds())('audit writer on %s', (kind) => {
     await sql`drop table audit_event`.execute(broken.db);
     await expect(writer.write(event(1))).rejects.toThrow();
     await broken.close();
+  });
+});
+
+const PPR_AALBORG = '9520041000016004';
+const GP_PRACTICE = '9510031000016003';
+const CHILD_PSYCHIATRY = '9500031000016003';
+
+describe.each(databaseKinds())("the auditors' search on %s", (kind) => {
+  let database: DatabaseHandle;
+  const expected = { denied: [] as string[], success: [] as string[] };
+  let needle = '';
+  beforeAll(async () => {
+    database = await createTestDatabase(kind);
+    await importSorSnapshot(database.db, sorInput(NORTH_JUTLAND_XML), { importedBy: 'test' });
+    const writer = createAuditWriter(database.db);
+    const lookupBy = (org: string, i: number, pprStatus: string, outcome: AuditEventInput['outcome']): AuditEventInput => ({
+      ...event(i),
+      outcome,
+      actor: { ...event(i).actor, organisationSor: org },
+      details: { personRegister: { status: 'found' }, namedOrganisations: [], sources: [{ sourceId: 'bup', organisation: CHILD_PSYCHIATRY, status: 'found' }, { sourceId: 'ppr-851', organisation: PPR_AALBORG, status: pprStatus }] },
+    });
+    // Written one by one, so the chain order is the order here.
+    for (let i = 0; i < 60; i += 1) {
+      const id = await writer.write(lookupBy(GP_PRACTICE, i, i % 3 === 0 ? 'found' : 'denied', 'success'));
+      (i % 3 === 0 ? expected.success : expected.denied).push(id);
+    }
+    for (let i = 0; i < 10; i += 1) expected.denied.push(await writer.write(lookupBy(PPR_AALBORG, 100 + i, 'denied', 'denied')));
+    // One record PPR Aalborg's auditor may find with 'partial', under many it may not.
+    needle = await writer.write(lookupBy(GP_PRACTICE, 500, 'timeout', 'partial'));
+    for (let i = 0; i < 120; i += 1) await writer.write(lookupBy(GP_PRACTICE, 600 + i, 'found', 'partial'));
+  });
+  afterAll(async () => database?.close());
+
+  /** Every record a search finds, following its cursors to the end. */
+  async function all(q: Omit<AuditSearch, 'beforeSeq'>): Promise<{ ids: string[]; pages: number }> {
+    const ids: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const page = await searchAudit(database.db, { ...q, ...(cursor ? { beforeSeq: cursor } : {}) });
+      expect(page.items.length).toBeLessThanOrEqual(q.limit);
+      ids.push(...page.items.map((i) => i.id));
+      cursor = page.nextCursor;
+      pages += 1;
+    } while (cursor && pages < 200);
+    return { ids, pages };
+  }
+
+  it("filters others' lookups on the auditor's own outcome, paging through without gaps or repeats", async () => {
+    const denied = await all({ scopeSor: PPR_AALBORG, outcomes: ['denied'], limit: 7 });
+    expect(denied.ids).toEqual([...expected.denied].reverse());
+    const success = await all({ scopeSor: PPR_AALBORG, outcomes: ['success'], limit: 7 });
+    expect(success.ids.filter((id) => expected.success.includes(id))).toEqual([...expected.success].reverse());
+    expect(success.ids).not.toContain(needle);
+  });
+
+  it('answers short pages with a cursor while matching records lie further back, and finds them', async () => {
+    const partial = await all({ scopeSor: PPR_AALBORG, outcomes: ['failed'], limit: 1 });
+    expect(partial.ids).toEqual([needle]);
+    expect(partial.pages).toBeGreaterThan(1);
+    // Psychiatry found a case in every one of these lookups: 'partial' overall, a success for it.
+    expect((await searchAudit(database.db, { scopeSor: CHILD_PSYCHIATRY, outcomes: ['partial'], limit: 500 })).items).toEqual([]);
+    const bup = await searchAudit(database.db, { scopeSor: CHILD_PSYCHIATRY, outcomes: ['success'], limit: 500 });
+    expect(bup.items.length).toBeGreaterThan(100);
+    expect(bup.items.every((i) => i.visibility === 'concerned-party' && i.outcome === 'success')).toBe(true);
   });
 });

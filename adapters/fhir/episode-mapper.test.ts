@@ -69,3 +69,18 @@ describe('EpisodeOfCare status mapping', () => {
     expect(result.notes).toEqual(['unknown episode status']);
   });
 });
+
+describe('the responsible unit of a GP course', () => {
+  const practice = { resourceType: 'Organization', id: 'p1', identifier: [{ system: 'urn:oid:1.2.208.176.1.1', value: '9510031000016003' }], name: 'Lægepraksis Anne Kjærsgaard' };
+  const role = (organization: unknown) => ({ resourceType: 'PractitionerRole', id: 'r1', ...(organization ? { organization } : {}) });
+  it.each([
+    ['managingOrganization', { managingOrganization: { reference: 'Organization/p1' } }, [practice], '9510031000016003'],
+    ['a logical SOR reference', { managingOrganization: { identifier: { system: 'urn:oid:1.2.208.176.1.1', value: '9510431000016003' } } }, [], '9510431000016003'],
+    ["the care manager's PractitionerRole", { careManager: { reference: 'PractitionerRole/r1' } }, [role({ reference: 'Organization/p1' }), practice], '9510031000016003'],
+    ["the role's logical SOR reference", { careManager: { reference: 'PractitionerRole/r1' } }, [role({ identifier: { system: 'urn:oid:1.2.208.176.1.1', value: '9510631000016003' } })], '9510631000016003'],
+    ['nowhere', { careManager: { reference: 'PractitionerRole/r1' } }, [role(null)], null],
+  ])('is read from %s', (_where, extra, resources, sor) => {
+    const { cases } = mapEpisodes([episode('active', 'treatment', extra)], resources);
+    expect(cases[0]?.responsibleUnit?.sor ?? null).toBe(sor);
+  });
+});

@@ -62,7 +62,7 @@ export function mapEpisodes(episodes: Json[], resources: Json[]): MappedEpisodes
       title: episodeTitle(episode),
       sensitivity: null,
       kle: null,
-      responsibleUnit: org ? organisationUnit(org) : displayOnlyUnit(rec(episode, 'managingOrganization')),
+      responsibleUnit: org ? organisationUnit(org) : (displayOnlyUnit(rec(episode, 'managingOrganization')) ?? roleUnit(manager, resolve)),
       contact: contactFor(manager, org, resolve),
       team,
     });
@@ -138,6 +138,18 @@ function organisationUnit(org: Json): NonNullable<SourceCase['responsibleUnit']>
     name: str(org, 'name') ?? null,
     ean: identifierValue(org, (s) => GLN_SYSTEMS.some((g) => sameSystem(s, g))),
   };
+}
+
+/**
+ * Some GP systems leave managingOrganization out and name the practice only on the care manager's
+ * PractitionerRole. The broker keeps a GP course only for the practice it belongs to, so that is
+ * where the practice is read from next; without either the course has no responsible unit.
+ */
+function roleUnit(manager: Json | undefined, resolve: Resolve): SourceCase['responsibleUnit'] {
+  if (manager?.['resourceType'] !== 'PractitionerRole') return null;
+  const ref = rec(manager, 'organization');
+  const org = resolve(ref, manager);
+  return org ? organisationUnit(org) : displayOnlyUnit(ref);
 }
 
 /** A logical reference without a resource: `{ identifier: SOR, display }`. */

@@ -7,6 +7,8 @@ export const SOR_SYSTEM = SYSTEM.sor;
 export const GLN_SYSTEMS = [SYSTEM.gln, 'urn:oid:1.3.88'] as const;
 export const MUNICIPALITY_CODE_SYSTEM = SYSTEM.municipalityCode;
 export const MUNICIPALITY_EXTENSION = 'http://hl7.dk/fhir/core/StructureDefinition/dk-core-municipalityCodes';
+/** HL7 v3 Confidentiality; dk-core labels a Patient with name and address protection `R`. */
+export const CONFIDENTIALITY_SYSTEM = 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality';
 export const REGION_EXTENSION = 'http://hl7.dk/fhir/core/StructureDefinition/dk-core-RegionalSubDivisionCodes';
 
 /**

@@ -1,5 +1,6 @@
 import { codeableText, identifierValue, list, rec, str, type Json } from '../fhir/fhir-json.js';
 import {
+  CONFIDENTIALITY_SYSTEM,
   isPersonSystem,
   MUNICIPALITY_CODE_SYSTEM,
   MUNICIPALITY_EXTENSION,
@@ -19,6 +20,8 @@ export interface RegisteredPerson {
   gpPracticeSor: string | null;
   municipalityCode: string | null;
   regionCode: string | null;
+  /** Navne- og adressebeskyttelse: where the child lives must not be disclosed. */
+  addressProtected: boolean;
 }
 
 export function mapPatient(patient: Json, resources: Json[]): RegisteredPerson {
@@ -27,7 +30,26 @@ export function mapPatient(patient: Json, resources: Json[]): RegisteredPerson {
     gpPracticeSor: gpSor(patient, resources),
     municipalityCode: municipality(patient),
     regionCode: region(patient),
+    addressProtected: addressProtected(patient),
   };
+}
+
+/**
+ * FHIR has no protection element; dk-core marks it with the security label `R` (Restricted) of
+ * v3-Confidentiality (its example omits the system), and the eHealth infrastructure adds an
+ * extension with the protection's period. Any of them counts: when in doubt, protect.
+ */
+const PROTECTION_EXTENSION = 'http://ehealth.sundhed.dk/fhir/StructureDefinition/ehealth-nameandaddressprotection';
+const OLD_CONFIDENTIALITY_SYSTEM = 'http://hl7.org/fhir/v3/Confidentiality';
+
+function addressProtected(patient: Json): boolean {
+  const labels = list(rec(patient, 'meta'), 'security');
+  const restricted = labels.some((l) => {
+    const system = str(l, 'system');
+    const code = str(l, 'code')?.trim().toUpperCase();
+    return (code === 'R' || code === 'V') && (!system || sameSystem(system, CONFIDENTIALITY_SYSTEM) || sameSystem(system, OLD_CONFIDENTIALITY_SYSTEM));
+  });
+  return restricted || list(patient, 'extension').some((e) => sameSystem(str(e, 'url'), PROTECTION_EXTENSION));
 }
 
 function gpSor(patient: Json, resources: Json[]): string | null {

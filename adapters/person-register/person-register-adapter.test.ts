@@ -37,6 +37,27 @@ describe('person register', () => {
     expect(await find()).toEqual({ status: 'found', gpPracticeSor: '9510031000016003', municipalityCode: '851', regionCode: null });
   });
 
+  it('carries name and address protection from the security label R, with or without its system, or the eHealth extension', async () => {
+    server.use(http.post(SEARCH, () => fhirJson(fixture('patient_address_protected.json'))));
+    expect(await find('1707154021')).toEqual({ status: 'found', gpPracticeSor: '9510031000016003', municipalityCode: '851', regionCode: 'DK-81', addressProtected: true });
+    const variants = [
+      (p: Record<string, unknown>) => ({ ...p, meta: { security: [{ code: 'R', display: 'Restricted' }] } }),
+      (p: Record<string, unknown>) => ({ ...p, meta: undefined, extension: [{ url: 'http://ehealth.sundhed.dk/fhir/StructureDefinition/ehealth-nameandaddressprotection', valuePeriod: { start: '2024-01-01' } }] }),
+    ];
+    for (const change of variants) {
+      const bundle = JSON.parse(fixture('patient_address_protected.json')) as { entry: Array<{ resource: Record<string, unknown> }> };
+      const first = bundle.entry[0] as { resource: Record<string, unknown> };
+      first.resource = change(first.resource);
+      server.use(http.post(SEARCH, () => fhirJson(JSON.stringify(bundle))));
+      expect(await find('1707154021')).toMatchObject({ status: 'found', addressProtected: true });
+    }
+    // A label of another system, or N (normal), is not protection.
+    const normal = JSON.parse(fixture('patient_address_protected.json')) as { entry: Array<{ resource: { meta: { security: Array<{ code: string }> } } }> };
+    (normal.entry[0] as { resource: { meta: { security: Array<{ code: string }> } } }).resource.meta.security = [{ code: 'N' }];
+    server.use(http.post(SEARCH, () => fhirJson(JSON.stringify(normal))));
+    expect(await find('1707154021')).not.toHaveProperty('addressProtected');
+  });
+
   it('answers not-found for an empty search set', async () => {
     server.use(http.post(SEARCH, () => fhirJson(fixture('patient_not_found.json'))));
     expect(await find()).toEqual({ status: 'not-found' });

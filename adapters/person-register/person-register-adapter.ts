@@ -5,7 +5,7 @@ import { outcomeFromFailure, SourceRequestError, type SourceAuth } from '../sour
 import { mapPatient } from './patient-mapper.js';
 
 export type PersonRegisterOutcome =
-  | { status: 'found'; gpPracticeSor: string | null; municipalityCode: string | null; regionCode?: string | null }
+  | { status: 'found'; gpPracticeSor: string | null; municipalityCode: string | null; regionCode?: string | null; addressProtected?: true }
   | { status: 'not-found' }
   | { status: 'unavailable'; reason: string; httpStatus?: number }
   | { status: 'error'; reason: string; httpStatus?: number };
@@ -49,6 +49,7 @@ export function createPersonRegister(opts: PersonRegisterOptions): PersonRegiste
           gpPracticeSor: person.gpPracticeSor,
           municipalityCode: person.municipalityCode,
           regionCode: person.regionCode,
+          ...(person.addressProtected ? { addressProtected: true as const } : {}),
         };
       } catch (err) {
         const outcome = outcomeFromFailure(err, signal);

@@ -21,7 +21,8 @@ const episode = z.object({
   title: z.string().nullable(),
   start: z.string(),
   end: z.string().nullable(),
-  unit: z.string(),
+  /** The responsible unit; null for a course the source keeps without one. */
+  unit: z.string().nullable(),
   team: z.string().nullable(),
   careManager: careManager.nullable(),
 });
@@ -46,6 +47,8 @@ const child = z.object({
   birthDate: z.string(),
   gpPractice: z.string().nullable(),
   municipalityCode: z.string().regex(/^\d{3}$/),
+  /** Navne- og adressebeskyttelse: the register marks the Patient with the security label R. */
+  addressProtected: z.boolean().default(false),
   episodes: z.array(episode),
   municipalCases: z.array(municipalCase),
 });

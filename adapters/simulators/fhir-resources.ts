@@ -1,5 +1,6 @@
 import { organisationByKey, REGION_NORTH_JUTLAND, type DemoOrganisation } from '../../fixtures/sources/organisations.js';
 import {
+  CONFIDENTIALITY_SYSTEM,
   cprSystemFor,
   EPISODE_PHASE_SYSTEM,
   GLN_SYSTEMS,
@@ -28,6 +29,8 @@ export function patientResource(child: DemoChild): Resource {
   return {
     resourceType: 'Patient',
     id: patientId(child),
+    // dk-core marks name and address protection with the v3 confidentiality label R (Restricted).
+    ...(child.addressProtected ? { meta: { security: [{ system: CONFIDENTIALITY_SYSTEM, code: 'R', display: 'Restricted' }] } } : {}),
     identifier: [{ system: cprSystemFor(child.cpr), value: child.cpr }],
     name: [{ use: 'official', given: [child.given], family: child.family }],
     birthDate: child.birthDate,
@@ -74,7 +77,7 @@ const PHASE_DISPLAY: Record<string, string> = {
 };
 
 export function episodeResource(child: DemoChild, e: DemoEpisode): Resource {
-  const unit = organisationByKey(e.unit);
+  const unit = e.unit ? organisationByKey(e.unit) : null;
   const type = [
     ...(e.phase ? [{ coding: [{ system: EPISODE_PHASE_SYSTEM, code: e.phase, display: PHASE_DISPLAY[e.phase] }] }] : []),
     ...(e.title ? [{ text: e.title }] : []),
@@ -85,7 +88,7 @@ export function episodeResource(child: DemoChild, e: DemoEpisode): Resource {
     status: e.status,
     type,
     patient: { reference: `Patient/${patientId(child)}` },
-    managingOrganization: { reference: `Organization/${orgId(unit)}`, display: unit.name },
+    ...(unit ? { managingOrganization: { reference: `Organization/${orgId(unit)}`, display: unit.name } } : {}),
     period: { start: e.start, ...(e.end ? { end: e.end } : {}) },
     ...(e.careManager ? { careManager: { reference: `PractitionerRole/role-${e.careManager.id}` } } : {}),
     ...(e.team ? { team: [{ reference: `CareTeam/team-${e.id}`, display: e.team }] } : {}),
@@ -96,7 +99,7 @@ export function episodeResource(child: DemoChild, e: DemoEpisode): Resource {
 export function episodeEntries(base: string, child: DemoChild, e: DemoEpisode, includes: ReadonlySet<string>): BundleEntry[] {
   const entries: BundleEntry[] = [entry(base, episodeResource(child, e), 'match')];
   if (includes.has('EpisodeOfCare:patient')) entries.push(entry(base, patientResource(child), 'include'));
-  if (includes.has('EpisodeOfCare:organization')) entries.push(entry(base, organisationResource(organisationByKey(e.unit)), 'include'));
+  if (e.unit && includes.has('EpisodeOfCare:organization')) entries.push(entry(base, organisationResource(organisationByKey(e.unit)), 'include'));
   const m = e.careManager;
   if (m && includes.has('EpisodeOfCare:care-manager')) {
     entries.push(
@@ -104,7 +107,7 @@ export function episodeEntries(base: string, child: DemoChild, e: DemoEpisode, i
         resourceType: 'PractitionerRole',
         id: `role-${m.id}`,
         practitioner: { reference: `Practitioner/${m.id}` },
-        organization: { reference: `Organization/${orgId(organisationByKey(e.unit))}` },
+        ...(e.unit ? { organization: { reference: `Organization/${orgId(organisationByKey(e.unit))}` } } : {}),
         code: m.role ? [{ text: m.role }] : [],
         telecom: [
           ...(m.phone ? [{ system: 'phone', value: m.phone, use: 'work' }] : []),

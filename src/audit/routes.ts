@@ -40,6 +40,11 @@ export function auditRoutes(deps: { db: Kysely<Database>; audit: AuditWriter; lo
   const recordSchema = z.object({
     id: z.string(),
     seq: z.string().openapi({ description: 'Position in the hash chain' }),
+    visibility: z.enum(['full', 'concerned-party']).openapi({
+      description:
+        "`full`: your staff's own action. `concerned-party`: another organisation's lookup or message that concerned yours; a lookup then shows the caller, purpose, reason, " +
+        "time and child, and only your own sources' outcomes (`outcome` is theirs: success, denied, failed, partial, or not-consulted when your organisation was only named)",
+    }),
     occurredAt: z.string(),
     recordedAt: z.string(),
     kind: z.string(),
@@ -56,7 +61,7 @@ export function auditRoutes(deps: { db: Kysely<Database>; audit: AuditWriter; lo
     purpose: z.string().nullable(),
     reason: z.string().nullable(),
     patientCpr: z.string().nullable(),
-    details: z.record(z.string(), z.unknown()).openapi({ description: 'Per-source outcomes, data elements, agreement versions, message ids, timings' }),
+    details: z.record(z.string(), z.unknown()).openapi({ description: "Per-source outcomes, data elements, agreement versions, message ids, timings; for a concerned party's view of a lookup, only its own sources" }),
   });
   const responseSchema = z
     .object({ items: z.array(recordSchema), nextCursor: z.string().nullable().openapi({ description: 'Pass as cursor for the next (older) page' }) })
@@ -71,7 +76,8 @@ export function auditRoutes(deps: { db: Kysely<Database>; audit: AuditWriter; lo
       tags: ['audit'],
       summary: 'Search the audit log of your organisation and everything below it in SOR',
       description:
-        'Records of what staff acting for your organisation (or a unit below it) did, and of lookups and messages that concerned it, newest first. ' +
+        'Records of what staff acting for your organisation (or a unit below it) did, in full, and of lookups and messages that concerned it, newest first: ' +
+        "of another organisation's lookup you see who called, why and when, and only your own sources' outcomes. A page may hold fewer records than asked while nextCursor is set. " +
         'Each search is audited with its reason before results are returned.',
       security: [{ bearer: [] }],
       request: { body: { content: { 'application/json': { schema: requestSchema } }, required: true } },

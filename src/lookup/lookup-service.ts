@@ -5,7 +5,7 @@
  * allow, and write one durable audit record before anything is answered.
  */
 import type { Logger } from 'pino';
-import type { PersonRegister, PersonRegisterOutcome } from '../../adapters/person-register/index.js';
+import type { PersonRegister } from '../../adapters/person-register/index.js';
 import type { SourceKind } from '../../adapters/source.js';
 import type { DecisionService } from '../agreements/decision-service.js';
 import type { ReasonCode } from '../agreements/decision.js';
@@ -17,10 +17,11 @@ import type { DirectoryCache } from '../directory/directory-cache.js';
 import { ProblemError } from '../http/problem.js';
 import type { Caller } from '../identity/caller.js';
 import { type ConsultationOutcome, type SourceBreakers, consultSource } from './fan-out.js';
-import { type CaseView, allAboutPerson, minimiseCases } from './minimise.js';
+import { type ConsultationResult, type DisclosedRegister, type DisclosedSource, discloseLookup } from './disclosure.js';
+import { type CaseView, allAboutPerson, coursesOfPractice, minimiseCases } from './minimise.js';
 import { type PersonFacts, planConsultations } from './routing.js';
 import { timeLimit } from './time-limit.js';
-import type { Source } from './sources.js';
+import { SOURCE_KINDS, type Source } from './sources.js';
 
 export interface LookupRequest {
   readonly cpr: string;
@@ -50,10 +51,11 @@ export interface SourceResult {
 export interface LookupResponse {
   lookupId: string;
   requestId: string;
-  personRegister: { status: PersonRegisterOutcome['status'] | 'timeout' | 'not-configured'; reason?: string };
+  /** `withheld` to a caller permitted nowhere: the register's answer is not echoed (disclosure.ts). */
+  personRegister: DisclosedRegister;
   deadlineMs: number;
   durationMs: number;
-  sources: SourceResult[];
+  sources: DisclosedSource[];
   /** Organisations the caller named that no configured source serves (so nothing was asked). */
   unservedOrganisations: string[];
 }
@@ -100,7 +102,12 @@ export function createLookupService(deps: LookupDependencies) {
     if (outcome.status !== 'found') {
       return { status: outcome.status, ...('reason' in outcome ? { reason: outcome.reason } : {}), facts: null };
     }
-    const facts: PersonFacts = { gpPracticeSor: outcome.gpPracticeSor, municipalityCode: outcome.municipalityCode, regionCode: outcome.regionCode ?? null };
+    const facts: PersonFacts = {
+      gpPracticeSor: outcome.gpPracticeSor,
+      municipalityCode: outcome.municipalityCode,
+      regionCode: outcome.regionCode ?? null,
+      addressProtected: outcome.addressProtected === true,
+    };
     return { status: 'found' as const, facts };
   }
 
@@ -133,8 +140,8 @@ export function createLookupService(deps: LookupDependencies) {
     });
 
     const results = await Promise.all(
-      plan.map(async (p): Promise<SourceResult> => {
-        const base = { sourceId: p.sourceId, kind: p.kind, organisation: { sor: p.targetSor, name: nameOf(p.targetSor) } };
+      plan.map(async (p): Promise<ConsultationResult> => {
+        const base = { sourceId: p.sourceId, kind: p.kind, via: p.via, organisation: { sor: p.targetSor, name: nameOf(p.targetSor) } };
         const decision = deps.decisions.decide({
           caller: request.subject,
           action: REQUESTED,
@@ -146,7 +153,7 @@ export function createLookupService(deps: LookupDependencies) {
         const source = sourcesById.get(p.sourceId) as Source;
         const { outcome, durationMs } = await consultSource(source, { cpr: request.cpr, requestId }, deadline, deps.breakers);
         const granted = { agreements: decision.agreements, dataElements: decision.dataElements, durationMs };
-        return { ...base, ...granted, ...shape(outcome, p.kind, p.targetSor, register.facts, request.cpr, decision.dataElements, requestId) };
+        return { ...base, ...granted, ...shape(outcome, p.kind, p.targetSor, request.cpr, decision.dataElements, requestId) };
       }),
     );
 
@@ -168,7 +175,7 @@ export function createLookupService(deps: LookupDependencies) {
         reason: request.reason,
         patientCpr: request.cpr,
         details: {
-          personRegister: { status: register.status },
+          personRegister: { status: register.status, ...(register.facts?.addressProtected ? { addressProtected: true } : {}) },
           namedOrganisations: request.organisations,
           unservedOrganisations,
           kinds: request.kinds,
@@ -178,6 +185,8 @@ export function createLookupService(deps: LookupDependencies) {
             sourceId: r.sourceId,
             kind: r.kind,
             organisation: r.organisation.sor,
+            // Chosen from the person register, or named by the caller: what the caller knew.
+            via: r.via,
             status: r.status,
             reason: r.reason ?? null,
             deniedBecause: r.deniedBecause ?? null,
@@ -193,13 +202,20 @@ export function createLookupService(deps: LookupDependencies) {
       deps.logger.error({ err: error, requestId }, 'audit write failed; lookup answered with 503');
       throw new ProblemError(503, 'audit-unavailable', 'Audit unavailable', { detail: 'the lookup could not be audited, so no data is returned; try again shortly', headers: { 'Retry-After': '5' } });
     }
+    // The audit record above holds the whole truth; the caller is told what it may know.
+    const disclosed = discloseLookup({
+      results,
+      register: { status: register.status, ...('reason' in register && register.reason ? { reason: register.reason } : {}), addressProtected: register.facts?.addressProtected === true },
+      askedKinds: request.kinds ? SOURCE_KINDS.filter((k) => request.kinds?.includes(k)) : SOURCE_KINDS,
+      callerOwns: (sor) => view.isWithin(sor, caller.organisationSor),
+    });
     return {
       lookupId,
       requestId,
-      personRegister: { status: register.status, ...('reason' in register && register.reason ? { reason: register.reason } : {}) },
+      personRegister: disclosed.personRegister,
       deadlineMs: request.deadlineMs,
       durationMs,
-      sources: results,
+      sources: disclosed.sources,
       unservedOrganisations,
     };
   }
@@ -208,7 +224,6 @@ export function createLookupService(deps: LookupDependencies) {
     outcome: ConsultationOutcome,
     kind: SourceKind,
     targetSor: string,
-    person: PersonFacts | null,
     cpr: string,
     allowed: readonly DataElement[],
     requestId: string,
@@ -221,10 +236,10 @@ export function createLookupService(deps: LookupDependencies) {
       deps.logger.warn({ event: 'security.source-integrity', requestId, kind, organisation: targetSor }, 'source returned cases about another person; answer dropped');
       return { status: 'error', reason: 'the source answered about another person; answer discarded' };
     }
-    // A GP system serves many practices: keep only the child's own practice's course.
-    const cases = kind === 'gp' && person?.gpPracticeSor
-      ? outcome.cases.filter((c) => !c.responsibleUnit?.sor || c.responsibleUnit.sor === targetSor)
-      : outcome.cases;
+    // A GP system serves many practices and answers with every course it holds for the child:
+    // keep only those of the practice asked for (the child's own, or the one the caller named),
+    // and none whose practice cannot be told.
+    const cases = kind === 'gp' ? coursesOfPractice(outcome.cases, targetSor, (sor, root) => deps.directory.view().isWithin(sor, root)) : outcome.cases;
     if (cases.length === 0) return { status: 'not-found' };
     // Municipal case indexes name the unit but carry no SOR code: the unit is the source's owner.
     const withUnit = cases.map((c) =>

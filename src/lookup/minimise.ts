@@ -1,6 +1,7 @@
 /**
  * What a lookup may return. Pure: the integrity check (every case must be about the child asked
- * for) and data minimisation (only the data elements the caller's agreements allow).
+ * for), a GP system's courses of the practice asked for only, and data minimisation (only the
+ * data elements the caller's agreements allow).
  */
 import type { SourceCase } from '../../adapters/source.js';
 import type { DataElement } from '../agreements/model.js';
@@ -17,6 +18,22 @@ export interface CaseView {
 /** True when every case names the person asked for; a single stranger taints the whole answer. */
 export function allAboutPerson(cases: readonly SourceCase[], cpr: string): boolean {
   return cases.every((c) => c.subjectCpr.toUpperCase() === cpr.toUpperCase());
+}
+
+/**
+ * A GP system serves many practices and answers with every course it holds for the child: keep
+ * only the courses whose responsible unit is the practice asked for (or a unit below it), and none
+ * whose practice cannot be told.
+ */
+export function coursesOfPractice(
+  cases: readonly SourceCase[],
+  practiceSor: string,
+  isWithin: (sor: string, rootSor: string) => boolean,
+): SourceCase[] {
+  return cases.filter((c) => {
+    const unit = c.responsibleUnit?.sor;
+    return !!unit && isWithin(unit, practiceSor);
+  });
 }
 
 /**

@@ -38,15 +38,17 @@ export function lookupRoutes(deps: { lookups: LookupService; defaultDeadlineMs: 
     .object({
       lookupId: z.string().openapi({ description: 'The audit record of this lookup' }),
       requestId: z.string(),
-      personRegister: z.object({ status: z.string(), reason: z.string().optional() }),
+      personRegister: z
+        .object({ status: z.string(), reason: z.string().optional(), addressProtected: z.boolean().optional() })
+        .openapi({ description: "The person register's answer; `withheld` when no source was permitted (the register's answer is not echoed to a caller permitted nowhere). `addressProtected`: the child has name and address protection" }),
       deadlineMs: z.number(),
       durationMs: z.number(),
       unservedOrganisations: z.array(z.string()).openapi({ description: 'Organisations named in the request that no configured source serves' }),
       sources: z.array(
         z.object({
-          sourceId: z.string(),
+          sourceId: z.string().optional().openapi({ description: 'Left out, with organisation, where it would tell the caller something it did not know (see the trust model)' }),
           kind: z.enum(SOURCE_KINDS),
-          organisation: z.object({ sor: z.string(), name: z.string().nullable() }),
+          organisation: z.object({ sor: z.string(), name: z.string().nullable() }).optional(),
           status: z.enum(STATUSES),
           reason: z.string().optional(),
           deniedBecause: z.array(z.string()).optional(),
@@ -69,7 +71,8 @@ export function lookupRoutes(deps: { lookups: LookupService; defaultDeadlineMs: 
       summary: 'Does the child have a case at the GP, child psychiatry, PPR or the family department, and who is the contact?',
       description:
         'Asks the sources relevant to the child (found through the person register, plus any organisations named) that the caller has an agreement with, ' +
-        'in parallel and within the deadline. Every source is reported with a status; denied sources are never asked. One audit record is written before the answer.',
+        'in parallel and within the deadline. Every source is reported with a status; denied sources are never asked. One audit record is written before the answer. ' +
+        'A denied source is named only when the caller named it (or it is the caller\'s own); otherwise it is reported by kind with a generic reason, and a caller permitted nowhere is not told the register\'s answer.',
       security: [{ bearer: [] }],
       request: { body: { content: { 'application/json': { schema: requestSchema } }, required: true } },
       responses: {

@@ -42,6 +42,10 @@ describe('planConsultations', () => {
     expect(plan(null, ['100000000000011'])).toEqual(['gp>100000000000011:named']);
     expect(plan(null, ['100000000000031'])).toEqual(['bup>100000000000030:named']);
   });
+  it('marks a source found through the register as named when the caller names its organisation too', () => {
+    const result = planConsultations({ person, namedOrganisations: ['100000000000021'], kinds: null, sources, directory });
+    expect(result.consultations.filter((c) => c.sourceId === 'ppr')).toEqual([{ sourceId: 'ppr', kind: 'ppr', targetSor: '100000000000021', via: 'named', namedSor: '100000000000021' }]);
+  });
   it('reports named organisations that no source serves', () => {
     const result = planConsultations({ person, namedOrganisations: ['100000000000020', '199999999999999'], kinds: null, sources, directory });
     expect(result.unservedOrganisations).toEqual(['199999999999999']);

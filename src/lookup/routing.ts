@@ -12,6 +12,8 @@ export interface PersonFacts {
   readonly gpPracticeSor: string | null;
   readonly municipalityCode: string | null;
   readonly regionCode: string | null;
+  /** Navne- og adressebeskyttelse: where the child lives must not be told (see disclosure.ts). */
+  readonly addressProtected?: boolean;
 }
 
 export interface PlannedConsultation {
@@ -46,7 +48,10 @@ export function planConsultations(input: RoutingInput): RoutingPlan {
     if (input.kinds && !input.kinds.includes(p.kind)) return;
     if (p.namedSor) namedHits.add(p.namedSor);
     const key = `${p.sourceId}|${p.targetSor}`;
-    if (!plan.has(key)) plan.set(key, p);
+    const existing = plan.get(key);
+    // Named as well as found through the register: the caller knows this organisation.
+    if (!existing) plan.set(key, p);
+    else if (p.via === 'named' && existing.via !== 'named') plan.set(key, { ...existing, via: 'named', ...(p.namedSor ? { namedSor: p.namedSor } : {}) });
   };
   const { isWithin } = input.directory;
   const servesPractice = (s: SourceConfig, sor: string) => s.serves.practices.some((root) => isWithin(sor, root));
