@@ -93,7 +93,9 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
       sorSchedule.start();
       stoppers.push(() => sorSchedule.stop());
     }
-    const agreements = await createAgreementsCapability({ db: database.db, directory, changes, logger });
+    const agreements = await createAgreementsCapability({
+      db: database.db, directory, changes, logger, nationalOversightOrgs: config.agreements.nationalOversightOrgs,
+    });
     stoppers.push(() => agreements.stop());
 
     const audit = createAuditWriter(database.db);

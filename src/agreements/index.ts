@@ -25,6 +25,8 @@ export interface AgreementsDeps {
   readonly logger: Logger;
   /** How often versions past their period are expired; default one minute. */
   readonly expiryIntervalMs?: number;
+  /** SOR codes of national oversight organisations, which read every agreement. */
+  readonly nationalOversightOrgs?: readonly string[];
 }
 
 export interface AgreementsCapability {
@@ -51,7 +53,7 @@ export async function createAgreementsCapability(deps: AgreementsDeps): Promise<
   return {
     capabilities: [
       { path: '/agreements', router: agreementRoutes(service) },
-      { path: '/access', router: explainRoutes({ decisions, directory: deps.directory }) },
+      { path: '/access', router: explainRoutes({ decisions, directory: deps.directory, agreements: service }) },
     ],
     decisions,
     service,

@@ -66,6 +66,10 @@ const envSchema = z.object({
   BROKER_JOBS_WORK: boolFromEnv.default(true),
   BROKER_SOR_IMPORT_SOURCE: z.string().min(1).optional(),
   BROKER_SOR_IMPORT_AT: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day as HH:MM').default('03:30'),
+  BROKER_NATIONAL_OVERSIGHT_ORGS: z
+    .string()
+    .regex(/^\s*(\d{6,18}\s*(,\s*\d{6,18}\s*)*)?$/, 'must be a comma-separated list of SOR codes')
+    .optional(),
 });
 
 export interface MedComConfig {
@@ -111,6 +115,8 @@ export interface BrokerConfig {
   readonly jobs: { readonly pollingIntervalSeconds: number; readonly maintenanceIntervalSeconds: number; readonly work: boolean };
   /** Nightly SOR import: source (URL, file, or directory whose newest .xml is taken; null: off), Copenhagen local time. */
   readonly sorImport: { readonly source: string | null; readonly at: string; readonly timeZone: string };
+  /** SOR codes of national oversight organisations: their auditors and admins read every agreement. */
+  readonly agreements: { readonly nationalOversightOrgs: readonly string[] };
 }
 
 export class ConfigError extends Error {
@@ -188,6 +194,9 @@ export function loadConfig(
       source: e.BROKER_SOR_IMPORT_SOURCE ? (/^https?:\/\//i.test(e.BROKER_SOR_IMPORT_SOURCE) ? e.BROKER_SOR_IMPORT_SOURCE : path.resolve(e.BROKER_SOR_IMPORT_SOURCE)) : null,
       at: e.BROKER_SOR_IMPORT_AT,
       timeZone: 'Europe/Copenhagen',
+    },
+    agreements: {
+      nationalOversightOrgs: (e.BROKER_NATIONAL_OVERSIGHT_ORGS ?? '').split(',').map((v) => v.trim()).filter((v) => v.length > 0),
     },
   };
 }
