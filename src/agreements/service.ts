@@ -35,6 +35,7 @@ import {
   insertAgreement,
   listAgreements,
   latestVersion,
+  lastChangeOrganisation,
   listedVersion,
   loadAgreement,
   loadHistory,
@@ -195,7 +196,7 @@ export function createAgreementService(deps: AgreementServiceDeps): AgreementSer
       ifMatch: string | undefined;
       ifMatchRequired: boolean;
       reason: string | null;
-      authorise: (stored: StoredAgreement, dir: DecisionDirectoryView) => void;
+      authorise: (stored: StoredAgreement, dir: DecisionDirectoryView, trx: Kysely<Database>) => void | Promise<void>;
       /** False when the caller announces once for a batch. */
       announce?: boolean;
     },
@@ -207,7 +208,7 @@ export function createAgreementService(deps: AgreementServiceDeps): AgreementSer
       const stored = await loadAgreement(trx, id, { lock: true });
       // An agreement the actor may not see is answered as one that does not exist.
       if (!stored || (actor !== SYSTEM_ACTOR && !recordVisible(viewerKeys(dir, actor.organisationSor, oversight), stored.record))) throw notFound();
-      options.authorise(stored, dir);
+      await options.authorise(stored, dir, trx);
       checkPrecondition(options.ifMatch, stored.rowVersion, options.ifMatchRequired);
       const result = transition(stored.record, dir, at);
       if (!result.ok) throw refusalProblem(result.refusal);
@@ -353,9 +354,22 @@ export function createAgreementService(deps: AgreementServiceDeps): AgreementSer
     },
 
     resume(actor, id, ifMatch, reason) {
-      return run(actor, id, 'resume', { ifMatch, ifMatchRequired: false, reason, authorise: asApprover(actor) }, (record) =>
-        resumeAgreement(record),
-      );
+      /** Only the side that suspended may resume: the other side cannot override a withdrawal. */
+      const authorise = async (stored: StoredAgreement, dir: DecisionDirectoryView, trx: Kysely<Database>) => {
+        asApprover(actor)(stored, dir);
+        const suspender = await lastChangeOrganisation(trx, id, 'suspend');
+        if (suspender === null) return;
+        const v = listedVersion(stored.record);
+        const sameSide = [v.sideA, v.sideB].some(
+          (s) => approverHasAuthority(s, dir) && actsForApprover(suspender, s, dir) && actsForApprover(actor.organisationSor, s, dir),
+        );
+        if (!sameSide) {
+          throw new ProblemError(403, 'approval-not-allowed', 'Not the suspending side', {
+            detail: 'only an approving organisation of the side that suspended the agreement may resume it',
+          });
+        }
+      };
+      return run(actor, id, 'resume', { ifMatch, ifMatchRequired: false, reason, authorise }, (record) => resumeAgreement(record));
     },
 
     revoke(actor, id, ifMatch, reason) {

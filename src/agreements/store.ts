@@ -265,6 +265,19 @@ export async function loadHistory(db: Db, id: string): Promise<ChangeRow[]> {
   }));
 }
 
+/** The organisation that made the agreement's latest change of this kind (null: none, or the system). */
+export async function lastChangeOrganisation(db: Db, id: string, action: string): Promise<string | null> {
+  const row = await db
+    .selectFrom('agreement_change')
+    .select('actor_organisation')
+    .where('agreement_id', '=', id)
+    .where('action', '=', action)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.actor_organisation ?? null;
+}
+
 /** Row version per agreement: what the decision index compares to find changed agreements. */
 export async function agreementRowVersions(db: Db): Promise<Map<string, number>> {
   const rows = await db.selectFrom('agreement').select(['id', 'row_version']).execute();

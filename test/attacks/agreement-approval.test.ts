@@ -186,6 +186,29 @@ describe.each(databaseKinds())('attack: approving agreements on %s', (kind) => {
     expect(done.versions[0]?.approvals.map((a) => [a.side, a.actingForSor])).toEqual([['b', NJ.region], ['a', HOSPITAL]]);
   });
 
+  it('does not let one side resume what the other side suspended; either side may suspend or revoke alone', async () => {
+    const t = terms({
+      title: 'Læsø family and PPR Aalborg (suspension)',
+      sideA: { parties: [{ kind: 'unit', sor: LAESOE_FAMILY }], approvingOrganisationSor: LAESOE },
+      sideB: { parties: [{ kind: 'unit', sor: NJ.aalborgPpr }], approvingOrganisationSor: NJ.aalborg },
+      purposes: ['referral'],
+    });
+    const referral = { ...laesoeAsksAalborgPpr(), caller: { ...laesoeAsksAalborgPpr().caller, purpose: 'referral' as const } };
+    const created = await ok(await call(laesoe, LAESOE, 'POST', '/v1/agreements', t), 201);
+    await ok(await call(laesoe, LAESOE, 'POST', `/v1/agreements/${created.id}/submit`));
+    await ok(await approve(laesoe, LAESOE, created.id, 1));
+    await ok(await approve(aalborg, NJ.aalborg, created.id, 1));
+    await eventually(() => expect(decide({ ...referral, at: new Date() })).toMatchObject({ effect: 'permit', agreements: [{ id: created.id }] }));
+    // Aalborg suspends while it reviews Læsø's lookups; Læsø cannot lift that.
+    await ok(await call(aalborg, NJ.aalborg, 'POST', `/v1/agreements/${created.id}/suspend`, { reason: 'review of lookups' }));
+    await expectProblem(await call(laesoe, LAESOE, 'POST', `/v1/agreements/${created.id}/resume`, {}), 403, 'approval-not-allowed');
+    await eventually(() => expect(decide({ ...referral, at: new Date() }).effect).toBe('deny'));
+    // An owner above Aalborg's approving organisation is Aalborg's side too; here Aalborg itself resumes.
+    await ok(await call(aalborg, NJ.aalborg, 'POST', `/v1/agreements/${created.id}/resume`, {}));
+    const revoked = await ok(await call(laesoe, LAESOE, 'POST', `/v1/agreements/${created.id}/revoke`, { reason: 'ended by Læsø' }));
+    expect(revoked.status).toBe('revoked');
+  });
+
   it('does not let a sibling unit approve (it does not even see the agreement), nor one issuer speak for another party', async () => {
     const t = terms({
       title: 'Læsø family and PPR Aalborg (guards)',
