@@ -357,9 +357,11 @@ export function createAgreementService(deps: AgreementServiceDeps): AgreementSer
       /** Only the side that suspended may resume: the other side cannot override a withdrawal. */
       const authorise = async (stored: StoredAgreement, dir: DecisionDirectoryView, trx: Kysely<Database>) => {
         asApprover(actor)(stored, dir);
+        const v = listedVersion(stored.record);
+        // Not suspended: the transition refuses it for its state.
+        if (v.status !== 'suspended') return;
         const suspender = await lastChangeOrganisation(trx, id, 'suspend');
         if (suspender === null) return;
-        const v = listedVersion(stored.record);
         const sameSide = [v.sideA, v.sideB].some(
           (s) => approverHasAuthority(s, dir) && actsForApprover(suspender, s, dir) && actsForApprover(actor.organisationSor, s, dir),
         );
