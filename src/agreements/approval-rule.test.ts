@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { organisation } from '../../test/helpers/organisations.js';
 import { createMemoryDirectoryView } from '../directory/memory-view.js';
-import { type ApprovalRefusal, approvableSides, judgeApproval, mayDraft } from './approval-rule.js';
+import { type ApprovalRefusal, approvableSides, approvalsHold, judgeApproval, mayDraft } from './approval-rule.js';
 import type { Agreement, AgreementSide, Approval, PartySelector } from './model.js';
 
 const REGION = '1000000000001';
@@ -225,5 +225,18 @@ describe('mayDraft', () => {
     ['a GP practice covered by a unit-type party', withGps, GP_PRACTICE, false],
   ] as const)('%s', (_what, terms, sor, expected) => {
     expect(mayDraft(sor, terms, dir)).toBe(expected);
+  });
+});
+
+describe('approvalsHold', () => {
+  it.each([
+    ['both sides by their approvers', version({ approvals: [approval('a', HOSPITAL), approval('b', AALBORG)] }), true],
+    ['an owner above an approver', version({ approvals: [approval('a', REGION), approval('b', AALBORG)] }), true],
+    ['one side missing', version({ approvals: [approval('a', HOSPITAL)] }), false],
+    ['an approval of an earlier version', version({ version: 2, approvals: [approval('a', HOSPITAL, 'x', 1), approval('b', AALBORG, 'y', 2)] }), false],
+    ['Læsø approving for PPR Aalborg', version({ ...LAESOE_DRAFT, b: side([unit(PPR)], LAESOE), approvals: [approval('a', LAESOE), approval('b', LAESOE)] }), false],
+    ['the region on both sides of a region-wide agreement (pilot data)', version({ a: side([GP_AREA], REGION), b: side([subtree(BUP)], REGION), approvals: [approval('a', REGION, 'p'), approval('b', REGION, 'p')] }), true],
+  ] as const)('%s', (_what, v, expected) => {
+    expect(approvalsHold(v, dir)).toBe(expected);
   });
 });

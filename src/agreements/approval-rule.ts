@@ -124,3 +124,20 @@ export function approvableSides(org: string, user: string, version: Agreement, p
   );
   return [...sides].sort((x, y) => Number(sideOf(version, y).approvingOrganisationSor === org) - Number(sideOf(version, x).approvingOrganisationSor === org));
 }
+
+/**
+ * Whether a version's recorded approvals meet the authority rule: each side approved, for this
+ * version, by its approving organisation (or an owner above it) where that organisation has
+ * authority over the side. For versions that became active before the rule existed; it does not
+ * re-judge "one organisation, one side", which pilot data approved by the region on both sides
+ * of a region-wide agreement would fail without any harm.
+ */
+export function approvalsHold(version: Agreement, dir: DecisionDirectoryView): boolean {
+  return (['a', 'b'] as const).every((side) => {
+    const s = sideOf(version, side);
+    return (
+      approverHasAuthority(s, dir) &&
+      version.approvals.some((a) => a.side === side && a.version === version.version && actsForApprover(a.actingForSor, s, dir))
+    );
+  });
+}

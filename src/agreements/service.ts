@@ -12,7 +12,7 @@ import type { DirectoryCache } from '../directory/directory-cache.js';
 import type { DecisionDirectoryView } from '../directory/memory-view.js';
 import { ProblemError } from '../http/problem.js';
 import type { ChangeFeed } from '../platform/change-feed.js';
-import { actsForApprover, approvableSides, approverHasAuthority, mayDraft, standsFor } from './approval-rule.js';
+import { actsForApprover, approvableSides, approverHasAuthority, hasAuthorityOver, mayDraft, standsFor } from './approval-rule.js';
 import {
   approve as approveVersion,
   createDraft,
@@ -245,10 +245,16 @@ export function createAgreementService(deps: AgreementServiceDeps): AgreementSer
   /**
    * Suspend, resume and revoke: an administrator acting for the approving organisation (or an
    * owner above it) of either side of the version in force; either side may withdraw alone.
+   * Where a side's named approver has no authority over it (approved before the approval rule),
+   * a party or owner of one of its parties may withdraw it instead.
    */
   const asApprover = (actor: Actor) => (stored: StoredAgreement, dir: DecisionDirectoryView) => {
     const v = listedVersion(stored.record);
-    const ok = [v.sideA, v.sideB].some((s) => approverHasAuthority(s, dir) && actsForApprover(actor.organisationSor, s, dir));
+    const ok = [v.sideA, v.sideB].some((s) =>
+      approverHasAuthority(s, dir)
+        ? actsForApprover(actor.organisationSor, s, dir)
+        : s.parties.some((p) => hasAuthorityOver(actor.organisationSor, p, dir)),
+    );
     if (!ok) {
       throw new ProblemError(403, 'approval-not-allowed', 'Not an approving organisation', {
         detail: 'only an administrator of an approving organisation (or an owner above it) may do this',

@@ -107,6 +107,23 @@ describe.each(databaseKinds())('attack: approving agreements on %s', (kind) => {
     expect(decide(laesoeAsksAalborgPpr()).effect).toBe('deny');
   });
 
+  it('names, at start, an agreement in force whose approvals the rule would refuse (made before it)', async () => {
+    // As the reported agreement stood: active, Læsø's approval on both sides.
+    const legacy = createDraft('6f1c7c1e-0000-4000-8000-00000000a002', toTerms(laesoeBoth() as Parameters<typeof toTerms>[0]));
+    const approvals = (['a', 'b'] as const).map((side) => ({ side, approvedBy: 'https://idp.laesoe.test#admin', actingForSor: LAESOE, approvedAt: '2026-11-30T10:00:00Z', version: 1 }));
+    await insertAgreement(database.db, { ...legacy, versions: legacy.versions.map((v) => ({ ...v, status: 'active' as const, approvals })) }, new Date());
+    const restarted = await startTestBroker({ database, issuers: [laesoe, aalborg, region] });
+    try {
+      const warning = restarted.logs.map((l) => JSON.parse(l) as { msg: string; agreements?: { id: string }[] }).find((l) => l.msg.startsWith('agreements in force whose approvals'));
+      expect(warning?.agreements).toEqual([{ id: legacy.id, version: 1 }]);
+    } finally {
+      await restarted.close();
+    }
+    // An administrator of Aalborg, who sees it, can revoke it.
+    const revoked = await ok(await call(aalborg, NJ.aalborg, 'POST', `/v1/agreements/${legacy.id}/revoke`, { reason: 'approved by Læsø alone' }));
+    expect(revoked.status).toBe('revoked');
+  });
+
   it("refuses a side that mixes another municipality's unit under one approver", async () => {
     const mixed = terms({
       title: 'Læsø and Aalborg PPR, approved by Læsø',
