@@ -54,26 +54,44 @@ const FAMILY = '9520051000016005';
 
 const work = mkdtempSync(path.join(tmpdir(), 'bench-lookup-'));
 
-/** The pilot agreements plus one giving the health visitors access to all four kinds of source. */
+/**
+ * The pilot agreements plus two giving the health visitors access to all four kinds of source:
+ * one with the region (its psychiatry and, as the area's authority, the GP practices) and one
+ * with Aalborg's own departments; one approving organisation per side, each with authority there.
+ */
 function agreementsFile(): string {
   const pilot = JSON.parse(readFileSync('fixtures/agreements/north-jutland.json', 'utf8')) as { approvedAt: string; agreements: Array<{ key: string; terms: Record<string, unknown> }> };
   const template = pilot.agreements.find((a) => a.key === 'gp-aalborg') ?? pilot.agreements[0];
-  pilot.agreements.push({
-    key: 'bench-health-visitors',
-    terms: {
-      ...template?.terms,
-      title: 'Benchmark: Sundhedsplejen Aalborg and the child’s other parties',
-      sideA: { parties: [{ kind: 'unit', sor: CALLER }], approvingOrganisationSor: AALBORG },
-      sideB: {
-        parties: [{ kind: 'subtree', sor: REGION }, { kind: 'unit-type', unitType: '394761003', area: { kind: 'region', regionCode: '1081' } }, { kind: 'subtree', sor: AALBORG }],
-        approvingOrganisationSor: REGION,
+  const common = {
+    ...template?.terms,
+    direction: 'mutual',
+    roles: ['clinician', 'caseworker'],
+    purposes: ['child-welfare-concern'],
+    dataElements: ['case-existence', 'contact-details'],
+  };
+  pilot.agreements.push(
+    {
+      key: 'bench-health-visitors',
+      terms: {
+        ...common,
+        title: 'Benchmark: Sundhedsplejen Aalborg and the region',
+        sideA: { parties: [{ kind: 'unit', sor: CALLER }], approvingOrganisationSor: AALBORG },
+        sideB: {
+          parties: [{ kind: 'subtree', sor: REGION }, { kind: 'unit-type', unitType: '394761003', area: { kind: 'region', regionCode: '1081' } }],
+          approvingOrganisationSor: REGION,
+        },
       },
-      direction: 'mutual',
-      roles: ['clinician', 'caseworker'],
-      purposes: ['child-welfare-concern'],
-      dataElements: ['case-existence', 'contact-details'],
     },
-  });
+    {
+      key: 'bench-health-visitors-aalborg',
+      terms: {
+        ...common,
+        title: "Benchmark: Sundhedsplejen Aalborg and Aalborg's departments",
+        sideA: { parties: [{ kind: 'unit', sor: CALLER }], approvingOrganisationSor: CALLER },
+        sideB: { parties: [{ kind: 'subtree', sor: AALBORG }], approvingOrganisationSor: AALBORG },
+      },
+    },
+  );
   const file = path.join(work, 'agreements.json');
   writeFileSync(file, JSON.stringify(pilot));
   return file;

@@ -106,6 +106,7 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
       changes,
       logger,
       maxStalenessMs: config.agreements.maxStalenessSeconds * 1000,
+      nationalOversightOrgs: config.agreements.nationalOversightOrgs,
     });
     stoppers.push(() => agreements.stop());
 

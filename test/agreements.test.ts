@@ -75,10 +75,10 @@ describe.each(databaseKinds())('agreement administration on %s', (kind) => {
     expect(fetched.headers.get('etag')).toBe(active.etag);
   });
 
-  it('refuses approval by an administrator of an organisation that is not a party (403)', async () => {
+  it('refuses approval by an administrator of an organisation that is not a party (404: not there for it)', async () => {
     const created = await api.create(NJ.region, terms({ title: 'Not yours' }));
     await api.submit(NJ.region, created.id);
-    const body = await expectProblem(await api.call('POST', `/v1/agreements/${created.id}/approve`, { org: NJ.hjoerring }, { version: 1 }), 403, 'approval-not-allowed');
+    const body = await expectProblem(await api.call('POST', `/v1/agreements/${created.id}/approve`, { org: NJ.hjoerring }, { version: 1 }), 404, 'agreement-not-found');
     expect(JSON.stringify(body)).not.toContain(NJ.hjoerring);
     // A unit below the approving organisation is not its administrator either.
     await expectProblem(await api.call('POST', `/v1/agreements/${created.id}/approve`, { org: NJ.aalborgPpr }, { version: 1 }), 403, 'approval-not-allowed');
@@ -237,7 +237,8 @@ describe.each(databaseKinds())('agreement administration on %s', (kind) => {
     await api.ok(await api.call('POST', `/v1/agreements/${active.id}/resume`, { org: NJ.hjoerring }));
     await eventually(() => expect(decide(request).effect).toBe('permit'));
     await expectProblem(await api.call('POST', `/v1/agreements/${active.id}/revoke`, { org: NJ.region }, {}), 400, 'validation-failed');
-    await expectProblem(await api.call('POST', `/v1/agreements/${active.id}/revoke`, { org: NJ.aalborg }, { reason: 'x' }), 403, 'agreement-not-party');
+    // Aalborg Kommune is no party: the agreement is not there for it.
+    await expectProblem(await api.call('POST', `/v1/agreements/${active.id}/revoke`, { org: NJ.aalborg }, { reason: 'x' }), 404, 'agreement-not-found');
     const revoked = await api.ok(await api.call('POST', `/v1/agreements/${active.id}/revoke`, { org: NJ.region }, { reason: 'replaced by the regional agreement' }));
     expect(revoked.status).toBe('revoked');
     await eventually(() => expect(decide(request)).toMatchObject({ effect: 'deny', reasons: ['agreement-not-active'] }));

@@ -1,6 +1,7 @@
 /**
  * GET /v1/access/explain: for administrators and auditors, what a caller with the given
  * organisation, role and assurance could do with which organisations, and why not where not.
+ * Only agreements the asking organisation may see are explained (see visibility.ts).
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import { requireRole } from '../http/middleware.js';
@@ -8,7 +9,9 @@ import { sorCodeSchema } from '../http/schemas.js';
 import { ASSURANCE_LEVELS, DATA_ROLES } from '../identity/caller.js';
 import { createRouter, problemResponses } from '../http/router.js';
 import type { DirectoryCache } from '../directory/directory-cache.js';
+import { actorFromCaller } from '../audit/audit-event.js';
 import type { DecisionService } from './decision-service.js';
+import type { AgreementService } from './service.js';
 import { partySelectorSchema } from './schemas.js';
 import { PURPOSES } from './model.js';
 
@@ -46,7 +49,7 @@ const explanationSchema = z
   })
   .openapi('AccessExplanation');
 
-export function explainRoutes(deps: { decisions: DecisionService; directory: Pick<DirectoryCache, 'view'> }) {
+export function explainRoutes(deps: { decisions: DecisionService; directory: Pick<DirectoryCache, 'view'>; agreements: Pick<AgreementService, 'visibleIds'> }) {
   const router = createRouter();
   router.openapi(
     createRoute({
@@ -59,20 +62,25 @@ export function explainRoutes(deps: { decisions: DecisionService; directory: Pic
       request: { query: querySchema },
       responses: { 200: { description: 'per agreement and side: the reach and any reasons it cannot be used', content: { 'application/json': { schema: explanationSchema } } }, ...problemResponses },
     }),
-    (c) => {
+    async (c) => {
       const q = c.req.valid('query');
+      const caller = c.get('caller');
       const at = q.at ? new Date(q.at) : new Date();
       const e = deps.decisions.explain(
         { organisationSor: q.organisation, role: q.role, assurance: q.assurance, ...(q.purpose ? { purpose: q.purpose } : {}) },
         at,
       );
       const dir = deps.directory.view();
+      const visible = await deps.agreements.visibleIds(
+        { issuer: caller.issuer, subject: caller.subject, organisationSor: caller.organisationSor, requestId: null, audit: actorFromCaller(caller) },
+        [...new Set(e.entries.map((x) => x.agreement.id))],
+      );
       return c.json(
         {
           organisation: { sor: e.organisationSor, name: dir.get(e.organisationSor)?.name ?? null },
           at: at.toISOString(),
           blocked: e.blocked,
-          entries: e.entries.map((x) => ({
+          entries: e.entries.filter((x) => visible.has(x.agreement.id)).map((x) => ({
             agreement: { ...x.agreement },
             side: x.side,
             reach: x.reach.map((p) => (p.kind === 'unit-type' ? { ...p } : { ...p, name: dir.get(p.sor)?.name ?? null })),

@@ -8,10 +8,12 @@ import type { Database } from '../../db/schema/index.js';
 import type { Capability } from '../app.js';
 import type { DirectoryCache } from '../directory/directory-cache.js';
 import type { ChangeFeed } from '../platform/change-feed.js';
+import { approvalsHold } from './approval-rule.js';
 import { createDecisionService, type DecisionService } from './decision-service.js';
 import { explainRoutes } from './explain-routes.js';
 import { agreementRoutes } from './routes.js';
 import { createAgreementService, type AgreementService } from './service.js';
+import { loadVersions } from './store.js';
 
 export { createDecisionService, type DecisionService } from './decision-service.js';
 export { createAgreementService, type AgreementService, type Actor } from './service.js';
@@ -27,6 +29,8 @@ export interface AgreementsDeps {
   readonly maxStalenessMs?: number;
   /** How often versions past their period are expired; default one minute. */
   readonly expiryIntervalMs?: number;
+  /** SOR codes of national oversight organisations, which read every agreement. */
+  readonly nationalOversightOrgs?: readonly string[];
 }
 
 export interface AgreementsCapability {
@@ -39,6 +43,7 @@ export interface AgreementsCapability {
 export async function createAgreementsCapability(deps: AgreementsDeps): Promise<AgreementsCapability> {
   const decisions = await createDecisionService(deps);
   const service = createAgreementService(deps);
+  await warnOfUnsoundApprovals(deps);
 
   // Expiry runs at start and every minute; decisions already treat an ended period as not in
   // force, so the job only brings the stored status (and the overview) in line.
@@ -53,7 +58,7 @@ export async function createAgreementsCapability(deps: AgreementsDeps): Promise<
   return {
     capabilities: [
       { path: '/agreements', router: agreementRoutes(service) },
-      { path: '/access', router: explainRoutes({ decisions, directory: deps.directory }) },
+      { path: '/access', router: explainRoutes({ decisions, directory: deps.directory, agreements: service }) },
     ],
     decisions,
     service,
@@ -63,4 +68,22 @@ export async function createAgreementsCapability(deps: AgreementsDeps): Promise<
       decisions.stop();
     },
   };
+}
+
+/**
+ * Agreements in force whose recorded approvals would not be accepted today (approved before the
+ * approval rule, e.g. one municipality for another's unit) stay in force until a person decides:
+ * they are named once at start so an administrator can review, suspend or revoke them.
+ */
+async function warnOfUnsoundApprovals(deps: AgreementsDeps): Promise<void> {
+  const dir = deps.directory.view();
+  const unsound: { id: string; version: number }[] = [];
+  for (const versions of (await loadVersions(deps.db)).values()) {
+    for (const v of versions) {
+      if ((v.status === 'active' || v.status === 'suspended') && !approvalsHold(v, dir)) unsound.push({ id: v.id, version: v.version });
+    }
+  }
+  if (unsound.length > 0) {
+    deps.logger.warn({ agreements: unsound.slice(0, 100), count: unsound.length }, 'agreements in force whose approvals the approval rule would refuse; review them');
+  }
 }

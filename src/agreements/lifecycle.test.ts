@@ -35,7 +35,7 @@ const directory = createMemoryDirectoryView([
   org(AALBORG, null, { municipalityCode: '851' }),
   org(FAMILY, AALBORG),
   org(OTHER_MUNICIPALITY, null, { municipalityCode: '813' }),
-  org(CLOSED, null, { validTo: '2025-01-01' }),
+  org(CLOSED, AALBORG, { validTo: '2025-01-01' }),
 ]);
 
 const NOW = new Date('2026-11-23T12:00:00Z');
@@ -84,12 +84,13 @@ describe('validateTerms', () => {
   });
   it.each<[string, AgreementTerms, string[]]>([
     ['unknown SOR code', { ...TERMS, sideB: { ...TERMS.sideB, parties: [{ kind: 'unit', sor: '1999999999999' }] } }, ['unknown-organisation']],
-    ['closed SOR code', { ...TERMS, sideB: { ...TERMS.sideB, parties: [{ kind: 'subtree', sor: CLOSED }] } }, ['organisation-closed']],
+    ['closed SOR code', { ...TERMS, sideB: { parties: [{ kind: 'subtree', sor: CLOSED }], approvingOrganisationSor: AALBORG } }, ['organisation-closed']],
     ['unknown approving organisation', { ...TERMS, sideA: { ...TERMS.sideA, approvingOrganisationSor: '1999999999998' } }, ['unknown-organisation']],
     ['period ends before it starts', { ...TERMS, period: { validFrom: '2027-01-01', validTo: '2026-01-01' } }, ['period-ends-before-start']],
     ['empty period (validTo is exclusive)', { ...TERMS, period: { validFrom: '2027-01-01', validTo: '2027-01-01' } }, ['period-ends-before-start']],
     ['unparseable date', { ...TERMS, period: { validFrom: 'soon', validTo: null } }, ['invalid-date']],
-    ['agreement with itself', { ...TERMS, sideB: { ...TERMS.sideB, parties: [{ kind: 'subtree', sor: BUP }] } }, ['agreement-with-itself']],
+    ['agreement with itself', { ...TERMS, sideB: { parties: [{ kind: 'subtree', sor: BUP }], approvingOrganisationSor: HOSPITAL } }, ['agreement-with-itself']],
+    ['approver not party or owner of the side', { ...TERMS, sideB: { ...TERMS.sideB, approvingOrganisationSor: OTHER_MUNICIPALITY } }, ['approver-not-authorised']],
     ['empty side', { ...TERMS, sideA: { ...TERMS.sideA, parties: [] } }, ['empty-side']],
     ['no data elements', { ...TERMS, dataElements: [] }, ['no-data-elements']],
     ['no purposes', { ...TERMS, purposes: [] }, ['no-purposes']],

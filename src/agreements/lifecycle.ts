@@ -9,12 +9,15 @@
  *   is approved by both sides, then it becomes superseded.
  */
 import type { DecisionDirectoryView } from '../directory/memory-view.js';
+import { type ApprovalRefusal, approverHasAuthority, judgeApproval } from './approval-rule.js';
 import { isLegalBasisCode } from './legal-basis.js';
 import type { Agreement, AgreementRecord, AgreementTerms, Approval, PartySelector, SideName } from './model.js';
 
 export type DraftIssueCode =
   | 'unknown-organisation'
   | 'organisation-closed'
+  /** The side's approving organisation is not a party or owner of every party of the side. */
+  | 'approver-not-authorised'
   | 'invalid-date'
   | 'period-ends-before-start'
   | 'agreement-with-itself'
@@ -37,6 +40,9 @@ export type RefusalCode =
   | 'version-not-found'
   | 'version-superseded'
   | 'not-approver'
+  | 'approver-not-authorised'
+  | 'approver-changed'
+  | 'approved-other-side'
   | 'already-approved'
   | 'not-yet-expired'
   | 'amendment-pending';
@@ -86,6 +92,15 @@ export function validateTerms(terms: AgreementTerms, directory: DecisionDirector
     if (s.parties.length === 0) issues.push({ code: 'empty-side', side, detail: `side ${side.toUpperCase()} names no parties` });
     for (const p of s.parties) if (p.kind !== 'unit-type') checkSor(p.sor, side, 'party');
     checkSor(s.approvingOrganisationSor, side, 'approving organisation');
+    const known = directory.get(s.approvingOrganisationSor) && s.parties.every((p) => p.kind === 'unit-type' || directory.get(p.sor));
+    if (known && s.parties.length > 0 && !approverHasAuthority(s, directory)) {
+      issues.push({
+        code: 'approver-not-authorised',
+        side,
+        sor: s.approvingOrganisationSor,
+        detail: `approving organisation ${s.approvingOrganisationSor} is not a party or owner of every party of side ${side.toUpperCase()}`,
+      });
+    }
   }
   const keysA = new Set(terms.sideA.parties.map(selectorKey));
   const keysB = new Set(terms.sideB.parties.map(selectorKey));
@@ -133,30 +148,31 @@ export function submit(record: AgreementRecord, directory: DecisionDirectoryView
 export interface ApproveCommand {
   readonly version: number;
   readonly side: SideName;
+  /** The person approving, as `issuer#subject` (not a CPR number). */
   readonly approvedBy: string;
   readonly actingForSor: string;
   readonly at: Date;
 }
 
-/** The side's approving organisation, or the institution owner above it, may approve. */
-export function mayApprove(approvingSor: string, actingForSor: string, directory: DecisionDirectoryView): boolean {
-  if (actingForSor === approvingSor) return true;
-  const owner = directory.ancestors(approvingSor).find((o) => o.level === 'institution-owner');
-  return owner !== undefined && owner.sor === actingForSor;
-}
+const APPROVAL_REFUSALS: Readonly<Record<ApprovalRefusal, (side: string) => string>> = {
+  'approver-not-authorised': (side) => `side ${side}'s approving organisation is not a party or owner of all its parties; revise the terms`,
+  'not-approver': (side) => `your organisation does not approve for side ${side}`,
+  'approver-changed': (side) => `this version moves side ${side}'s approval; side ${side}'s approver of the version in force must approve it`,
+  'approved-other-side': (side) => `your organisation or you approved the other side; side ${side} must be approved by another organisation and person`,
+  'already-approved': (side) => `side ${side} has already approved this version`,
+};
 
 export function approve(record: AgreementRecord, cmd: ApproveCommand, directory: DecisionDirectoryView): Transition {
   const v = record.versions.find((x) => x.version === cmd.version);
   if (!v) return refuse('version-not-found', `version ${cmd.version} does not exist`);
   if (v.status === 'superseded') return refuse('version-superseded', `version ${cmd.version} has been replaced by a later version`);
   if (v.status !== 'awaiting-approval') return refuse('invalid-state', `version ${cmd.version} is ${v.status}, not awaiting approval`);
-  const side = cmd.side === 'a' ? v.sideA : v.sideB;
-  if (!mayApprove(side.approvingOrganisationSor, cmd.actingForSor, directory)) {
-    return refuse('not-approver', `organisation ${cmd.actingForSor} does not approve for side ${cmd.side.toUpperCase()}`);
-  }
-  if (v.approvals.some((a) => a.side === cmd.side && a.version === v.version)) {
-    return refuse('already-approved', `side ${cmd.side.toUpperCase()} has already approved version ${v.version}`);
-  }
+  const previous = v.amends === null ? undefined : record.versions.find((x) => x.version === v.amends);
+  const refusal = judgeApproval(
+    { version: v, previous, side: cmd.side, actor: { organisationSor: cmd.actingForSor, user: cmd.approvedBy } },
+    directory,
+  );
+  if (refusal) return refuse(refusal, APPROVAL_REFUSALS[refusal](cmd.side.toUpperCase()));
   const approval: Approval = {
     side: cmd.side,
     approvedBy: cmd.approvedBy,
@@ -165,10 +181,11 @@ export function approve(record: AgreementRecord, cmd: ApproveCommand, directory:
     version: v.version,
   };
   const approvals = [...v.approvals, approval];
-  const bothSides = approvals.some((a) => a.side === 'a') && approvals.some((a) => a.side === 'b');
+  const current = approvals.filter((a) => a.version === v.version);
+  const bothSides = current.some((a) => a.side === 'a') && current.some((a) => a.side === 'b');
   if (!bothSides) return { ok: true, record: withVersion(record, { ...v, approvals }) };
   let next = withVersion(record, { ...v, approvals, status: 'active' });
-  const old = v.amends === null ? undefined : next.versions.find((x) => x.version === v.amends);
+  const old = previous === undefined ? undefined : next.versions.find((x) => x.version === previous.version);
   if (old && (old.status === 'active' || old.status === 'suspended')) {
     next = withVersion(next, { ...old, status: 'superseded' });
   }

@@ -163,13 +163,13 @@ export function agreementRoutes(service: AgreementService) {
         ...(q.q ? { q: q.q } : {}),
       };
       if (csv) {
-        const rows = await service.list(query, { sort, descending, limit: CSV_LIMIT });
+        const rows = await service.list(actorOf(c), query, { sort, descending, limit: CSV_LIMIT });
         c.header('Content-Type', 'text/csv; charset=utf-8');
         c.header('Content-Disposition', 'attachment; filename="agreements.csv"');
         return c.body(toCsv(rows), 200);
       }
       const after = q.cursor ? decodeCursor(q.sort, q.cursor) : undefined;
-      const rows = await service.list(query, { sort, descending, limit: q.limit + 1, ...(after ? { after } : {}) });
+      const rows = await service.list(actorOf(c), query, { sort, descending, limit: q.limit + 1, ...(after ? { after } : {}) });
       const page = rows.slice(0, q.limit);
       const last = page[page.length - 1];
       return c.json({ items: page.map(listItem), nextCursor: rows.length > q.limit && last ? encodeCursor(q.sort, last) : null }, 200);
@@ -187,7 +187,7 @@ export function agreementRoutes(service: AgreementService) {
       request: { params: idParams },
       responses: { 200: json(agreementSchema, 'the agreement, with ETag'), ...errors },
     }),
-    async (c) => respond(c, await service.get(c.req.valid('param').id)),
+    async (c) => respond(c, await service.get(actorOf(c), c.req.valid('param').id)),
   );
 
   router.openapi(
@@ -226,14 +226,17 @@ export function agreementRoutes(service: AgreementService) {
       path: '/{id}/approve',
       tags: ['agreements'],
       summary: "Approve a version for the caller's side",
-      description: 'The administrator must act for the side\'s approving organisation or its institution owner. Active once both sides approved.',
+      description:
+        "The administrator must act for the side's approving organisation or an owner above it, and neither that organisation nor that person may have approved the other side. `side` picks the side where the caller could approve either. Active once both sides approved this version.",
       security: [{ bearer: [] }],
       middleware: [writers] as const,
       request: { params: idParams, headers: ifMatchHeader, body: { required: true, content: { 'application/json': { schema: approveBodySchema } } } },
       responses: { 200: json(agreementSchema, 'the agreement'), ...errors },
     }),
-    async (c) =>
-      respond(c, await service.approve(actorOf(c), c.req.valid('param').id, c.req.valid('json').version, c.req.valid('header')['if-match'])),
+    async (c) => {
+      const body = c.req.valid('json');
+      return respond(c, await service.approve(actorOf(c), c.req.valid('param').id, body.version, c.req.valid('header')['if-match'], body.side));
+    },
   );
 
   for (const action of ['suspend', 'resume'] as const) {
@@ -286,7 +289,7 @@ export function agreementRoutes(service: AgreementService) {
       responses: { 200: json(historySchema, 'change records, oldest first'), ...errors },
     }),
     async (c) => {
-      const rows = await service.history(c.req.valid('param').id);
+      const rows = await service.history(actorOf(c), c.req.valid('param').id);
       return c.json(
         {
           items: rows.map((r) => ({

@@ -30,7 +30,7 @@ export const partySelectorSchema = z
 export const sideSchema = z
   .object({
     parties: z.array(partySelectorSchema).max(500),
-    approvingOrganisationSor: sorCodeSchema.openapi({ description: 'The organisation whose agreement administrator approves for this side (or its institution owner)' }),
+    approvingOrganisationSor: sorCodeSchema.openapi({ description: 'The organisation whose agreement administrator approves for this side (or an owner above it); it must be a party of the side or an owner of every party in SOR (for a unit type: the region or municipality of the area)' }),
   })
   .openapi('AgreementSide');
 
@@ -148,7 +148,12 @@ export const historySchema = z.object({ items: z.array(changeSchema) }).openapi(
 
 export const idParams = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
 
-export const approveBodySchema = z.object({ version: z.number().int().min(1) }).openapi('ApproveRequest');
+export const approveBodySchema = z
+  .object({
+    version: z.number().int().min(1),
+    side: z.enum(['a', 'b']).optional().openapi({ description: 'The side to approve for, where the caller could approve either' }),
+  })
+  .openapi('ApproveRequest');
 export const reasonBodySchema = z.object({ reason: z.string().trim().min(1).max(1000).optional() }).openapi('ReasonRequest');
 export const revokeBodySchema = z.object({ reason: z.string().trim().min(1).max(1000) }).openapi('RevokeRequest');
 

@@ -1,6 +1,7 @@
 /**
  * Demo and pilot agreements from fixtures/agreements/*.json, stored as active and approved by
- * both sides' approving organisations. Used by the demo seeding and by tests.
+ * both sides' approving organisations. Used by the demo seeding and by tests. With a directory,
+ * the terms and both approvals are checked as an approval through the API would be.
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema/index.js';
 import type { DecisionDirectoryView } from '../directory/memory-view.js';
+import { judgeApproval } from './approval-rule.js';
 import { validateTerms } from './lifecycle.js';
 import type { AgreementRecord } from './model.js';
 import { termsSchema, toTerms } from './schemas.js';
@@ -76,8 +78,22 @@ export async function seedDemoAgreements(
   const at = options.at ?? new Date();
   if (options.directory) {
     for (const r of records) {
-      const issues = validateTerms(r.versions[0] as AgreementRecord['versions'][number], options.directory, at);
+      const v = r.versions[0] as AgreementRecord['versions'][number];
+      const issues = validateTerms(v, options.directory, at);
       if (issues.length > 0) throw new Error(`fixture agreement ${r.id}: ${issues.map((i) => i.detail).join('; ')}`);
+      // Each approval as if given in turn, by the side's approving organisation and its own person.
+      for (const [n, approval] of v.approvals.entries()) {
+        const refusal = judgeApproval(
+          {
+            version: { ...v, approvals: v.approvals.slice(0, n) },
+            previous: undefined,
+            side: approval.side,
+            actor: { organisationSor: approval.actingForSor, user: `${approval.approvedBy}:${approval.side}` },
+          },
+          options.directory,
+        );
+        if (refusal) throw new Error(`fixture agreement ${r.id}: the approval of side ${approval.side.toUpperCase()} would be refused (${refusal})`);
+      }
     }
   }
   await db.transaction().execute(async (trx) => {

@@ -14,11 +14,11 @@ import type { DecisionDirectoryView } from '../directory/memory-view.js';
 import { selectorUnitType } from '../directory/local-unit-types.js';
 import { ProblemError } from '../http/problem.js';
 import { announceChange, type ChangeFeed } from '../platform/change-feed.js';
+import { actsForApprover, approvableSides, approverHasAuthority, hasAuthorityOver, mayDraft, standsFor } from './approval-rule.js';
 import {
   approve as approveVersion,
   createDraft,
   expire,
-  mayApprove,
   resume as resumeAgreement,
   revoke as revokeAgreement,
   submit as submitDraft,
@@ -30,17 +30,20 @@ import {
 } from './lifecycle.js';
 import type { AgreementRecord, AgreementTerms, SideName } from './model.js';
 import { revise } from './revise.js';
+import { type PartyFilter, partyKeys, recordVisible, viewerKeys } from './visibility.js';
 import {
   changedVersions,
   dueForExpiry,
   insertAgreement,
   listAgreements,
+  latestVersion,
+  lastChangeOrganisation,
   listedVersion,
   loadAgreement,
   loadHistory,
+  loadVersions,
   recordChange,
   saveAgreement,
-  unitTypeKey,
   type ChangeRow,
   type ListFilter,
   type ListOptions,
@@ -66,14 +69,13 @@ export interface AgreementServiceDeps {
   readonly changes: Pick<ChangeFeed, 'refresh'>;
   readonly logger: Logger;
   readonly now?: () => Date;
+  /** SOR codes of national oversight organisations: they read every agreement (and change none). */
+  readonly nationalOversightOrgs?: readonly string[];
 }
 
-export interface PartyFilter {
-  readonly sor: string;
-  readonly includeSubtree: boolean;
-}
+export type { PartyFilter } from './visibility.js';
 
-export interface AgreementQuery extends Omit<ListFilter, 'party' | 'now'> {
+export interface AgreementQuery extends Omit<ListFilter, 'party' | 'viewer' | 'now'> {
   readonly party?: PartyFilter;
 }
 
@@ -81,13 +83,17 @@ export interface AgreementService {
   create(actor: Actor, terms: AgreementTerms): Promise<StoredAgreement>;
   update(actor: Actor, id: string, ifMatch: string | undefined, terms: AgreementTerms): Promise<StoredAgreement>;
   submit(actor: Actor, id: string, ifMatch: string | undefined): Promise<StoredAgreement>;
-  approve(actor: Actor, id: string, version: number, ifMatch: string | undefined): Promise<StoredAgreement>;
+  /** `side`: the side to approve for, when the actor's organisation could approve either. */
+  approve(actor: Actor, id: string, version: number, ifMatch: string | undefined, side?: SideName): Promise<StoredAgreement>;
   suspend(actor: Actor, id: string, ifMatch: string | undefined, reason: string | null): Promise<StoredAgreement>;
   resume(actor: Actor, id: string, ifMatch: string | undefined, reason: string | null): Promise<StoredAgreement>;
   revoke(actor: Actor, id: string, ifMatch: string | undefined, reason: string): Promise<StoredAgreement>;
-  get(id: string): Promise<StoredAgreement>;
-  history(id: string): Promise<ChangeRow[]>;
-  list(query: AgreementQuery, options: ListOptions): Promise<ListRow[]>;
+  /** Reads answer 404 for an agreement the actor's organisation may not see, as for none. */
+  get(actor: Actor, id: string): Promise<StoredAgreement>;
+  history(actor: Actor, id: string): Promise<ChangeRow[]>;
+  list(actor: Actor, query: AgreementQuery, options: ListOptions): Promise<ListRow[]>;
+  /** Of `ids`, those the actor's organisation may see. */
+  visibleIds(actor: Actor, ids: readonly string[]): Promise<Set<string>>;
   /** Expires every version in force whose period has ended; returns how many agreements changed. */
   expireDue(): Promise<number>;
 }
@@ -134,6 +140,9 @@ function refusalProblem(r: Refusal): ProblemError {
     case 'version-superseded':
       return new ProblemError(409, 'version-superseded', 'Version superseded', { detail: r.detail });
     case 'not-approver':
+    case 'approver-not-authorised':
+    case 'approver-changed':
+    case 'approved-other-side':
       return new ProblemError(403, 'approval-not-allowed', 'Approval not allowed', { detail: r.detail });
     case 'already-approved':
       return new ProblemError(409, 'already-approved', 'Already approved', { detail: r.detail });
@@ -148,22 +157,14 @@ function refusalProblem(r: Refusal): ProblemError {
 const notFound = (): ProblemError =>
   new ProblemError(404, 'agreement-not-found', 'Agreement not found', { detail: 'no agreement has this id' });
 
-/**
- * Deny by default: an administrator may act on an agreement only where its organisation (or an
- * organisation below it) is a party or the approving organisation on one side.
- */
+/** Deny by default: an administrator may act on an agreement only for a side it stands for. */
 export function involves(terms: AgreementTerms, organisationSor: string, dir: DecisionDirectoryView): boolean {
-  for (const side of [terms.sideA, terms.sideB]) {
-    if (dir.isWithin(side.approvingOrganisationSor, organisationSor)) return true;
-    if (mayApprove(side.approvingOrganisationSor, organisationSor, dir)) return true;
-    for (const p of side.parties) if (p.kind !== 'unit-type' && dir.isWithin(p.sor, organisationSor)) return true;
-  }
-  return false;
+  return mayDraft(organisationSor, terms, dir);
 }
 
 const notInvolved = (): ProblemError =>
   new ProblemError(403, 'agreement-not-party', 'Not a party to the agreement', {
-    detail: 'your organisation is neither a party nor an approving organisation of this agreement',
+    detail: 'your organisation is neither a party nor an owner of a party on either side of this agreement',
   });
 
 function snapshot(record: AgreementRecord): unknown {
@@ -172,6 +173,13 @@ function snapshot(record: AgreementRecord): unknown {
 
 export function createAgreementService(deps: AgreementServiceDeps): AgreementService {
   const now = deps.now ?? (() => new Date());
+  const oversight = deps.nationalOversightOrgs ?? [];
+
+  async function readable(actor: Actor, id: string): Promise<StoredAgreement> {
+    const stored = await loadAgreement(deps.db, id);
+    if (!stored || !recordVisible(viewerKeys(deps.directory.view(), actor.organisationSor, oversight), stored.record)) throw notFound();
+    return stored;
+  }
 
   /** This instance's own index follows at once; if that fails, its poller and reconciliation catch up. */
   async function refreshHere(): Promise<void> {
@@ -186,7 +194,7 @@ export function createAgreementService(deps: AgreementServiceDeps): AgreementSer
       ifMatch: string | undefined;
       ifMatchRequired: boolean;
       reason: string | null;
-      authorise: (stored: StoredAgreement, dir: DecisionDirectoryView) => void;
+      authorise: (stored: StoredAgreement, dir: DecisionDirectoryView, trx: Kysely<Database>) => void | Promise<void>;
       /** False when the caller refreshes this instance once for a batch. */
       refresh?: boolean;
     },
@@ -196,8 +204,9 @@ export function createAgreementService(deps: AgreementServiceDeps): AgreementSer
     const dir = deps.directory.view();
     const saved = await deps.db.transaction().execute(async (trx) => {
       const stored = await loadAgreement(trx, id, { lock: true });
-      if (!stored) throw notFound();
-      options.authorise(stored, dir);
+      // An agreement the actor may not see is answered as one that does not exist.
+      if (!stored || (actor !== SYSTEM_ACTOR && !recordVisible(viewerKeys(dir, actor.organisationSor, oversight), stored.record))) throw notFound();
+      await options.authorise(stored, dir, trx);
       checkPrecondition(options.ifMatch, stored.rowVersion, options.ifMatchRequired);
       const result = transition(stored.record, dir, at);
       if (!result.ok) throw refusalProblem(result.refusal);
@@ -226,18 +235,28 @@ export function createAgreementService(deps: AgreementServiceDeps): AgreementSer
     return saved;
   }
 
+  /** Update and submit: an organisation standing for a side of the version in force or the latest. */
   const asParty = (actor: Actor) => (stored: StoredAgreement, dir: DecisionDirectoryView) => {
-    if (!stored.record.versions.some((v) => involves(v, actor.organisationSor, dir))) throw notInvolved();
+    const relevant = [listedVersion(stored.record), latestVersion(stored.record)];
+    if (!relevant.some((v) => involves(v, actor.organisationSor, dir))) throw notInvolved();
   };
 
-  /** Suspend, resume and revoke: an approver of either side of the version in force. */
+  /**
+   * Suspend, resume and revoke: an administrator acting for the approving organisation (or an
+   * owner above it) of either side of the version in force; either side may withdraw alone.
+   * Where a side's named approver has no authority over it (approved before the approval rule),
+   * a party or owner of one of its parties may withdraw it instead.
+   */
   const asApprover = (actor: Actor) => (stored: StoredAgreement, dir: DecisionDirectoryView) => {
     const v = listedVersion(stored.record);
-    const ok = [v.sideA, v.sideB].some((s) => mayApprove(s.approvingOrganisationSor, actor.organisationSor, dir));
+    const ok = [v.sideA, v.sideB].some((s) =>
+      approverHasAuthority(s, dir)
+        ? actsForApprover(actor.organisationSor, s, dir)
+        : s.parties.some((p) => hasAuthorityOver(actor.organisationSor, p, dir)),
+    );
     if (!ok) {
-      if (!involves(v, actor.organisationSor, dir)) throw notInvolved();
       throw new ProblemError(403, 'approval-not-allowed', 'Not an approving organisation', {
-        detail: 'only an administrator of an approving organisation (or its institution owner) may do this',
+        detail: 'only an administrator of an approving organisation (or an owner above it) may do this',
       });
     }
   };
@@ -247,8 +266,9 @@ export function createAgreementService(deps: AgreementServiceDeps): AgreementSer
       const at = now();
       const dir = deps.directory.view();
       const issues = validateTerms(terms, dir, at);
-      if (issues.length > 0) throw invalidTerms(issues);
+      // Who drafts is checked first: a stranger learns nothing from the validation of its terms.
       if (!involves(terms, actor.organisationSor, dir)) throw notInvolved();
+      if (issues.length > 0) throw invalidTerms(issues);
       const record = createDraft(randomUUID(), terms);
       await deps.db.transaction().execute(async (trx) => {
         await insertAgreement(trx, record, at);
@@ -296,7 +316,8 @@ export function createAgreementService(deps: AgreementServiceDeps): AgreementSer
       );
     },
 
-    approve(actor, id, version, ifMatch) {
+    approve(actor, id, version, ifMatch, requestedSide) {
+      const user = `${actor.issuer}#${actor.subject}`;
       return run(
         actor,
         id,
@@ -307,8 +328,7 @@ export function createAgreementService(deps: AgreementServiceDeps): AgreementSer
           reason: null,
           authorise: (stored, dir) => {
             const v = stored.record.versions.find((x) => x.version === version) ?? listedVersion(stored.record);
-            const sides = [v.sideA, v.sideB].filter((s) => mayApprove(s.approvingOrganisationSor, actor.organisationSor, dir));
-            if (sides.length === 0) {
+            if (![v.sideA, v.sideB].some((s) => standsFor(actor.organisationSor, s, dir))) {
               throw new ProblemError(403, 'approval-not-allowed', 'Approval not allowed', {
                 detail: 'your organisation does not approve for either side of this agreement',
               });
@@ -317,14 +337,18 @@ export function createAgreementService(deps: AgreementServiceDeps): AgreementSer
         },
         (record, dir, at) => {
           const v = record.versions.find((x) => x.version === version);
-          const candidates: SideName[] = v
-            ? (['a', 'b'] as const).filter((s) =>
-                mayApprove((s === 'a' ? v.sideA : v.sideB).approvingOrganisationSor, actor.organisationSor, dir),
-              )
-            : ['a'];
-          // One organisation may approve for both sides (e.g. a region on both); one side per call.
-          const side = candidates.find((s) => !v?.approvals.some((a) => a.side === s && a.version === version)) ?? candidates[0] ?? 'a';
-          return approveVersion(record, { version, side, approvedBy: `${actor.issuer}#${actor.subject}`, actingForSor: actor.organisationSor, at }, dir);
+          const previous = v?.amends == null ? undefined : record.versions.find((x) => x.version === v.amends);
+          // Without a requested side: one the actor can approve now; else one naming it that is
+          // still unapproved, so the refusal says why; else side A.
+          const names = (s: SideName): boolean => v !== undefined && actsForApprover(actor.organisationSor, s === 'a' ? v.sideA : v.sideB, dir);
+          const open = (s: SideName): boolean => v !== undefined && !v.approvals.some((a) => a.side === s && a.version === v.version);
+          const side: SideName =
+            requestedSide ??
+            (v ? approvableSides(actor.organisationSor, user, v, previous, dir)[0] : undefined) ??
+            (['a', 'b'] as const).find((s) => names(s) && open(s)) ??
+            (['a', 'b'] as const).find(names) ??
+            'a';
+          return approveVersion(record, { version, side, approvedBy: user, actingForSor: actor.organisationSor, at }, dir);
         },
       );
     },
@@ -336,9 +360,24 @@ export function createAgreementService(deps: AgreementServiceDeps): AgreementSer
     },
 
     resume(actor, id, ifMatch, reason) {
-      return run(actor, id, 'resume', { ifMatch, ifMatchRequired: false, reason, authorise: asApprover(actor) }, (record) =>
-        resumeAgreement(record),
-      );
+      /** Only the side that suspended may resume: the other side cannot override a withdrawal. */
+      const authorise = async (stored: StoredAgreement, dir: DecisionDirectoryView, trx: Kysely<Database>) => {
+        asApprover(actor)(stored, dir);
+        const v = listedVersion(stored.record);
+        // Not suspended: the transition refuses it for its state.
+        if (v.status !== 'suspended') return;
+        const suspender = await lastChangeOrganisation(trx, id, 'suspend');
+        if (suspender === null) return;
+        const sameSide = [v.sideA, v.sideB].some(
+          (s) => approverHasAuthority(s, dir) && actsForApprover(suspender, s, dir) && actsForApprover(actor.organisationSor, s, dir),
+        );
+        if (!sameSide) {
+          throw new ProblemError(403, 'approval-not-allowed', 'Not the suspending side', {
+            detail: 'only an approving organisation of the side that suspended the agreement may resume it',
+          });
+        }
+      };
+      return run(actor, id, 'resume', { ifMatch, ifMatchRequired: false, reason, authorise }, (record) => resumeAgreement(record));
     },
 
     revoke(actor, id, ifMatch, reason) {
@@ -347,25 +386,31 @@ export function createAgreementService(deps: AgreementServiceDeps): AgreementSer
       );
     },
 
-    async get(id) {
-      const stored = await loadAgreement(deps.db, id);
-      if (!stored) throw notFound();
-      return stored;
+    get(actor, id) {
+      return readable(actor, id);
     },
 
-    async history(id) {
-      const stored = await loadAgreement(deps.db, id);
-      if (!stored) throw notFound();
+    async history(actor, id) {
+      await readable(actor, id);
       return loadHistory(deps.db, id);
     },
 
-    list(query, options) {
+    list(actor, query, options) {
       const { party, ...rest } = query;
+      const dir = deps.directory.view();
+      const viewer = viewerKeys(dir, actor.organisationSor, oversight);
       return listAgreements(
         deps.db,
-        { ...rest, ...(party ? { party: partyKeys(deps.directory.view(), party) } : {}), now: now() },
+        { ...rest, ...(party ? { party: partyKeys(dir, party) } : {}), ...(viewer ? { viewer } : {}), now: now() },
         options,
       );
+    },
+
+    async visibleIds(actor, ids) {
+      const keys = viewerKeys(deps.directory.view(), actor.organisationSor, oversight);
+      const out = new Set<string>();
+      for (const [id, versions] of await loadVersions(deps.db, ids)) if (recordVisible(keys, { id, versions })) out.add(id);
+      return out;
     },
 
     async expireDue() {
@@ -391,46 +436,4 @@ export function createAgreementService(deps: AgreementServiceDeps): AgreementSer
       return count;
     },
   };
-}
-
-/**
- * Which stored selectors concern an organisation: a unit selector naming it, a subtree selector
- * rooted at it or above it, a unit-type selector covering it (its own type or an ancestor's, in
- * its area). With `includeSubtree`, the same for every organisation below it.
- */
-export function partyKeys(dir: DecisionDirectoryView, filter: PartyFilter): { units: string[]; subtrees: string[]; typeKeys: string[] } {
-  const units = new Set<string>([filter.sor]);
-  const subtrees = new Set<string>([filter.sor]);
-  const typeKeys = new Set<string>();
-  const addTypes = (sor: string) => {
-    const org = dir.get(sor);
-    if (!org) return;
-    for (const typed of [org, ...dir.ancestors(sor)]) {
-      // The access decision's rule (decision-index.ts): a local unit counts only for municipal types.
-      const unitType = selectorUnitType(org, typed);
-      if (unitType === null) continue;
-      const region = dir.regionOf(typed.sor);
-      const municipality = dir.municipalityOf(typed.sor);
-      if (region !== null) typeKeys.add(unitTypeKey({ kind: 'unit-type', unitType, area: { kind: 'region', regionCode: region } }));
-      if (municipality !== null) {
-        typeKeys.add(unitTypeKey({ kind: 'unit-type', unitType, area: { kind: 'municipality', municipalityCode: municipality } }));
-      }
-    }
-  };
-  for (const a of dir.ancestors(filter.sor)) subtrees.add(a.sor);
-  addTypes(filter.sor);
-  if (filter.includeSubtree) {
-    const stack = [...dir.children(filter.sor)];
-    const seen = new Set<string>([filter.sor]);
-    while (stack.length > 0) {
-      const o = stack.pop();
-      if (!o || seen.has(o.sor)) continue;
-      seen.add(o.sor);
-      units.add(o.sor);
-      subtrees.add(o.sor);
-      addTypes(o.sor);
-      stack.push(...dir.children(o.sor));
-    }
-  }
-  return { units: [...units], subtrees: [...subtrees], typeKeys: [...typeKeys] };
 }

@@ -53,13 +53,16 @@ export function termsOf(a: AgreementTerms): AgreementTerms {
   };
 }
 
-/** The version the overview shows: the one in force, else the latest. */
-export function listedVersion(record: AgreementRecord): Agreement {
-  const inForce = versionInForce(record);
-  if (inForce) return inForce;
+/** The highest version. */
+export function latestVersion(record: AgreementRecord): Agreement {
   const latest = record.versions.reduce<Agreement | undefined>((m, v) => (m === undefined || v.version > m.version ? v : m), undefined);
   if (!latest) throw new Error(`agreement ${record.id} has no versions`);
   return latest;
+}
+
+/** The version the overview shows: the one in force, else the latest. */
+export function listedVersion(record: AgreementRecord): Agreement {
+  return versionInForce(record) ?? latestVersion(record);
 }
 
 export function unitTypeKey(s: Extract<PartySelector, { kind: 'unit-type' }>): string {
@@ -262,6 +265,19 @@ export async function loadHistory(db: Db, id: string): Promise<ChangeRow[]> {
   }));
 }
 
+/** The organisation that made the agreement's latest change of this kind (null: none, or the system). */
+export async function lastChangeOrganisation(db: Db, id: string, action: string): Promise<string | null> {
+  const row = await db
+    .selectFrom('agreement_change')
+    .select('actor_organisation')
+    .where('agreement_id', '=', id)
+    .where('action', '=', action)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.actor_organisation ?? null;
+}
+
 /** Row version per agreement: what the decision index compares to find changed agreements. */
 export async function agreementRowVersions(db: Db): Promise<Map<string, number>> {
   const rows = await db.selectFrom('agreement').select(['id', 'row_version']).execute();
@@ -306,6 +322,16 @@ export interface ListCursor {
 export interface ListFilter {
   /** Party match, precomputed from the directory by the caller. */
   readonly party?: { readonly units: readonly string[]; readonly subtrees: readonly string[]; readonly typeKeys: readonly string[] };
+  /**
+   * What the reader may see (visibility.ts), matched against every version; absent: everything
+   * (national oversight).
+   */
+  readonly viewer?: {
+    readonly units: readonly string[];
+    readonly subtrees: readonly string[];
+    readonly typeKeys: readonly string[];
+    readonly areas: readonly string[];
+  };
   readonly action?: string;
   readonly purpose?: string;
   readonly status?: string;
@@ -346,6 +372,14 @@ export async function listAgreements(db: Db, filter: ListFilter, options: ListOp
   const f = filter;
   if (f.party) {
     where.push(sql`(v.unit_sors && ${[...f.party.units]}::text[] or v.subtree_sors && ${[...f.party.subtrees]}::text[] or v.unit_type_keys && ${[...f.party.typeKeys]}::text[])`);
+  }
+  if (f.viewer) {
+    const w = f.viewer;
+    // The same tests as termsVisible: named or covered at or below the reader, or its area.
+    where.push(sql`exists (select 1 from agreement_version w where w.agreement_id = a.id and (
+      w.all_sors && ${[...w.units]}::text[] or w.subtree_sors && ${[...w.subtrees]}::text[]
+      or w.unit_type_keys && ${[...w.typeKeys]}::text[]
+      or exists (select 1 from unnest(w.unit_type_keys) as k(key) where split_part(k.key, '|', 2) = any(${[...w.areas]}::text[]))))`);
   }
   if (f.action) where.push(sql`${f.action} = any(v.data_elements)`);
   if (f.purpose) where.push(sql`${f.purpose} = any(v.purposes)`);

@@ -44,6 +44,15 @@ describe('loadConfig', () => {
     expect(loadConfig({}, { demo: true }).workers).toBe(1);
   });
 
+  it('reads the national oversight organisations as a list of SOR codes', () => {
+    expect(loadConfig({}, { demo: true }).agreements.nationalOversightOrgs).toEqual([]);
+    const config = loadConfig({ BROKER_NATIONAL_OVERSIGHT_ORGS: ' 9598011000016001, 9598021000016002 ' }, { demo: true });
+    expect(config.agreements.nationalOversightOrgs).toEqual(['9598011000016001', '9598021000016002']);
+    expect(problemsOf({ BROKER_NATIONAL_OVERSIGHT_ORGS: '9598011000016001;x' }, { demo: true })).toEqual([
+      expect.stringMatching(/^BROKER_NATIONAL_OVERSIGHT_ORGS: must be a comma-separated list of SOR codes/),
+    ]);
+  });
+
   it('refuses demo mode in production', () => {
     expect(problemsOf({ NODE_ENV: 'production', BROKER_TRUSTED_ISSUERS: JSON.stringify([issuer]) }, { demo: true })).toEqual([
       expect.stringMatching(/demo mode .* refused when NODE_ENV=production/),

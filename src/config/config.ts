@@ -86,6 +86,10 @@ const envSchema = z.object({
   BROKER_AUDIT_CHECKPOINT_SECONDS: z.coerce.number().int().min(10).max(86_400).default(300),
   BROKER_SOR_IMPORT_SOURCE: z.string().min(1).optional(),
   BROKER_SOR_IMPORT_AT: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day as HH:MM').default('03:30'),
+  BROKER_NATIONAL_OVERSIGHT_ORGS: z
+    .string()
+    .regex(/^\s*(\d{6,18}\s*(,\s*\d{6,18}\s*)*)?$/, 'must be a comma-separated list of SOR codes')
+    .optional(),
 });
 
 export interface MedComConfig {
@@ -123,8 +127,12 @@ export interface BrokerConfig {
    * `migrationUrl`: the role that owns the schema and applies migrations, when the service runs as another (README).
    */
   readonly database: { readonly url: string | null; readonly poolSize: number; readonly timeouts: DatabaseTimeouts; readonly migrationUrl: string | null };
-  /** A decision index not reconciled with the database for this long refuses decisions (the revocation bound). */
-  readonly agreements: { readonly maxStalenessSeconds: number };
+  /**
+   * `maxStalenessSeconds`: a decision index not reconciled with the database for this long refuses
+   * decisions (the revocation bound). `nationalOversightOrgs`: SOR codes of national oversight
+   * organisations, whose auditors and admins read every agreement.
+   */
+  readonly agreements: { readonly maxStalenessSeconds: number; readonly nationalOversightOrgs: readonly string[] };
   /** Broker processes sharing the port (node:cluster); more than one needs the PostgreSQL server. */
   readonly workers: number;
   readonly dataDir: string;
@@ -207,7 +215,10 @@ export function loadConfig(
         idleInTransactionMs: e.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
       },
     },
-    agreements: { maxStalenessSeconds: e.BROKER_AGREEMENTS_MAX_STALENESS_SECONDS },
+    agreements: {
+      maxStalenessSeconds: e.BROKER_AGREEMENTS_MAX_STALENESS_SECONDS,
+      nationalOversightOrgs: (e.BROKER_NATIONAL_OVERSIGHT_ORGS ?? '').split(',').map((v) => v.trim()).filter((v) => v.length > 0),
+    },
     workers: e.BROKER_WORKERS,
     dataDir: path.resolve(e.BROKER_DATA_DIR),
     demo,
