@@ -10,6 +10,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Logger } from 'pino';
 import { onError, onNotFound } from './http/errors.js';
+import { arrivalOf } from './http/arrival.js';
 import { bodyTooLarge, cacheBody, declaredLength, nodeIncoming, readIncoming } from './http/node-body.js';
 import { accessLog, authenticate } from './http/middleware.js';
 import { createRouter } from './http/router.js';
@@ -46,7 +47,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
     const given = c.req.header('X-Request-Id');
     const id = given !== undefined && REQUEST_ID.test(given) ? given : randomUUID();
     c.set('requestId', id);
-    c.set('receivedAt', performance.now());
+    c.set('receivedAt', arrivalOf(nodeIncoming(c)) ?? performance.now());
     c.header('X-Request-Id', id);
     await next();
   });

@@ -25,6 +25,7 @@ import { directoryRoutes } from './directory/routes.js';
 import { createSorSchedule } from './directory/sor-schedule.js';
 import { type ChangeFeed, createChangeFeed } from './platform/change-feed.js';
 import type { BrokerConfig } from './config/config.js';
+import { stampArrivals } from './http/arrival.js';
 import { demoTrustedIssuer, ensureDemoIssuerKey } from './identity/demo-issuer.js';
 import { type TrustedIssuer, trustedIssuerFromConfig } from './identity/issuers.js';
 import { createReplayGuard } from './identity/replay-guard.js';
@@ -194,6 +195,7 @@ export interface RunningBroker {
 export async function listen(broker: Broker, config: Pick<BrokerConfig, 'host' | 'port'>): Promise<RunningBroker> {
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: broker.app.fetch, hostname: config.host, port: config.port }, () => resolve(s));
+    stampArrivals(s);
   });
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;

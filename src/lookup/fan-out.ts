@@ -58,6 +58,8 @@ export async function consultSource(
   deadline: AbortSignal,
   breakers: SourceBreakers,
 ): Promise<TimedOutcome> {
+  // Nothing left of the deadline: not asked, and not counted against the source's breaker.
+  if (deadline.aborted) return { outcome: { status: 'timeout', reason: 'lookup deadline reached before the source could be asked' }, durationMs: 0 };
   const started = performance.now();
   const limit = timeLimit(source.config.timeoutMs, deadline);
   const signal = limit.signal;

@@ -18,7 +18,7 @@ import type { Caller } from '../identity/caller.js';
 import { type ConsultationOutcome, type SourceBreakers, consultSource } from './fan-out.js';
 import { type CaseView, allAboutPerson, minimiseCases } from './minimise.js';
 import { type PersonFacts, planConsultations } from './routing.js';
-import { timeLimit } from './time-limit.js';
+import { type AnswerReserve, createAnswerReserve, remainingBudget, timeLimit } from './time-limit.js';
 import type { Source } from './sources.js';
 
 export interface LookupRequest {
@@ -65,19 +65,22 @@ export interface LookupDependencies {
   readonly audit: AuditWriter;
   readonly logger: Logger;
   readonly now?: () => Date;
+  /** Learns how long the answer takes after the sources; default: a fresh one per service. */
+  readonly answerReserve?: AnswerReserve;
 }
 
 const REQUESTED: readonly DataElement[] = ['case-existence', 'contact-details'];
-/** Kept back from the deadline for the audit commit and the response. */
-const ANSWER_RESERVE_MS = 50;
-const MIN_SOURCE_BUDGET_MS = 50;
+/** Time allowed for serialising and writing the response once the audit record is committed. */
+const WRITE_ALLOWANCE_MS = 5;
 
 export function createLookupService(deps: LookupDependencies) {
   const sourcesById = new Map(deps.sources.map((s) => [s.config.id, s]));
   const now = deps.now ?? (() => new Date());
+  const reserve = deps.answerReserve ?? createAnswerReserve();
 
   async function askPersonRegister(cpr: string, requestId: string, deadline: AbortSignal) {
     if (!deps.personRegister) return { status: 'not-configured' as const, facts: null };
+    if (deadline.aborted) return { status: 'timeout' as const, reason: 'lookup deadline reached before the person register could be asked', facts: null };
     const limit = timeLimit(deps.personRegister.timeoutMs, deadline);
     const signal = limit.signal;
     let onAbort: (() => void) | undefined;
@@ -103,15 +106,14 @@ export function createLookupService(deps: LookupDependencies) {
   }
 
   async function lookup(caller: Caller, request: LookupRequest, requestId: string, receivedAt = performance.now()): Promise<LookupResponse> {
-    const started = receivedAt;
     const at = now();
-    // The deadline counts from the request's arrival, and leaves room to write the audit record
-    // and send the answer: the caller gets its answer within deadlineMs, not just the sources.
-    const budget = Math.max(MIN_SOURCE_BUDGET_MS, Math.floor(request.deadlineMs - (performance.now() - receivedAt) - ANSWER_RESERVE_MS));
+    // One clock from the request's arrival: whatever came before (body, token, replay guard) has
+    // used its share, and the time the answer needs after the sources (audit commit, response),
+    // as recently measured, is kept back. With nothing left the sources are not asked at all.
+    const budget = remainingBudget(receivedAt, request.deadlineMs, reserve.forDeadline(request.deadlineMs));
     const deadlineLimit = timeLimit(budget);
-    const deadline = deadlineLimit.signal;
     try {
-      return await run(caller, request, requestId, started, at, deadline);
+      return await run(caller, request, requestId, receivedAt, at, deadlineLimit.signal);
     } finally {
       deadlineLimit.release();
     }
@@ -148,7 +150,8 @@ export function createLookupService(deps: LookupDependencies) {
       }),
     );
 
-    const durationMs = Math.round(performance.now() - started);
+    const sourcesDone = performance.now();
+    const durationMs = Math.round(sourcesDone - started);
     const outcome = results.length > 0 && results.every((r) => r.status === 'denied')
       ? 'denied'
       : results.some((r) => r.status === 'unavailable' || r.status === 'timeout' || r.status === 'error') || register.status !== 'found'
@@ -189,8 +192,10 @@ export function createLookupService(deps: LookupDependencies) {
     } catch (error) {
       // Fail closed: what is not audited is not answered.
       deps.logger.error({ err: error, requestId }, 'audit write failed; lookup answered with 503');
+      reserve.observe(performance.now() - sourcesDone + WRITE_ALLOWANCE_MS);
       throw new ProblemError(503, 'audit-unavailable', 'Audit unavailable', { detail: 'the lookup could not be audited, so no data is returned; try again shortly', headers: { 'Retry-After': '5' } });
     }
+    reserve.observe(performance.now() - sourcesDone + WRITE_ALLOWANCE_MS);
     return {
       lookupId,
       requestId,
