@@ -161,6 +161,19 @@ program
   });
 
 program
+  .command('jobs')
+  .description('print the last run of each scheduled job, and the jobs waiting, retrying, active or failed per queue')
+  .action(async () => {
+    const { formatJobReport, listJobRuns, listSchedules, queueCounts } = await import('./jobs/job-runs.js');
+    const { database } = await openConfiguredDatabase(config(undefined, false));
+    try {
+      console.log(formatJobReport(await listSchedules(database.db), await listJobRuns(database.db), await queueCounts(database.db)));
+    } finally {
+      await database.close();
+    }
+  });
+
+program
   .command('token')
   .description('print a token from the local demo issuer (demo mode only)')
   .requiredOption('--role <role>', `one of ${ROLES.join(', ')}`, oneOf(ROLES))

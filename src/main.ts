@@ -22,12 +22,13 @@ import { createJobQueue, type JobQueue } from './jobs/queue.js';
 import type { MedComTransport } from '../adapters/transport/index.js';
 import { createDirectoryCache, type DirectoryCache } from './directory/directory-cache.js';
 import { directoryRoutes } from './directory/routes.js';
-import { createSorSchedule } from './directory/sor-schedule.js';
+import { SOR_IMPORT, sorImportJob } from './directory/jobs/sor-import.js';
 import { type ChangeFeed, createChangeFeed } from './platform/change-feed.js';
 import type { BrokerConfig } from './config/config.js';
 import { stampArrivals } from './http/arrival.js';
 import { demoTrustedIssuer, ensureDemoIssuerKey } from './identity/demo-issuer.js';
 import { type TrustedIssuer, trustedIssuerFromConfig } from './identity/issuers.js';
+import { purgeTokenUsesJob } from './identity/jobs/purge-token-uses.js';
 import { createReplayGuard } from './identity/replay-guard.js';
 import { type OrganisationScope, createTokenVerifier } from './identity/verify-token.js';
 
@@ -69,7 +70,6 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
         ? { kind: 'server', url: config.database.url, poolSize: config.database.poolSize }
         : { kind: 'embedded', dataDir: path.join(config.dataDir, 'pg') },
     ));
-  const timers: NodeJS.Timeout[] = [];
   const stoppers: Array<() => Promise<void>> = [];
   try {
     const applied = await migrateToLatest(database.db);
@@ -80,7 +80,6 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
     issuers.push(...(options.extraIssuers ?? []));
 
     const replayGuard = createReplayGuard(database.db);
-    timers.push(setInterval(() => void replayGuard.purgeExpired().catch(() => undefined), 5 * 60_000).unref());
 
     if (config.demo) await seedDemoData(database.db, logger);
 
@@ -88,12 +87,6 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
     await changes.start();
     stoppers.push(() => changes.stop());
     const directory = await createDirectoryCache({ db: database.db, changes, logger });
-    if (config.sorImport.source) {
-      const { source, at, timeZone } = config.sorImport;
-      const sorSchedule = createSorSchedule({ db: database.db, source, at, timeZone, changes, logger });
-      sorSchedule.start();
-      stoppers.push(() => sorSchedule.stop());
-    }
     const agreements = await createAgreementsCapability({ db: database.db, directory, changes, logger });
     stoppers.push(() => agreements.stop());
 
@@ -119,12 +112,26 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
 
     const jobs = createJobQueue({
       pool: database.pool,
+      db: database.db,
       startLock: database.kind === 'server',
       logger,
       pollingIntervalSeconds: config.jobs.pollingIntervalSeconds,
       maintenanceIntervalSeconds: config.jobs.maintenanceIntervalSeconds,
       work: config.jobs.work,
+      cronMonitorIntervalSeconds: config.jobs.scheduleCheckSeconds,
+      cronWorkerIntervalSeconds: Math.min(5, config.jobs.scheduleCheckSeconds),
     });
+    // Periodic work: one schedule each, kept in the database, one run per due time across instances.
+    jobs.schedule(purgeTokenUsesJob(replayGuard));
+    jobs.schedule(agreements.expiryJob);
+    if (config.sorImport.source) {
+      const { source, at, timeZone } = config.sorImport;
+      const job = sorImportJob({ db: database.db, source, at, timeZone, changes, logger });
+      jobs.schedule(job);
+      logger.info({ job: SOR_IMPORT, cron: job.schedule.cron, timeZone: job.schedule.timeZone, at }, 'scheduled SOR import');
+    } else {
+      jobs.unschedule(SOR_IMPORT);
+    }
     const correspondence = createCorrespondenceCapability({
       db: database.db,
       directory,
@@ -172,13 +179,11 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
       audit,
       jobs,
       async stop() {
-        for (const t of timers) clearInterval(t);
         for (const stop of stoppers.reverse()) await stop();
         if (ownsDatabase) await database.close();
       },
     };
   } catch (error) {
-    for (const t of timers) clearInterval(t);
     for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
     if (ownsDatabase) await database.close();
     throw error;

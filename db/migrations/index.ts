@@ -5,6 +5,7 @@ import * as m20261123_0003 from './20261123T0003-agreements.js';
 import * as m20261123_0004 from './20261123T0004-audit.js';
 import * as m20261123_0005 from './20261123T0005-correspondence.js';
 import * as m20261123_0006 from './20261123T0006-directory-indexes.js';
+import * as m20261202_0701 from './20261202T0701-job-run.js';
 
 /** Every migration, in order. Add new ones at the end; never edit an applied one. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '20261123T0004-audit': m20261123_0004,
   '20261123T0005-correspondence': m20261123_0005,
   '20261123T0006-directory-indexes': m20261123_0006,
+  '20261202T0701-job-run': m20261202_0701,
 };

@@ -1,6 +1,7 @@
 /**
  * The agreements capability: administration API under /v1/agreements, the access explanation
- * under /v1/access, the decision service other capabilities ask, and the expiry job.
+ * under /v1/access, the decision service other capabilities ask, and the expiry job (scheduled
+ * by the composition root on the job queue).
  */
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
@@ -11,7 +12,10 @@ import type { ChangeFeed } from '../platform/change-feed.js';
 import { createDecisionService, type DecisionService } from './decision-service.js';
 import { explainRoutes } from './explain-routes.js';
 import { agreementRoutes } from './routes.js';
+import { expireAgreementsJob } from './jobs/expire-agreements.js';
 import { createAgreementService, type AgreementService } from './service.js';
+import type { ScheduledJob } from '../jobs/queue.js';
+import type { ExpireAgreementsData } from './jobs/expire-agreements.js';
 
 export { createDecisionService, type DecisionService } from './decision-service.js';
 export { createAgreementService, type AgreementService, type Actor } from './service.js';
@@ -23,30 +27,20 @@ export interface AgreementsDeps {
   readonly directory: DirectoryCache;
   readonly changes: ChangeFeed;
   readonly logger: Logger;
-  /** How often versions past their period are expired; default one minute. */
-  readonly expiryIntervalMs?: number;
 }
 
 export interface AgreementsCapability {
   readonly capabilities: readonly Capability[];
   readonly decisions: DecisionService;
   readonly service: AgreementService;
+  /** Brings the stored status of agreements past their period in line, every minute. */
+  readonly expiryJob: ScheduledJob<ExpireAgreementsData>;
   stop(): Promise<void>;
 }
 
 export async function createAgreementsCapability(deps: AgreementsDeps): Promise<AgreementsCapability> {
   const decisions = await createDecisionService(deps);
   const service = createAgreementService(deps);
-
-  // Expiry runs at start and every minute; decisions already treat an ended period as not in
-  // force, so the job only brings the stored status (and the overview) in line.
-  let expiring: Promise<unknown> = Promise.resolve();
-  const runExpiry = () => {
-    expiring = service.expireDue().catch((error: unknown) => deps.logger.warn({ err: error }, 'agreement expiry failed'));
-  };
-  runExpiry();
-  const timer = setInterval(runExpiry, deps.expiryIntervalMs ?? 60_000);
-  timer.unref();
 
   return {
     capabilities: [
@@ -55,9 +49,8 @@ export async function createAgreementsCapability(deps: AgreementsDeps): Promise<
     ],
     decisions,
     service,
+    expiryJob: expireAgreementsJob(service),
     async stop() {
-      clearInterval(timer);
-      await expiring;
       decisions.stop();
     },
   };

@@ -64,6 +64,7 @@ const envSchema = z.object({
   BROKER_JOBS_POLLING_SECONDS: z.coerce.number().min(0.5).max(60).default(1),
   BROKER_JOBS_MAINTENANCE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   BROKER_JOBS_WORK: boolFromEnv.default(true),
+  BROKER_JOBS_SCHEDULE_CHECK_SECONDS: z.coerce.number().int().min(1).max(30).default(30),
   BROKER_SOR_IMPORT_SOURCE: z.string().min(1).optional(),
   BROKER_SOR_IMPORT_AT: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day as HH:MM').default('03:30'),
 });
@@ -108,7 +109,13 @@ export interface BrokerConfig {
   readonly medcom: MedComConfig;
   readonly lookup: { readonly sourcesFile: string | null; readonly defaultDeadlineMs: number; readonly maxDeadlineMs: number };
   /** `work: false`: this instance only enqueues (an API-only instance beside worker instances). */
-  readonly jobs: { readonly pollingIntervalSeconds: number; readonly maintenanceIntervalSeconds: number; readonly work: boolean };
+  readonly jobs: {
+    readonly pollingIntervalSeconds: number;
+    readonly maintenanceIntervalSeconds: number;
+    readonly work: boolean;
+    /** How often the schedules are checked for due jobs (one instance at a time). */
+    readonly scheduleCheckSeconds: number;
+  };
   /** Nightly SOR import: source (URL, file, or directory whose newest .xml is taken; null: off), Copenhagen local time. */
   readonly sorImport: { readonly source: string | null; readonly at: string; readonly timeZone: string };
 }
@@ -183,7 +190,7 @@ export function loadConfig(
       deliveryRetryLimit: e.MEDCOM_DELIVERY_RETRY_LIMIT,
       deliveryRetryDelaySeconds: e.MEDCOM_DELIVERY_RETRY_DELAY_SECONDS,
     },
-    jobs: { pollingIntervalSeconds: e.BROKER_JOBS_POLLING_SECONDS, maintenanceIntervalSeconds: e.BROKER_JOBS_MAINTENANCE_SECONDS, work: e.BROKER_JOBS_WORK },
+    jobs: { pollingIntervalSeconds: e.BROKER_JOBS_POLLING_SECONDS, maintenanceIntervalSeconds: e.BROKER_JOBS_MAINTENANCE_SECONDS, work: e.BROKER_JOBS_WORK, scheduleCheckSeconds: e.BROKER_JOBS_SCHEDULE_CHECK_SECONDS },
     sorImport: {
       source: e.BROKER_SOR_IMPORT_SOURCE ? (/^https?:\/\//i.test(e.BROKER_SOR_IMPORT_SOURCE) ? e.BROKER_SOR_IMPORT_SOURCE : path.resolve(e.BROKER_SOR_IMPORT_SOURCE)) : null,
       at: e.BROKER_SOR_IMPORT_AT,
