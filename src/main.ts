@@ -18,7 +18,10 @@ import { createLookupCapability } from './lookup/index.js';
 import { readSourcesFile, type SourcesConfig } from './lookup/sources.js';
 import { createAgreementsCapability, type DecisionService } from './agreements/index.js';
 import { createCorrespondenceCapability } from './correspondence/index.js';
+import { listJobRuns, queueCounts } from './jobs/job-runs.js';
 import { createJobQueue, type JobQueue } from './jobs/queue.js';
+import { Registry } from 'prom-client';
+import { type BrokerMetrics, createMetrics } from './metrics/metrics.js';
 import type { MedComTransport } from '../adapters/transport/index.js';
 import { createDirectoryCache, type DirectoryCache } from './directory/directory-cache.js';
 import { directoryRoutes } from './directory/routes.js';
@@ -43,6 +46,8 @@ export interface Broker {
   readonly audit: AuditWriter;
   /** The durable job queue (pg-boss in the broker's database). */
   readonly jobs: JobQueue;
+  /** This process's metrics, on its own registry. */
+  readonly metrics: BrokerMetrics;
   /** Stops background work and closes the database (when the broker opened it). */
   stop(): Promise<void>;
 }
@@ -71,6 +76,8 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
         : { kind: 'embedded', dataDir: path.join(config.dataDir, 'pg') },
     ));
   const stoppers: Array<() => Promise<void>> = [];
+  // One registry per broker, passed down: no global default registry.
+  const metrics = createMetrics(new Registry());
   try {
     const applied = await migrateToLatest(database.db);
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
@@ -90,7 +97,7 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
     const agreements = await createAgreementsCapability({ db: database.db, directory, changes, logger });
     stoppers.push(() => agreements.stop());
 
-    const audit = createAuditWriter(database.db);
+    const audit = createAuditWriter(database.db, { observeBatch: (size, seconds) => metrics.auditBatch(size, seconds) });
     stoppers.push(() => audit.drain());
 
     let sources: SourcesConfig = options.sources ?? (config.lookup.sourcesFile ? readSourcesFile(config.lookup.sourcesFile) : { personRegister: null, sources: [] });
@@ -108,6 +115,7 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
       logger,
       defaultDeadlineMs: config.lookup.defaultDeadlineMs,
       maxDeadlineMs: config.lookup.maxDeadlineMs,
+      metrics,
     });
 
     const jobs = createJobQueue({
@@ -118,6 +126,7 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
       pollingIntervalSeconds: config.jobs.pollingIntervalSeconds,
       maintenanceIntervalSeconds: config.jobs.maintenanceIntervalSeconds,
       work: config.jobs.work,
+      observe: (run) => metrics.jobRun(run.name, run.outcome, run.seconds),
       cronMonitorIntervalSeconds: config.jobs.scheduleCheckSeconds,
       cronWorkerIntervalSeconds: Math.min(5, config.jobs.scheduleCheckSeconds),
     });
@@ -140,10 +149,15 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
       config: config.medcom,
       logger,
       audit,
+      observeMessage: (message) => metrics.medcomMessage(message),
       ...(options.medcomTransport ? { transport: options.medcomTransport } : {}),
     });
     await jobs.start();
     stoppers.push(() => jobs.stop());
+    metrics.onJobState(async () => ({
+      queues: await queueCounts(database.db),
+      lastSuccess: (await listJobRuns(database.db)).map((r) => ({ name: r.name, at: r.lastSucceededAt })),
+    }));
 
     // An issuer may speak for an organisation only if it lies in one of the issuer's SOR subtrees.
     const organisations: OrganisationScope = options.organisations ?? { isWithin: (sor, root) => directory.view().isWithin(sor, root) };
@@ -161,6 +175,7 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
       db: database.db,
       verifyToken,
       bodyLimitBytes: config.bodyLimitBytes,
+      metrics: { metrics, token: config.metricsToken },
       capabilities: [
         { path: '/organisations', router: directoryRoutes({ db: database.db, directory, changes }) },
         ...agreements.capabilities,
@@ -178,6 +193,7 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
       changes,
       audit,
       jobs,
+      metrics,
       async stop() {
         for (const stop of stoppers.reverse()) await stop();
         if (ownsDatabase) await database.close();

@@ -49,6 +49,7 @@ const envSchema = z.object({
   BROKER_SOURCES_FILE: z.string().optional(),
   BROKER_LOOKUP_DEADLINE_MS: z.coerce.number().int().min(100).max(30_000).default(3000),
   BROKER_LOOKUP_MAX_DEADLINE_MS: z.coerce.number().int().min(100).max(30_000).default(10_000),
+  METRICS_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MEDCOM_GATEWAY_URL: z.url().optional(),
   MEDCOM_FILE_DROP_DIR: z.string().min(1).optional(),
@@ -106,6 +107,8 @@ export interface BrokerConfig {
   readonly jwksCacheSeconds: number;
   readonly bodyLimitBytes: number;
   readonly logLevel: string;
+  /** Bearer token for GET /metrics; null: /metrics is not served. */
+  readonly metricsToken: string | null;
   readonly medcom: MedComConfig;
   readonly lookup: { readonly sourcesFile: string | null; readonly defaultDeadlineMs: number; readonly maxDeadlineMs: number };
   /** `work: false`: this instance only enqueues (an API-only instance beside worker instances). */
@@ -168,6 +171,7 @@ export function loadConfig(
     jwksCacheSeconds: e.BROKER_JWKS_CACHE_SECONDS,
     bodyLimitBytes: e.BROKER_BODY_LIMIT_BYTES,
     logLevel: e.LOG_LEVEL,
+    metricsToken: e.METRICS_TOKEN ?? null,
     lookup: {
       sourcesFile: e.BROKER_SOURCES_FILE ? path.resolve(e.BROKER_SOURCES_FILE) : null,
       defaultDeadlineMs: Math.min(e.BROKER_LOOKUP_DEADLINE_MS, e.BROKER_LOOKUP_MAX_DEADLINE_MS),

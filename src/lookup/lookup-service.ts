@@ -20,6 +20,7 @@ import { type CaseView, allAboutPerson, minimiseCases } from './minimise.js';
 import { type PersonFacts, planConsultations } from './routing.js';
 import { type AnswerReserve, createAnswerReserve, remainingBudget, timeLimit } from './time-limit.js';
 import type { Source } from './sources.js';
+import type { BrokerMetrics } from '../metrics/metrics.js';
 
 export interface LookupRequest {
   readonly cpr: string;
@@ -67,6 +68,7 @@ export interface LookupDependencies {
   readonly now?: () => Date;
   /** Learns how long the answer takes after the sources; default: a fresh one per service. */
   readonly answerReserve?: AnswerReserve;
+  readonly metrics?: Pick<BrokerMetrics, 'lookup' | 'sourceOutcome'>;
 }
 
 const REQUESTED: readonly DataElement[] = ['case-existence', 'contact-details'];
@@ -157,6 +159,8 @@ export function createLookupService(deps: LookupDependencies) {
       : results.some((r) => r.status === 'unavailable' || r.status === 'timeout' || r.status === 'error') || register.status !== 'found'
         ? 'partial'
         : 'success';
+    deps.metrics?.lookup(outcome, durationMs / 1000);
+    for (const r of results) deps.metrics?.sourceOutcome(r.sourceId, r.kind, r.status, r.durationMs !== undefined && r.status !== 'denied' ? r.durationMs / 1000 : null);
     let lookupId: string;
     try {
       lookupId = await deps.audit.write({
