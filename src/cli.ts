@@ -189,7 +189,7 @@ program
       console.error('--org must be a SOR code (digits)');
       process.exit(2);
     }
-    const { ensureDemoIssuerKey, mintDemoToken } = await import('./identity/demo-issuer.js');
+    const { ensureDemoIssuerKey, mintDemoToken } = await import('./demo/demo-issuer.js');
     const key = await ensureDemoIssuerKey(cfg.dataDir);
     const token = await mintDemoToken(key, {
       audience: cfg.audience,

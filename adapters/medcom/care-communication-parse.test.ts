@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseCareCommunication, plainText } from './care-communication-parse.js';
 import { MedComFormatError } from './errors.js';
 import { obj, objects, type JsonObject } from './json.js';
-import { fixtureBundle } from './test-fixtures.js';
+import { fixtureBundle } from '../../test/helpers/medcom-samples.js';
 
 function resourceOf(bundle: JsonObject, type: string): JsonObject {
   const found = objects(bundle['entry'])

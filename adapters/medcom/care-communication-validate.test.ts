@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { acknowledgementCodeFor, validateCareCommunication, type ValidationIssue } from './care-communication-validate.js';
 import { obj, objects, type JsonObject } from './json.js';
-import { CARE_COMMUNICATION_SAMPLES, fixtureBundle } from './test-fixtures.js';
+import { CARE_COMMUNICATION_SAMPLES, fixtureBundle } from '../../test/helpers/medcom-samples.js';
 
 function resources(bundle: JsonObject, type: string): JsonObject[] {
   return objects(bundle['entry'])

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildCareCommunication, parseCareCommunication } from '../../adapters/medcom/index.js';
-import { fixedClock, sequentialIds } from '../../adapters/medcom/test-fixtures.js';
+import { fixedClock, sequentialIds } from '../../test/helpers/medcom-samples.js';
 import { messageKindOf, previousHeaderOf, threadKeyOf } from './thread.js';
 
 const gp = { sor: '9510031000016003', gln: '5790009110002', name: 'Lægepraksis' };
