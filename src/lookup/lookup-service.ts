@@ -114,14 +114,15 @@ export function createLookupService(deps: LookupDependencies) {
     // as recently measured, is kept back. With nothing left the sources are not asked at all.
     const budget = remainingBudget(receivedAt, request.deadlineMs, reserve.forDeadline(request.deadlineMs));
     const deadlineLimit = timeLimit(budget);
+    const cutAt = performance.now() + budget;
     try {
-      return await run(caller, request, requestId, receivedAt, at, deadlineLimit.signal);
+      return await run(caller, request, requestId, receivedAt, at, deadlineLimit.signal, cutAt);
     } finally {
       deadlineLimit.release();
     }
   }
 
-  async function run(caller: Caller, request: LookupRequest, requestId: string, started: number, at: Date, deadline: AbortSignal): Promise<LookupResponse> {
+  async function run(caller: Caller, request: LookupRequest, requestId: string, started: number, at: Date, deadline: AbortSignal, cutAt: number): Promise<LookupResponse> {
     const view = deps.directory.view();
     const nameOf = (sor: string) => view.get(sor)?.name ?? null;
 
@@ -154,6 +155,9 @@ export function createLookupService(deps: LookupDependencies) {
 
     const sourcesDone = performance.now();
     const durationMs = Math.round(sourcesDone - started);
+    // What the reserve must cover: from the planned cut-off (when the sources were cut off; on a
+    // busy machine the timer itself fires late) or from the sources' last answer, to the answer.
+    const tailFrom = deadline.aborted ? Math.min(cutAt, sourcesDone) : sourcesDone;
     const outcome = results.length > 0 && results.every((r) => r.status === 'denied')
       ? 'denied'
       : results.some((r) => r.status === 'unavailable' || r.status === 'timeout' || r.status === 'error') || register.status !== 'found'
@@ -196,10 +200,10 @@ export function createLookupService(deps: LookupDependencies) {
     } catch (error) {
       // Fail closed: what is not audited is not answered.
       deps.logger.error({ err: error, requestId }, 'audit write failed; lookup answered with 503');
-      reserve.observe(performance.now() - sourcesDone + WRITE_ALLOWANCE_MS);
+      reserve.observe(performance.now() - tailFrom + WRITE_ALLOWANCE_MS);
       throw new ProblemError(503, 'audit-unavailable', 'Audit unavailable', { detail: 'the lookup could not be audited, so no data is returned; try again shortly', headers: { 'Retry-After': '5' } });
     }
-    reserve.observe(performance.now() - sourcesDone + WRITE_ALLOWANCE_MS);
+    reserve.observe(performance.now() - tailFrom + WRITE_ALLOWANCE_MS);
     return {
       lookupId,
       requestId,
