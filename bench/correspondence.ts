@@ -21,7 +21,7 @@ import pg from 'pg';
 import { openDatabase } from '../db/connection.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { parseCareCommunication, type JsonObject } from '../adapters/medcom/index.js';
-import { fixtureBundle } from '../adapters/medcom/test-fixtures.js';
+import { fixtureBundle } from '../test/helpers/medcom-samples.js';
 import { createTestIssuer, TEST_AUDIENCE, type TestIssuer } from '../test/helpers/issuers.js';
 import { MC, ROOTS, createTestGatewayIssuer, gatewayEnv, seedCorrespondenceDirectory } from '../test/helpers/medcom-orgs.js';
 import { fmt, printTable, summarise } from './lib/stats.js';

@@ -10,6 +10,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Logger } from 'pino';
 import { onError, onNotFound } from './http/errors.js';
+import { arrivalOf } from './http/arrival.js';
 import { bodyTooLarge, cacheBody, declaredLength, nodeIncoming, readIncoming } from './http/node-body.js';
 import { accessLog, authenticate } from './http/middleware.js';
 import { createRouter } from './http/router.js';
@@ -17,6 +18,8 @@ import type { AppEnv } from './http/types.js';
 import { identityRoutes } from './identity/routes.js';
 import type { TokenVerifier } from './identity/verify-token.js';
 import { systemRoutes } from './system/routes.js';
+import type { BrokerMetrics } from './metrics/metrics.js';
+import { metricsRoutes } from './metrics/routes.js';
 
 export interface Capability {
   /** Mount point below /v1, e.g. `/organisations`. */
@@ -33,6 +36,8 @@ export interface AppDependencies {
   readonly bodyLimitBytes: number;
   readonly capabilities: readonly Capability[];
   readonly version?: string;
+  /** Request metrics, and GET /metrics when a token is configured. */
+  readonly metrics?: { readonly metrics: BrokerMetrics; readonly token: string | null };
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -46,11 +51,20 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
     const given = c.req.header('X-Request-Id');
     const id = given !== undefined && REQUEST_ID.test(given) ? given : randomUUID();
     c.set('requestId', id);
-    c.set('receivedAt', performance.now());
+    c.set('receivedAt', arrivalOf(nodeIncoming(c)) ?? performance.now());
     c.header('X-Request-Id', id);
     await next();
   });
   app.use('*', accessLog(deps.logger));
+  const metrics = deps.metrics?.metrics;
+  if (metrics) {
+    // By route pattern (never the path itself: it may hold an id), from the request's arrival.
+    app.use('*', async (c, next) => {
+      await next();
+      const route = c.res.status === 404 && (c.req.routePath === '*' || c.req.routePath === '/*') ? '(unmatched)' : c.req.routePath;
+      metrics.httpRequest(c.req.method, route, c.res.status, (performance.now() - c.get('receivedAt')) / 1000);
+    });
+  }
   // The API answers data, never pages: nothing may load or frame it. The API reference page is the
   // one exception and loads its own script and styles from this origin only.
   const headers = { referrerPolicy: 'no-referrer', crossOriginResourcePolicy: 'same-origin' } as const;
@@ -97,6 +111,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
   });
 
   app.route('/', systemRoutes({ db: deps.db }));
+  if (deps.metrics?.token) app.route('/', metricsRoutes({ registry: deps.metrics.metrics.registry, token: deps.metrics.token }));
   app.route('/v1', identityRoutes());
   for (const cap of deps.capabilities) app.route(`/v1${cap.path}`, cap.router);
 

@@ -227,6 +227,19 @@ audit
   });
 
 program
+  .command('jobs')
+  .description('print the last run of each scheduled job, and the jobs waiting, retrying, active or failed per queue')
+  .action(async () => {
+    const { formatJobReport, listJobRuns, listSchedules, queueCounts } = await import('./jobs/job-runs.js');
+    const { database } = await openConfiguredDatabase(config(undefined, false));
+    try {
+      console.log(formatJobReport(await listSchedules(database.db), await listJobRuns(database.db), await queueCounts(database.db)));
+    } finally {
+      await database.close();
+    }
+  });
+
+program
   .command('token')
   .description('print a token from the local demo issuer (demo mode only)')
   .requiredOption('--role <role>', `one of ${ROLES.join(', ')}`, oneOf(ROLES))
@@ -242,7 +255,7 @@ program
       console.error('--org must be a SOR code');
       process.exit(2);
     }
-    const { DEMO_GATEWAY_SUBJECT, ensureDemoIssuerKey, mintDemoToken } = await import('./identity/demo-issuer.js');
+    const { DEMO_GATEWAY_SUBJECT, ensureDemoIssuerKey, mintDemoToken } = await import('./demo/demo-issuer.js');
     const key = await ensureDemoIssuerKey(cfg.dataDir);
     const token = await mintDemoToken(key, {
       audience: cfg.audience,

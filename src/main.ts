@@ -15,20 +15,25 @@ import { auditRoutes } from './audit/routes.js';
 import { checkpointKeysFromConfig } from './audit/checkpoints.js';
 import { auditIntegrityRoutes } from './audit/integrity-routes.js';
 import { seedDemoData } from './demo/seed-demo-data.js';
-import { startDemoSources } from './lookup/demo-sources.js';
+import { startDemoSources } from './demo/demo-sources.js';
 import { createLookupCapability } from './lookup/index.js';
 import { readSourcesFile, type SourcesConfig } from './lookup/sources.js';
 import { createAgreementsCapability, type DecisionService } from './agreements/index.js';
 import { createCorrespondenceCapability } from './correspondence/index.js';
+import { listJobRuns, queueCounts } from './jobs/job-runs.js';
 import { createJobQueue, type JobQueue } from './jobs/queue.js';
+import { Registry } from 'prom-client';
+import { type BrokerMetrics, createMetrics } from './metrics/metrics.js';
 import type { MedComTransport } from '../adapters/transport/index.js';
 import { createDirectoryCache, type DirectoryCache } from './directory/directory-cache.js';
 import { directoryRoutes } from './directory/routes.js';
-import { createSorSchedule } from './directory/sor-schedule.js';
+import { SOR_IMPORT, sorImportJob } from './directory/jobs/sor-import.js';
 import { type ChangeFeed, createChangeFeed } from './platform/change-feed.js';
 import type { BrokerConfig } from './config/config.js';
-import { DEMO_GATEWAY_IDENTITY, demoTrustedIssuer, ensureDemoIssuerKey } from './identity/demo-issuer.js';
+import { stampArrivals } from './http/arrival.js';
+import { DEMO_GATEWAY_IDENTITY, demoTrustedIssuer, ensureDemoIssuerKey } from './demo/demo-issuer.js';
 import { type TrustedIssuer, trustedIssuerFromConfig } from './identity/issuers.js';
+import { purgeTokenUsesJob } from './identity/jobs/purge-token-uses.js';
 import { createReplayGuard } from './identity/replay-guard.js';
 import { type OrganisationScope, createTokenVerifier } from './identity/verify-token.js';
 
@@ -43,6 +48,8 @@ export interface Broker {
   readonly audit: AuditWriter;
   /** The durable job queue (pg-boss in the broker's database). */
   readonly jobs: JobQueue;
+  /** This process's metrics, on its own registry. */
+  readonly metrics: BrokerMetrics;
   /** Stops background work and closes the database (when the broker opened it). */
   stop(): Promise<void>;
 }
@@ -70,8 +77,9 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
         ? { kind: 'server', url: config.database.url, poolSize: config.database.poolSize, timeouts: config.database.timeouts }
         : { kind: 'embedded', dataDir: path.join(config.dataDir, 'pg') },
     ));
-  const timers: NodeJS.Timeout[] = [];
   const stoppers: Array<() => Promise<void>> = [];
+  // One registry per broker, passed down: no global default registry.
+  const metrics = createMetrics(new Registry());
   try {
     const applied = await migrateAs(database.db, config.database.migrationUrl);
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
@@ -81,7 +89,6 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
     issuers.push(...(options.extraIssuers ?? []));
 
     const replayGuard = createReplayGuard(database.db);
-    timers.push(setInterval(() => void replayGuard.purgeExpired().catch(() => undefined), 5 * 60_000).unref());
 
     if (config.demo) await seedDemoData(database.db, logger);
 
@@ -94,12 +101,6 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
     await changes.start();
     stoppers.push(() => changes.stop());
     const directory = await createDirectoryCache({ db: database.db, changes, logger });
-    if (config.sorImport.source) {
-      const { source, at, timeZone } = config.sorImport;
-      const sorSchedule = createSorSchedule({ db: database.db, source, at, timeZone, changes, logger });
-      sorSchedule.start();
-      stoppers.push(() => sorSchedule.stop());
-    }
     const agreements = await createAgreementsCapability({
       db: database.db,
       directory,
@@ -110,7 +111,7 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
     });
     stoppers.push(() => agreements.stop());
 
-    const audit = createAuditWriter(database.db);
+    const audit = createAuditWriter(database.db, { observeBatch: (size, seconds) => metrics.auditBatch(size, seconds) });
     stoppers.push(() => audit.drain());
     const checkpointKeys = await checkpointKeysFromConfig(config);
     const checkpoints = checkpointKeys ? { ...checkpointKeys, exportFile: config.auditCheckpoints.exportFile } : null;
@@ -130,19 +131,35 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
       logger,
       defaultDeadlineMs: config.lookup.defaultDeadlineMs,
       maxDeadlineMs: config.lookup.maxDeadlineMs,
+      metrics,
     });
 
     const jobs = createJobQueue({
       pool: database.pool,
+      db: database.db,
       startLock: database.kind === 'server',
       logger,
       pollingIntervalSeconds: config.jobs.pollingIntervalSeconds,
       maintenanceIntervalSeconds: config.jobs.maintenanceIntervalSeconds,
       work: config.jobs.work,
+      observe: (run) => metrics.jobRun(run.name, run.outcome, run.seconds),
+      cronMonitorIntervalSeconds: config.jobs.scheduleCheckSeconds,
+      cronWorkerIntervalSeconds: Math.min(5, config.jobs.scheduleCheckSeconds),
     });
     // Demo mode plays the gateway with the demo issuer, unless a real gateway is configured.
     const medcom = config.demo && config.medcom.gatewayIdentities.length === 0 ? { ...config.medcom, gatewayIdentities: [DEMO_GATEWAY_IDENTITY] } : config.medcom;
     if (medcom.gatewayIdentities.length === 0) logger.warn('no MedCom gateway identity configured (MEDCOM_GATEWAY_IDENTITIES): inbound MedCom messages are refused');
+    // Periodic work: one schedule each, kept in the database, one run per due time across instances.
+    jobs.schedule(purgeTokenUsesJob(replayGuard));
+    jobs.schedule(agreements.expiryJob);
+    if (config.sorImport.source) {
+      const { source, at, timeZone } = config.sorImport;
+      const job = sorImportJob({ db: database.db, source, at, timeZone, changes, logger });
+      jobs.schedule(job);
+      logger.info({ job: SOR_IMPORT, cron: job.schedule.cron, timeZone: job.schedule.timeZone, at }, 'scheduled SOR import');
+    } else {
+      jobs.unschedule(SOR_IMPORT);
+    }
     const correspondence = createCorrespondenceCapability({
       db: database.db,
       directory,
@@ -151,10 +168,15 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
       config: medcom,
       logger,
       audit,
+      observeMessage: (message) => metrics.medcomMessage(message),
       ...(options.medcomTransport ? { transport: options.medcomTransport } : {}),
     });
     await jobs.start();
     stoppers.push(() => jobs.stop());
+    metrics.onJobState(async () => ({
+      queues: await queueCounts(database.db),
+      lastSuccess: (await listJobRuns(database.db)).map((r) => ({ name: r.name, at: r.lastSucceededAt })),
+    }));
 
     // An issuer may speak for an organisation only if it lies in one of the issuer's SOR subtrees.
     const organisations: OrganisationScope = options.organisations ?? { isWithin: (sor, root) => directory.view().isWithin(sor, root) };
@@ -172,6 +194,7 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
       db: database.db,
       verifyToken,
       bodyLimitBytes: config.bodyLimitBytes,
+      metrics: { metrics, token: config.metricsToken },
       capabilities: [
         { path: '/organisations', router: directoryRoutes({ db: database.db, directory, changes }) },
         ...agreements.capabilities,
@@ -190,14 +213,13 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
       changes,
       audit,
       jobs,
+      metrics,
       async stop() {
-        for (const t of timers) clearInterval(t);
         for (const stop of stoppers.reverse()) await stop();
         if (ownsDatabase) await database.close();
       },
     };
   } catch (error) {
-    for (const t of timers) clearInterval(t);
     for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
     if (ownsDatabase) await database.close();
     throw error;
@@ -214,6 +236,7 @@ export interface RunningBroker {
 export async function listen(broker: Broker, config: Pick<BrokerConfig, 'host' | 'port'>): Promise<RunningBroker> {
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: broker.app.fetch, hostname: config.host, port: config.port }, () => resolve(s));
+    stampArrivals(s);
   });
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;

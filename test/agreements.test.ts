@@ -5,6 +5,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../db/connection.js';
+import { expireAgreementsJob } from '../src/agreements/jobs/expire-agreements.js';
 import { createAgreementService } from '../src/agreements/service.js';
 import { verifyAuditChain } from '../src/audit/audit-writer.js';
 import type { DecisionRequest } from '../src/agreements/decision.js';
@@ -303,12 +304,13 @@ describe.each(databaseKinds())('agreement administration on %s', (kind) => {
     await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(endsAt) - Date.now() + 20)));
     expect(decide({ ...request, at: new Date() })).toMatchObject({ effect: 'deny', reasons: ['agreement-not-active'] });
 
-    // The job as the broker runs it every minute, run now.
+    // The job as pg-boss runs it every minute, run now; a second run finds nothing left to do.
     const logger = createLogger({ level: 'silent' });
     const changes = createChangeFeed({ db: database.db, listenUrl: null, logger });
-    const service = createAgreementService({ db: database.db, directory: { view: () => createMemoryDirectoryView(orgs) }, changes, logger });
-    expect(await service.expireDue()).toBe(1);
-    expect(await service.expireDue()).toBe(0);
+    const job = expireAgreementsJob(createAgreementService({ db: database.db, directory: { view: () => createMemoryDirectoryView(orgs) }, changes, logger }));
+    expect(job.schedule).toEqual({ cron: '* * * * *', timeZone: 'Europe/Copenhagen' });
+    expect(await job.handle({}, { id: 'test-1' })).toEqual({ expired: 1 });
+    expect(await job.handle({}, { id: 'test-2' })).toEqual({ expired: 0 });
     const expired = await api.get(c.id);
     expect(expired).toMatchObject({ status: 'expired', inForceVersion: null });
     const history = await api.ok<{ items: { action: string; actor: { subject: string } }[] }>(

@@ -1,6 +1,6 @@
 /**
  * The README's promise: `broker start --demo` with nothing installed serves /readyz, and
- * `broker token` gives a token the running broker accepts.
+ * `broker token` gives a token the running broker accepts, `broker jobs` shows the periodic jobs.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -79,6 +79,13 @@ describe('broker command', () => {
 
     const { stdout: verified } = await run(process.execPath, [BIN, 'audit-verify'], { env });
     expect(verified).toMatch(/^audit chain intact: \d+ records/);
+
+    // Every periodic job is on pg-boss's schedule, in Copenhagen time, and shown with its last run.
+    const { stdout: jobs } = await run(process.execPath, [BIN, 'jobs'], { env });
+    expect(jobs).toMatch(/^Scheduled jobs\n/);
+    expect(jobs).toMatch(/\nagreements-expire +\* \* \* \* \* \(Europe\/Copenhagen\) /);
+    expect(jobs).toMatch(/\nidentity-purge-token-uses +\*\/5 \* \* \* \* \(Europe\/Copenhagen\) /);
+    expect(jobs).toMatch(/\nQueues \(jobs held by pg-boss\)\n/);
   }, 60_000);
 
   it('refuses demo mode when NODE_ENV=production, with a clear message', async () => {

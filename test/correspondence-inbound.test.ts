@@ -18,7 +18,7 @@ import {
   wrapInVansEnvelope,
   type JsonObject,
 } from '../adapters/medcom/index.js';
-import { ACKNOWLEDGEMENT_SAMPLES, CARE_COMMUNICATION_SAMPLES, fixtureBundle, fixtureBytes } from '../adapters/medcom/test-fixtures.js';
+import { ACKNOWLEDGEMENT_SAMPLES, CARE_COMMUNICATION_SAMPLES, fixtureBundle, fixtureBytes } from './helpers/medcom-samples.js';
 import { PROBLEM_BASE } from '../src/http/problem.js';
 import { insertMessage } from '../src/correspondence/store.js';
 import { type TestBroker, startTestBroker } from './helpers/broker.js';

@@ -1,7 +1,8 @@
 /**
  * The nightly SOR import's job against a drop directory: it imports the newest file, announces
- * a change only when something changed, survives a broken file, and skips while another
- * instance imports.
+ * a change only when something changed, survives a broken file (and is retried), skips while
+ * another instance imports, and runs on pg-boss's scheduler at 03:30 Copenhagen time, across
+ * the summer-time changes, once however many instances run.
  */
 import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,10 +10,10 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { DatabaseHandle } from '../db/connection.js';
 import { createLogger } from '../src/logging/logger.js';
-import { createSorSchedule, nextRunAt } from '../src/directory/sor-schedule.js';
+import { importScheduled, SOR_IMPORT, sorImportJob } from '../src/directory/jobs/sor-import.js';
 import type { ChangeTopic } from '../src/platform/change-feed.js';
 import { startTestBroker } from './helpers/broker.js';
 import { createTestDatabase, databaseKinds } from './helpers/database.js';
@@ -33,14 +34,14 @@ describe.each(databaseKinds())('scheduled SOR import on %s', (kind) => {
       },
     }),
   });
-  const schedule = () =>
-    createSorSchedule({
-      db: database.db,
-      source: dir,
-      changes: { publish: async (topic) => void published.push(topic) },
-      logger,
-      now: () => new Date('2026-12-02T02:30:00Z'),
-    });
+  const deps = () => ({
+    db: database.db,
+    source: dir,
+    changes: { publish: async (topic: ChangeTopic) => void published.push(topic) },
+    logger,
+    now: () => new Date('2026-12-02T02:30:00Z'),
+  });
+  const schedule = () => ({ runOnce: () => importScheduled(deps()) });
   // Files in the drop directory, each newer than the last.
   let clock = Date.parse('2026-12-01T00:00:00Z') / 1000;
   const drop = (name: string, xml: string) => {
@@ -58,6 +59,9 @@ describe.each(databaseKinds())('scheduled SOR import on %s', (kind) => {
   afterAll(async () => {
     await database?.close();
     rmSync(dir, { recursive: true, force: true });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
   });
 
   it('imports the newest file and announces the directory change', async () => {
@@ -96,6 +100,8 @@ describe.each(databaseKinds())('scheduled SOR import on %s', (kind) => {
     const after = await database.db.selectFrom('organisation_version').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
     expect(after.n).toBe(before.n);
     expect(published).toHaveLength(2);
+    // As a job it fails the run, so pg-boss retries it by the job's policy.
+    await expect(sorImportJob(deps()).handle({}, { id: 'test' })).rejects.toThrow(/sor-2026-12-02\.xml/);
   });
 
   it.runIf(kind === 'postgres')('skips at once while another instance holds the import lock', async () => {
@@ -119,28 +125,84 @@ describe.each(databaseKinds())('scheduled SOR import on %s', (kind) => {
     expect((await organisation(NJ.eatingDisorders))?.removed_at).toBeNull();
   });
 
-  it('arms for the next local run time and disarms on stop', async () => {
-    const s = schedule();
-    expect(s.nextRun()).toBeNull();
-    s.start();
-    expect(s.nextRun()?.toISOString()).toBe(nextRunAt(new Date('2026-12-02T02:30:00Z'), '03:30', 'Europe/Copenhagen').toISOString());
-    expect(s.nextRun()?.toISOString()).toBe('2026-12-03T02:30:00.000Z');
-    await s.stop();
-    expect(s.nextRun()).toBeNull();
-    // Reaching the database is the job's business, not the timer's: nothing ran.
-    expect((await sql<{ n: string }>`select count(*) as n from sor_import where imported_by = 'schedule'`.execute(database.db)).rows[0]?.n).toBe(kind === 'postgres' ? '3' : '2');
-  });
+  const scheduledImports = async () =>
+    (await sql<{ n: string }>`select count(*) as n from sor_import where imported_by = 'schedule'`.execute(database.db)).rows[0]?.n;
+  const scheduleRow = async () =>
+    (await sql<{ cron: string; timezone: string }>`select cron, timezone from pgboss.schedule where name = ${SOR_IMPORT}`.execute(database.db)).rows[0];
 
-  it('is armed by a broker configured with a source, and refused with a malformed time', async () => {
+  it('is scheduled by a broker configured with a source, unscheduled without one, and refused with a malformed time', async () => {
     const issuer = await createTestIssuer({ issuer: 'https://sts.schedule.example', organisations: [NJ.region] });
     const broker = await startTestBroker({ database, issuers: [issuer], env: { BROKER_SOR_IMPORT_SOURCE: dir, BROKER_SOR_IMPORT_AT: '04:15' } });
     try {
-      const armed = broker.logs.map((l) => JSON.parse(l) as { msg: string; at?: string; nextRun?: string }).find((l) => l.msg === 'scheduled SOR import armed');
-      expect(armed?.at).toBe('04:15');
-      expect(Date.parse(armed?.nextRun ?? '')).toBeGreaterThan(Date.now());
+      expect(await scheduleRow()).toEqual({ cron: '15 4 * * *', timezone: 'Europe/Copenhagen' });
+      // Reaching the database is the job's business at its time, not at start: nothing ran.
+      expect(await scheduledImports()).toBe(kind === 'postgres' ? '3' : '2');
     } finally {
       await broker.close();
     }
+    const without = await startTestBroker({ database, issuers: [issuer] });
+    await without.close();
+    expect(await scheduleRow()).toBeUndefined();
     await expect(startTestBroker({ database, issuers: [issuer], env: { BROKER_SOR_IMPORT_SOURCE: dir, BROKER_SOR_IMPORT_AT: '4:15' } })).rejects.toThrow(/BROKER_SOR_IMPORT_AT/);
+  });
+
+  it('runs at 03:30 Copenhagen time across both summer-time changes, once across two instances', { timeout: 150_000 }, async () => {
+    const issuer = await createTestIssuer({ issuer: 'https://sts.schedule-two.example', organisations: [NJ.region] });
+    // Checking the schedules every second, as two instances of one deployment.
+    const env = { BROKER_SOR_IMPORT_SOURCE: dir, BROKER_JOBS_SCHEDULE_CHECK_SECONDS: '1', BROKER_JOBS_POLLING_SECONDS: '0.5' };
+    const first = await startTestBroker({ database, issuers: [issuer], env });
+    const second = await startTestBroker({ database, issuers: [issuer], env });
+    try {
+      const before = Number(await scheduledImports());
+      // pg-boss dedupes a due time within the database's current minute: keep the faked wall
+      // clock's seconds those of the real one, and start early enough in a minute.
+      const secondsIntoMinute = () => Date.now() % 60_000;
+      let lastMinute = -1;
+      const at = async (iso: string, options: { newMinute?: boolean } = {}) => {
+        // The PostgreSQL server keeps real time: a second due time needs a real minute of its own.
+        const minute = () => Math.floor(Date.now() / 60_000);
+        if (secondsIntoMinute() > 35_000 || (options.newMinute && minute() === lastMinute)) await new Promise((r) => setTimeout(r, 60_500 - secondsIntoMinute()));
+        lastMinute = minute();
+        vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
+        vi.setSystemTime(Date.parse(iso) + (performance.timeOrigin + performance.now()) % 60_000);
+      };
+      const until = async (n: number) => {
+        for (let i = 0; i < 100 && Number(await scheduledImports()) < n; i++) await new Promise((r) => setTimeout(r, 200));
+        return Number(await scheduledImports());
+      };
+
+      // 28 March 2027, clocks go forward at 02:00: 03:30 summer time is 01:30 UTC. (The faked
+      // clock only moves forward: the database under PGlite follows it.)
+      drop('sor-2027-03-27.xml', NORTH_JUTLAND_XML.replace('<SnapshotDate>2026-11-23</SnapshotDate>', '<SnapshotDate>2027-03-27</SnapshotDate>'));
+      await at('2027-03-28T01:30:00Z');
+      expect(await until(before + 1)).toBe(before + 1);
+      vi.useRealTimers();
+      // 02:30 UTC, 03:30 had the clocks not gone forward, is not the hour: a new file waits.
+      drop('sor-2027-10-30.xml', changedSnapshot().replace(/<SnapshotDate>[^<]+<\/SnapshotDate>/, '<SnapshotDate>2027-10-30</SnapshotDate>'));
+      await at('2027-03-28T02:30:00Z');
+      await new Promise((r) => setTimeout(r, 3000));
+      expect(Number(await scheduledImports())).toBe(before + 1);
+      vi.useRealTimers();
+
+      // 31 October 2027, clocks go back at 03:00: 03:30 winter time is 02:30 UTC.
+      await at('2027-10-31T02:30:00Z', { newMinute: kind === 'postgres' });
+      expect(await until(before + 2)).toBe(before + 2);
+      // Both instances checked the schedule every second for the rest of the minute: still one run each.
+      await new Promise((r) => setTimeout(r, 3000));
+      vi.useRealTimers();
+      expect(Number(await scheduledImports())).toBe(before + 2);
+      const runs = await database.db.selectFrom('sor_import').select('started_at').where('imported_by', '=', 'schedule').orderBy('started_at', 'desc').limit(2).execute();
+      const started = runs.map((r) => new Date(r.started_at).toISOString().slice(0, 16)).sort();
+      expect(started).toEqual(['2027-03-28T01:30', '2027-10-31T02:30']);
+      const run = await database.db.selectFrom('job_run').selectAll().where('name', '=', SOR_IMPORT).executeTakeFirstOrThrow();
+      // One job per due time, worked once, though both instances work the queue.
+      expect(run).toMatchObject({ status: 'succeeded', runs: 2, failures: 0, error: null });
+      const jobs = await sql<{ n: string }>`select count(*) as n from pgboss.job where name = ${SOR_IMPORT}`.execute(database.db);
+      expect(jobs.rows[0]?.n).toBe('2');
+    } finally {
+      vi.useRealTimers();
+      await first.close();
+      await second.close();
+    }
   });
 });

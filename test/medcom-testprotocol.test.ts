@@ -16,7 +16,7 @@ import {
   type JsonObject,
   type ParsedCareCommunication,
 } from '../adapters/medcom/index.js';
-import { fixtureBundle, fixtureBytes, protocolExampleName } from '../adapters/medcom/test-fixtures.js';
+import { fixtureBundle, fixtureBytes, protocolExampleName } from './helpers/medcom-samples.js';
 import { loadFixtureAgreements } from '../src/agreements/seed.js';
 import { insertAgreement } from '../src/agreements/store.js';
 import { type TestBroker, startTestBroker } from './helpers/broker.js';

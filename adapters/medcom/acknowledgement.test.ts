@@ -6,7 +6,7 @@ import { MedComFormatError } from './errors.js';
 import { fhirJsonToXml, fhirXmlToJson } from './fhir-xml.js';
 import { obj, objects, type JsonObject } from './json.js';
 import { PROFILE } from './medcom-terminology.js';
-import { fixedClock, fixtureBundle, sequentialIds } from './test-fixtures.js';
+import { fixedClock, fixtureBundle, sequentialIds } from '../../test/helpers/medcom-samples.js';
 
 describe('parseAcknowledgement on the real samples', () => {
   it('Ack_3.3.1.1_A-AA.xml: ok', () => {

@@ -5,7 +5,7 @@ import { validateCareCommunication } from './care-communication-validate.js';
 import { fhirJsonToXml, fhirXmlToJson } from './fhir-xml.js';
 import { obj, objects, type JsonObject } from './json.js';
 import { PROFILE } from './medcom-terminology.js';
-import { CARE_COMMUNICATION_SAMPLES, fixedClock, fixtureBundle, sequentialIds } from './test-fixtures.js';
+import { CARE_COMMUNICATION_SAMPLES, fixedClock, fixtureBundle, sequentialIds } from '../../test/helpers/medcom-samples.js';
 
 const PDF = Buffer.from('%PDF-1.4\n% test document\n%%EOF\n');
 const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);
@@ -203,7 +203,7 @@ describe('buildCareCommunication: replies and forwards to the real samples', () 
 
 describe("buildCareCommunication: MedCom's send-protocol rules for replies and forwards", () => {
   const previousOf = async (id: string) => {
-    const { protocolExampleName } = await import('./test-fixtures.js');
+    const { protocolExampleName } = await import('../../test/helpers/medcom-samples.js');
     const direction = id.startsWith('S-') ? 'send' : 'receive';
     return parseCareCommunication(fixtureBundle(protocolExampleName(direction, id)));
   };

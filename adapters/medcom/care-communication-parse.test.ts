@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseCareCommunication, plainText } from './care-communication-parse.js';
 import { MedComFormatError } from './errors.js';
 import { obj, objects, type JsonObject } from './json.js';
-import { fixtureBundle } from './test-fixtures.js';
+import { fixtureBundle } from '../../test/helpers/medcom-samples.js';
 
 function resourceOf(bundle: JsonObject, type: string): JsonObject {
   const found = objects(bundle['entry'])
@@ -142,7 +142,7 @@ describe('tolerant reading of identifier systems and role codings in a real mess
     objects(b['entry']).map((e) => obj(e['resource'])).filter((r): r is JsonObject => r?.['resourceType'] === 'Organization');
 
   it('accepts a verified message whose SOR system has a character missing, and notes it', async () => {
-    const { protocolExampleName } = await import('./test-fixtures.js');
+    const { protocolExampleName } = await import('../../test/helpers/medcom-samples.js');
     const { validateCareCommunication } = await import('./care-communication-validate.js');
     const bundle = fixtureBundle(protocolExampleName('receive', 'R-A'));
     for (const org of orgsOf(bundle)) {

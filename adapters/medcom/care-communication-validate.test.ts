@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { acknowledgementCodeFor, validateCareCommunication, type ValidationIssue } from './care-communication-validate.js';
 import { obj, objects, type JsonObject } from './json.js';
 import * as parsing from './care-communication-parse.js';
-import { CARE_COMMUNICATION_SAMPLES, fixtureBundle, protocolExampleName } from './test-fixtures.js';
+import { CARE_COMMUNICATION_SAMPLES, fixtureBundle, protocolExampleName } from '../../test/helpers/medcom-samples.js';
 
 function resources(bundle: JsonObject, type: string): JsonObject[] {
   return objects(bundle['entry'])

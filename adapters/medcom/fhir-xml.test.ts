@@ -3,7 +3,7 @@ import { parseCareCommunication } from './care-communication-parse.js';
 import { fhirJsonToXml, fhirXmlToJson } from './fhir-xml.js';
 import { isRepeatingElement } from './fhir-repeating-elements.js';
 import { obj, objects } from './json.js';
-import { fixtureBundle, fixtureBytes } from './test-fixtures.js';
+import { fixtureBundle, fixtureBytes } from '../../test/helpers/medcom-samples.js';
 
 describe('FHIR XML to JSON', () => {
   const cis = fhirXmlToJson(fixtureBytes('Systematic_ColumnaCis.xml')).resource;

@@ -3,7 +3,7 @@ import { validateCareCommunication } from './care-communication-validate.js';
 import { parseCareCommunication } from './care-communication-parse.js';
 import { obj, objects, type JsonObject } from './json.js';
 import { ATTACHMENT_MIME_TYPES, CARE_COMMUNICATION_CATEGORIES, CATEGORY_DISPLAY, CATEGORY_SOURCE, recogniseCategory } from './medcom-terminology.js';
-import { fixtureBundle, protocolExampleName } from './test-fixtures.js';
+import { fixtureBundle, protocolExampleName } from '../../test/helpers/medcom-samples.js';
 
 const withCategory = (code: string): JsonObject => {
   const bundle = fixtureBundle('EG_Clinea.json');

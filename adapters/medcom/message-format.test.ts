@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MedComFormatError } from './errors.js';
 import { readFhirMessage } from './fhir-message-read.js';
 import { detectMessageFormat } from './message-format.js';
-import { fixtureBytes } from './test-fixtures.js';
+import { fixtureBytes } from '../../test/helpers/medcom-samples.js';
 
 describe('detectMessageFormat', () => {
   it.each([

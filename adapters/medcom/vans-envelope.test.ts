@@ -3,7 +3,7 @@ import { buildAcknowledgement } from './acknowledgement-build.js';
 import { parseCareCommunication } from './care-communication-parse.js';
 import { MedComFormatError, XmlSecurityError } from './errors.js';
 import { fhirXmlToJson } from './fhir-xml.js';
-import { fixedClock, fixtureBundle, fixtureBytes, sequentialIds } from './test-fixtures.js';
+import { fixedClock, fixtureBundle, fixtureBytes, sequentialIds } from '../../test/helpers/medcom-samples.js';
 import { unwrapVansEnvelope, wrapInVansEnvelope } from './vans-envelope.js';
 
 describe('unwrapVansEnvelope', () => {

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { XmlParseError, XmlSecurityError } from './errors.js';
 import { fhirXmlToJson } from './fhir-xml.js';
-import { fixtureBytes } from './test-fixtures.js';
+import { fixtureBytes } from '../../test/helpers/medcom-samples.js';
 import { childElements, decodeXmlBytes, parseXml, textContent } from './xml-document.js';
 
 describe('XML safety', () => {

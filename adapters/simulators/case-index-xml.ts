@@ -1,6 +1,6 @@
 import { create } from 'xmlbuilder2';
 import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js';
-import { MUNICIPALITIES, organisationByKey } from '../../fixtures/sources/organisations.js';
+import { MUNICIPALITIES, organisationByKey } from './organisations.js';
 import { CPR_URN, CVR_URN, declareNamespaces, KLE_URN, NS, ROLE_URN } from '../case-index/namespaces.js';
 import type { DemoChild, DemoMunicipalCase } from './demo-data.js';
 

@@ -1,4 +1,4 @@
-import { organisationByKey, REGION_NORTH_JUTLAND, type DemoOrganisation } from '../../fixtures/sources/organisations.js';
+import { organisationByKey, REGION_NORTH_JUTLAND, type DemoOrganisation } from './organisations.js';
 import {
   CONFIDENTIALITY_SYSTEM,
   cprSystemFor,

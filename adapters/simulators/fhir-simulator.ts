@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { organisationByKey } from '../../fixtures/sources/organisations.js';
+import { organisationByKey } from './organisations.js';
 import { DEFAULT_HUGE_BYTES, readBody, send, sendHuge, type SimulatorBehaviour } from './behaviour.js';
 import { anotherChild, findChild, type DemoChild } from './demo-data.js';
 import {

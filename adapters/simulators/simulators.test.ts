@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ORGANISATIONS } from '../../fixtures/sources/organisations.js';
+import { ORGANISATIONS } from './organisations.js';
 import { createCaseIndexAdapter } from '../case-index/index.js';
 import { createFhirSourceAdapter } from '../fhir/index.js';
 import { createPersonRegister } from '../person-register/index.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkParentCycles, resolveInheritedEans } from './inheritance.js';
-import { parseFixture } from './test-helpers.js';
+import { parseFixture } from '../../test/helpers/sor-parse.js';
 import type { SorEanLocation } from './types.js';
 
 function ean(code: string, extra: Partial<SorEanLocation> = {}): SorEanLocation {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { collectNorthJutland, NJ, northJutlandXml } from '../../fixtures/sor/north-jutland-model.js';
 import { isValidGln } from '../../domain/identifiers.js';
 import { checkParentCycles, resolveInheritedEans } from './inheritance.js';
-import { FIXTURES, parseFixture } from './test-helpers.js';
+import { FIXTURES, parseFixture } from '../../test/helpers/sor-parse.js';
 
 describe('the North Jutland SOR fixture', () => {
   it('is exactly what the generator writes (not edited by hand, not stale)', async () => {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { SorParseError } from './errors.js';
-import { FIXTURES, owner, parseXml, sorDoc } from './test-helpers.js';
+import { FIXTURES, owner, parseXml, sorDoc } from '../../test/helpers/sor-parse.js';
 
 async function failure(xml: string, chunk = 5): Promise<SorParseError> {
   try {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { parseSorStream } from './parser.js';
-import { collect, FIXTURES, owner, parseFixture, parseXml, sorDoc } from './test-helpers.js';
+import { collect, FIXTURES, owner, parseFixture, parseXml, sorDoc } from '../../test/helpers/sor-parse.js';
 
 describe('parseSorStream on the real ONE_PRAKSIS.xml sample', () => {
   it('yields owner, practice and practice unit with their parents, in document order', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NJ } from '../../fixtures/sor/north-jutland-model.js';
-import { parseFixture } from './test-helpers.js';
+import { parseFixture } from '../../test/helpers/sor-parse.js';
 import { toOrganisation } from './to-organisation.js';
 
 describe('toOrganisation', () => {

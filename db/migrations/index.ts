@@ -6,6 +6,7 @@ import * as m20261123_0004 from './20261123T0004-audit.js';
 import * as m20261123_0005 from './20261123T0005-correspondence.js';
 import * as m20261123_0006 from './20261123T0006-directory-indexes.js';
 import * as m20261202_0201 from './20261202T0201-redact-sor-import-sources.js';
+import * as m20261202_0701 from './20261202T0701-job-run.js';
 import * as m20261202_0901 from './20261202T0901-audit-append-only.js';
 
 /** Every migration, in order. Add new ones at the end; never edit an applied one. */
@@ -17,5 +18,6 @@ export const migrations: Record<string, Migration> = {
   '20261123T0005-correspondence': m20261123_0005,
   '20261123T0006-directory-indexes': m20261123_0006,
   '20261202T0201-redact-sor-import-sources': m20261202_0201,
+  '20261202T0701-job-run': m20261202_0701,
   '20261202T0901-audit-append-only': m20261202_0901,
 };

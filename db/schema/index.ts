@@ -4,6 +4,7 @@ import type { AgreementChangeTable, AgreementTable, AgreementVersionTable } from
 import type { AuditChainHeadTable, AuditCheckpointTable, AuditEventTable } from './audit.js';
 import type { TokenUseTable } from './token-use.js';
 import type { CorrespondenceMessageTable } from './correspondence.js';
+import type { JobRunTable } from './job-run.js';
 
 /** The database as Kysely sees it: one entry per table, snake_case as in PostgreSQL. */
 export interface Database {
@@ -19,4 +20,5 @@ export interface Database {
   audit_chain_head: AuditChainHeadTable;
   audit_checkpoint: AuditCheckpointTable;
   correspondence_message: CorrespondenceMessageTable;
+  job_run: JobRunTable;
 }

@@ -1,6 +1,7 @@
 /**
  * The agreements capability: administration API under /v1/agreements, the access explanation
- * under /v1/access, the decision service other capabilities ask, and the expiry job.
+ * under /v1/access, the decision service other capabilities ask, and the expiry job (scheduled
+ * by the composition root on the job queue).
  */
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
@@ -12,8 +13,11 @@ import { approvalsHold } from './approval-rule.js';
 import { createDecisionService, type DecisionService } from './decision-service.js';
 import { explainRoutes } from './explain-routes.js';
 import { agreementRoutes } from './routes.js';
+import { expireAgreementsJob } from './jobs/expire-agreements.js';
 import { createAgreementService, type AgreementService } from './service.js';
 import { loadVersions } from './store.js';
+import type { ScheduledJob } from '../jobs/queue.js';
+import type { ExpireAgreementsData } from './jobs/expire-agreements.js';
 
 export { createDecisionService, type DecisionService } from './decision-service.js';
 export { createAgreementService, type AgreementService, type Actor } from './service.js';
@@ -27,8 +31,6 @@ export interface AgreementsDeps {
   readonly logger: Logger;
   /** The decision index refuses decisions when not reconciled for this long (the revocation bound); default 30 s. */
   readonly maxStalenessMs?: number;
-  /** How often versions past their period are expired; default one minute. */
-  readonly expiryIntervalMs?: number;
   /** SOR codes of national oversight organisations, which read every agreement. */
   readonly nationalOversightOrgs?: readonly string[];
 }
@@ -37,6 +39,8 @@ export interface AgreementsCapability {
   readonly capabilities: readonly Capability[];
   readonly decisions: DecisionService;
   readonly service: AgreementService;
+  /** Brings the stored status of agreements past their period in line, every minute. */
+  readonly expiryJob: ScheduledJob<ExpireAgreementsData>;
   stop(): Promise<void>;
 }
 
@@ -45,16 +49,6 @@ export async function createAgreementsCapability(deps: AgreementsDeps): Promise<
   const service = createAgreementService(deps);
   await warnOfUnsoundApprovals(deps);
 
-  // Expiry runs at start and every minute; decisions already treat an ended period as not in
-  // force, so the job only brings the stored status (and the overview) in line.
-  let expiring: Promise<unknown> = Promise.resolve();
-  const runExpiry = () => {
-    expiring = service.expireDue().catch((error: unknown) => deps.logger.warn({ err: error }, 'agreement expiry failed'));
-  };
-  runExpiry();
-  const timer = setInterval(runExpiry, deps.expiryIntervalMs ?? 60_000);
-  timer.unref();
-
   return {
     capabilities: [
       { path: '/agreements', router: agreementRoutes(service) },
@@ -62,9 +56,8 @@ export async function createAgreementsCapability(deps: AgreementsDeps): Promise<
     ],
     decisions,
     service,
+    expiryJob: expireAgreementsJob(service),
     async stop() {
-      clearInterval(timer);
-      await expiring;
       decisions.stop();
     },
   };

@@ -121,7 +121,10 @@ export async function appendAuditInTransaction(trx: Kysely<Database>, event: Aud
   return id;
 }
 
-export function createAuditWriter(db: Kysely<Database>, options: { maxBatch?: number } = {}): AuditWriter {
+export function createAuditWriter(
+  db: Kysely<Database>,
+  options: { maxBatch?: number; /** Told of each committed batch (metrics). */ observeBatch?: (size: number, seconds: number) => void } = {},
+): AuditWriter {
   // The head this process last wrote or read. Usually still current: then a batch is one statement.
   let known: ChainHead | null = null;
   const readHead = async (): Promise<ChainHead> =>
@@ -129,8 +132,11 @@ export function createAuditWriter(db: Kysely<Database>, options: { maxBatch?: nu
 
   async function commit(batch: readonly Pending[]): Promise<string[]> {
     const recordedAt = new Date();
+    const started = performance.now();
     try {
-      return await appendBatch(batch, recordedAt);
+      const ids = await appendBatch(batch, recordedAt);
+      options.observeBatch?.(batch.length, (performance.now() - started) / 1000);
+      return ids;
     } catch (error) {
       known = null; // perhaps written, perhaps not: read the head next time
       throw error;
@@ -155,7 +161,7 @@ export function createAuditWriter(db: Kysely<Database>, options: { maxBatch?: nu
     return batch.map((p) => p.id);
   }
 
-  const group = createGroupCommit(commit, options);
+  const group = createGroupCommit(commit, options.maxBatch !== undefined ? { maxBatch: options.maxBatch } : {});
   return {
     write: (event) => group.submit({ event, id: randomUUID() }),
     drain: () => group.drain(),

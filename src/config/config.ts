@@ -63,6 +63,7 @@ const envSchema = z.object({
   BROKER_SOURCES_FILE: z.string().optional(),
   BROKER_LOOKUP_DEADLINE_MS: z.coerce.number().int().min(100).max(30_000).default(3000),
   BROKER_LOOKUP_MAX_DEADLINE_MS: z.coerce.number().int().min(100).max(30_000).default(10_000),
+  METRICS_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MEDCOM_GATEWAY_URL: z.url().optional(),
   MEDCOM_FILE_DROP_DIR: z.string().min(1).optional(),
@@ -84,6 +85,7 @@ const envSchema = z.object({
   BROKER_AUDIT_RETIRED_KEYS_FILE: z.string().min(1).optional(),
   BROKER_AUDIT_CHECKPOINT_FILE: z.string().min(1).optional(),
   BROKER_AUDIT_CHECKPOINT_SECONDS: z.coerce.number().int().min(10).max(86_400).default(300),
+  BROKER_JOBS_SCHEDULE_CHECK_SECONDS: z.coerce.number().int().min(1).max(30).default(30),
   BROKER_SOR_IMPORT_SOURCE: z.string().min(1).optional(),
   BROKER_SOR_IMPORT_AT: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day as HH:MM').default('03:30'),
   BROKER_NATIONAL_OVERSIGHT_ORGS: z
@@ -144,10 +146,18 @@ export interface BrokerConfig {
   readonly jwksCacheSeconds: number;
   readonly bodyLimitBytes: number;
   readonly logLevel: string;
+  /** Bearer token for GET /metrics; null: /metrics is not served. */
+  readonly metricsToken: string | null;
   readonly medcom: MedComConfig;
   readonly lookup: { readonly sourcesFile: string | null; readonly defaultDeadlineMs: number; readonly maxDeadlineMs: number };
   /** `work: false`: this instance only enqueues (an API-only instance beside worker instances). */
-  readonly jobs: { readonly pollingIntervalSeconds: number; readonly maintenanceIntervalSeconds: number; readonly work: boolean };
+  readonly jobs: {
+    readonly pollingIntervalSeconds: number;
+    readonly maintenanceIntervalSeconds: number;
+    readonly work: boolean;
+    /** How often the schedules are checked for due jobs (one instance at a time). */
+    readonly scheduleCheckSeconds: number;
+  };
   /**
    * Signed audit checkpoints: the private key (a P-256 JWK; demo: created in the data directory),
    * retired public keys that older checkpoints were signed with, the export file outside the
@@ -229,6 +239,7 @@ export function loadConfig(
     jwksCacheSeconds: e.BROKER_JWKS_CACHE_SECONDS,
     bodyLimitBytes: e.BROKER_BODY_LIMIT_BYTES,
     logLevel: e.LOG_LEVEL,
+    metricsToken: e.METRICS_TOKEN ?? null,
     lookup: {
       sourcesFile: e.BROKER_SOURCES_FILE ? path.resolve(e.BROKER_SOURCES_FILE) : null,
       defaultDeadlineMs: Math.min(e.BROKER_LOOKUP_DEADLINE_MS, e.BROKER_LOOKUP_MAX_DEADLINE_MS),
@@ -252,7 +263,7 @@ export function loadConfig(
       deliveryRetryLimit: e.MEDCOM_DELIVERY_RETRY_LIMIT,
       deliveryRetryDelaySeconds: e.MEDCOM_DELIVERY_RETRY_DELAY_SECONDS,
     },
-    jobs: { pollingIntervalSeconds: e.BROKER_JOBS_POLLING_SECONDS, maintenanceIntervalSeconds: e.BROKER_JOBS_MAINTENANCE_SECONDS, work: e.BROKER_JOBS_WORK },
+    jobs: { pollingIntervalSeconds: e.BROKER_JOBS_POLLING_SECONDS, maintenanceIntervalSeconds: e.BROKER_JOBS_MAINTENANCE_SECONDS, work: e.BROKER_JOBS_WORK, scheduleCheckSeconds: e.BROKER_JOBS_SCHEDULE_CHECK_SECONDS },
     auditCheckpoints: {
       ...auditKeys,
       exportFile: e.BROKER_AUDIT_CHECKPOINT_FILE

@@ -5,6 +5,7 @@ import type { MedComTransport } from '../../adapters/transport/index.js';
 import type { MedComConfig } from '../config/config.js';
 import type { JobQueue } from '../jobs/queue.js';
 import type { PartyResolver } from './parties.js';
+import type { MedComMessageObservation } from '../metrics/metrics.js';
 
 /** What the correspondence commands and jobs share; built once by the capability. */
 export interface CorrespondenceContext {
@@ -17,4 +18,6 @@ export interface CorrespondenceContext {
   /** New UUIDs (v4). */
   readonly ids: () => string;
   readonly clock: () => Date;
+  /** Told of each MedCom message received or delivered (metrics). */
+  readonly observeMessage: (message: MedComMessageObservation) => void;
 }

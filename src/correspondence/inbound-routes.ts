@@ -19,6 +19,7 @@ export function medcomInboundRoutes(deps: { readonly ctx: CorrespondenceContext;
   router.post('/inbound', async (c) => {
     const body = new Uint8Array(await c.req.arrayBuffer());
     const receipt = await receiveInbound(deps, c.get('caller'), body, c.get('requestId'));
+    deps.ctx.observeMessage({ direction: 'inbound', kind: receipt.type, ackCode: receipt.code });
     if (receipt.type === 'acknowledgement') {
       return c.json({ messageId: receipt.messageId, code: receipt.code, status: receipt.status }, 200);
     }

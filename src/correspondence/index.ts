@@ -38,6 +38,7 @@ export interface CorrespondenceDeps {
   /** Overrides the configured transport (tests). */
   readonly transport?: MedComTransport;
   readonly clock?: () => Date;
+  readonly observeMessage?: CorrespondenceContext['observeMessage'];
 }
 
 export interface CorrespondenceCapability {
@@ -62,6 +63,7 @@ export function createCorrespondenceCapability(deps: CorrespondenceDeps): Corres
     logger: deps.logger.child({ capability: 'correspondence' }),
     ids: randomUUID,
     clock: deps.clock ?? (() => new Date()),
+    observeMessage: deps.observeMessage ?? (() => undefined),
   };
   const audit = deps.audit ?? createAuditWriter(deps.db);
   deps.queue.register(deliveryFailedJob(ctx));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildCareCommunication, parseCareCommunication } from '../../adapters/medcom/index.js';
-import { fixedClock, sequentialIds } from '../../adapters/medcom/test-fixtures.js';
+import { fixedClock, sequentialIds } from '../../test/helpers/medcom-samples.js';
 import { compareThreadEntries, messageKindOf, previousHeaderOf, threadKeyOf, writtenAtOf } from './thread.js';
 
 const gp = { sor: '9510031000016003', gln: '5790009110002', name: 'Lægepraksis' };
@@ -42,7 +42,7 @@ describe('conversation keys', () => {
 
 describe('conversation order: by when the messages were written, not by arrival', () => {
   it("MedCom's R-Tek-H (a reply) and R-Tek-I (the new message it answers, arriving after it) order I first", async () => {
-    const { fixtureBundle, protocolExampleName } = await import('../../adapters/medcom/test-fixtures.js');
+    const { fixtureBundle, protocolExampleName } = await import('../../test/helpers/medcom-samples.js');
     const reply = parseCareCommunication(fixtureBundle(protocolExampleName('receive', 'R-Tek-H')));
     const original = parseCareCommunication(fixtureBundle(protocolExampleName('receive', 'R-Tek-I')));
     expect(threadKeyOf(reply)).toBe(threadKeyOf(original));

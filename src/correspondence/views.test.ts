@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseCareCommunication, type JsonObject } from '../../adapters/medcom/index.js';
-import { fixtureBundle, protocolExampleName } from '../../adapters/medcom/test-fixtures.js';
+import { fixtureBundle, protocolExampleName } from '../../test/helpers/medcom-samples.js';
 import type { MessageRow } from './store.js';
 import { toDetail, toThread } from './views.js';
 

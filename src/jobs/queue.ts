@@ -3,12 +3,19 @@
  * through our pool (its `db` option), so it works on embedded PGlite, which allows one
  * connection, and a job sent with `{ trx }` is inserted by the business transaction itself:
  * the job exists if and only if the business write committed.
+ *
+ * Periodic work runs here too, on pg-boss's own scheduler: a cron schedule in a time zone, kept
+ * in the database, turned into one job per due time however many instances run (pg-boss lets one
+ * instance at a time look at the schedules, and dedupes a due time for a minute), worked by one
+ * instance, retried by the job's policy. Each scheduled run's outcome is kept in `job_run`.
  */
 import { CompiledQuery, type Kysely } from 'kysely';
 import PgBoss from 'pg-boss';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Database } from '../../db/schema/index.js';
+import { recordRunFinished, recordRunStarted } from './job-runs.js';
+import { assertSchedule, type JobSchedule } from './schedule.js';
 
 /** A job kind: its queue name, retry policy and handler, declared in one file per job. */
 export interface JobDefinition<T extends object> {
@@ -24,6 +31,32 @@ export interface JobDefinition<T extends object> {
   readonly handle: (data: T, job: { readonly id: string }) => Promise<void>;
 }
 
+/** What one run of a scheduled job did, for operators: small, and never about a person. */
+export type JobRunSummary = Readonly<Record<string, string | number | boolean | null>>;
+
+/**
+ * A periodic job, declared in one file per job: typed data, when it runs, its retry policy, and
+ * a handler that re-checks the state before acting (a run may be retried, or overlap a manual
+ * one) and throws to be retried.
+ */
+export interface ScheduledJob<T extends object> {
+  readonly name: string;
+  readonly schedule: JobSchedule;
+  readonly data: T;
+  readonly retryLimit: number;
+  readonly retryDelaySeconds: number;
+  readonly retryBackoff: boolean;
+  readonly expireInSeconds: number;
+  readonly handle: (data: T, job: { readonly id: string }) => Promise<JobRunSummary>;
+}
+
+/** One job run as the metrics see it. */
+export interface JobRunObservation {
+  readonly name: string;
+  readonly outcome: 'succeeded' | 'failed';
+  readonly seconds: number;
+}
+
 export interface SendJobOptions {
   /** The transaction the job joins (recommended: enqueue with the business write). */
   readonly trx?: Kysely<Database>;
@@ -35,6 +68,12 @@ export interface SendJobOptions {
 export interface JobQueue {
   readonly boss: PgBoss;
   register<T extends object>(definition: JobDefinition<T>): void;
+  /** Runs the job on its schedule (from the next start on); replaces an earlier schedule of that name. */
+  schedule<T extends object>(job: ScheduledJob<T>): void;
+  /** Removes a schedule kept in the database (a job no longer configured), at the next start. */
+  unschedule(name: string): void;
+  /** The scheduled jobs of this instance, by name. */
+  scheduled(): ReadonlyArray<Pick<ScheduledJob<object>, 'name' | 'schedule'>>;
   send<T extends object>(definition: JobDefinition<T>, data: T, options?: SendJobOptions): Promise<string | null>;
   /**
    * Wakes this process's worker for the queue instead of letting it sleep until its next poll.
@@ -49,6 +88,14 @@ export interface JobQueue {
 
 export interface JobQueueOptions {
   readonly pool: pg.Pool;
+  /** Where scheduled runs are recorded (job_run). */
+  readonly db: Kysely<Database>;
+  /** Told of every job run (metrics). */
+  readonly observe?: (run: JobRunObservation) => void;
+  /** How often one instance checks the schedules for due jobs (pg-boss: 1 to 45 s). */
+  readonly cronMonitorIntervalSeconds?: number;
+  /** How often due scheduled jobs are turned into jobs (pg-boss: 1 to 45 s). */
+  readonly cronWorkerIntervalSeconds?: number;
   readonly logger: Logger;
   readonly pollingIntervalSeconds?: number;
   /** How often pg-boss expires stuck jobs and archives old ones. */
@@ -102,13 +149,17 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
   };
   const boss = new PgBoss({
     db: poolDb,
-    schedule: false,
+    schedule: true,
+    cronMonitorIntervalSeconds: options.cronMonitorIntervalSeconds ?? 30,
+    cronWorkerIntervalSeconds: options.cronWorkerIntervalSeconds ?? 5,
     supervise: true,
     migrate: true,
     maintenanceIntervalSeconds: options.maintenanceIntervalSeconds ?? 60,
   });
   boss.on('error', (error: unknown) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'job queue error'));
   const definitions = new Map<string, JobDefinition<object>>();
+  const schedules = new Map<string, ScheduledJob<object>>();
+  const unscheduled = new Set<string>();
   const workers = new Map<string, string>();
   const batchSize = options.batchSize ?? 20;
   let started = false;
@@ -121,9 +172,13 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
   async function runBatch(definition: JobDefinition<object>, jobs: PgBoss.Job<object>[]): Promise<void> {
     await Promise.all(
       jobs.map(async (job) => {
+        const started = performance.now();
+        const observe = (outcome: JobRunObservation['outcome']) => options.observe?.({ name: definition.name, outcome, seconds: (performance.now() - started) / 1000 });
         try {
           await definition.handle(job.data, { id: job.id });
+          observe('succeeded');
         } catch (error) {
+          observe('failed');
           const message = error instanceof Error ? error.message : String(error);
           logger.warn({ job: definition.name, jobId: job.id, err: message }, 'job failed; will retry');
           // While stopping, leave the job active: it expires and is retried after a restart.
@@ -142,6 +197,35 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
     register(definition) {
       definitions.set(definition.name, definition as unknown as JobDefinition<object>);
     },
+    schedule(job) {
+      assertSchedule(job.schedule);
+      const scheduledJob = job as unknown as ScheduledJob<object>;
+      schedules.set(job.name, scheduledJob);
+      unscheduled.delete(job.name);
+      definitions.set(job.name, {
+        name: job.name,
+        retryLimit: job.retryLimit,
+        retryDelaySeconds: job.retryDelaySeconds,
+        retryBackoff: job.retryBackoff,
+        expireInSeconds: job.expireInSeconds,
+        // Each run is recorded for operators; a record that cannot be written does not fail the run.
+        async handle(data, meta) {
+          await recordRunStarted(options.db, job.name, meta.id).catch((error: unknown) => logger.warn({ job: job.name, err: String(error) }, 'could not record the job run'));
+          try {
+            const summary = await scheduledJob.handle(data, meta);
+            await recordRunFinished(options.db, job.name, meta.id, { status: 'succeeded', summary }).catch((error: unknown) => logger.warn({ job: job.name, err: String(error) }, 'could not record the job run'));
+          } catch (error) {
+            const message = error instanceof Error ? error.message : String(error);
+            await recordRunFinished(options.db, job.name, meta.id, { status: 'failed', error: message }).catch(() => undefined);
+            throw error;
+          }
+        },
+      });
+    },
+    unschedule(name) {
+      if (!schedules.has(name)) unscheduled.add(name);
+    },
+    scheduled: () => [...schedules.values()].map(({ name, schedule }) => ({ name, schedule })),
     async send(definition, data, sendOptions = {}) {
       const jobOptions: PgBoss.SendOptions = {
         retryLimit: definition.retryLimit,
@@ -170,6 +254,8 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
         for (const definition of ordered) {
           await boss.createQueue(definition.name, {
             name: definition.name,
+            // A periodic job: at most one waiting and one running; a due time while one waits is dropped.
+            ...(schedules.has(definition.name) ? { policy: 'stately' as const } : {}),
             retryLimit: definition.retryLimit,
             retryDelay: definition.retryDelaySeconds,
             retryBackoff: definition.retryBackoff,
@@ -177,6 +263,16 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
             ...(definition.deadLetter ? { deadLetter: definition.deadLetter } : {}),
           });
         }
+        for (const job of schedules.values()) {
+          await boss.schedule(job.name, job.schedule.cron, job.data, {
+            tz: job.schedule.timeZone,
+            retryLimit: job.retryLimit,
+            retryDelay: job.retryDelaySeconds,
+            retryBackoff: job.retryBackoff,
+            expireInSeconds: job.expireInSeconds,
+          });
+        }
+        for (const name of unscheduled) await boss.unschedule(name);
       } finally {
         if (lock) {
           await lock.query('select pg_advisory_unlock($1)', [START_LOCK_KEY]).catch(() => undefined);

@@ -5,7 +5,7 @@
  * and lets one probe through after a pause. Nothing is retried: a retry storm against a
  * struggling source helps no one, and the caller can look up again.
  */
-import { BrokenCircuitError, type CircuitBreakerPolicy, ConsecutiveBreaker, circuitBreaker, handleWhenResult } from 'cockatiel';
+import { BrokenCircuitError, type CircuitBreakerPolicy, CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhenResult } from 'cockatiel';
 import type { SourceCase, SourceOutcome } from '../../adapters/source.js';
 import type { Source } from './sources.js';
 import { timeLimit } from './time-limit.js';
@@ -24,7 +24,11 @@ export interface TimedOutcome {
 
 export interface SourceBreakers {
   breakerFor(sourceId: string): CircuitBreakerPolicy;
+  /** Each source's breaker state, for the metrics (sources not yet consulted are absent). */
+  states(): Array<[string, 'closed' | 'half-open' | 'open' | 'isolated']>;
 }
+
+const STATE_NAMES = { [CircuitState.Closed]: 'closed', [CircuitState.HalfOpen]: 'half-open', [CircuitState.Open]: 'open', [CircuitState.Isolated]: 'isolated' } as const;
 
 // The breaker guards the answer time against sources that are down or hang. A source that
 // answers quickly with something unusable (HTML, a Fault, another child) is reported as `error`
@@ -45,6 +49,7 @@ export function createSourceBreakers(options: { failuresToOpen?: number; halfOpe
       }
       return breaker;
     },
+    states: () => [...breakers].map(([id, breaker]) => [id, STATE_NAMES[breaker.state]]),
   };
 }
 
@@ -58,6 +63,8 @@ export async function consultSource(
   deadline: AbortSignal,
   breakers: SourceBreakers,
 ): Promise<TimedOutcome> {
+  // Nothing left of the deadline: not asked, and not counted against the source's breaker.
+  if (deadline.aborted) return { outcome: { status: 'timeout', reason: 'lookup deadline reached before the source could be asked' }, durationMs: 0 };
   const started = performance.now();
   const limit = timeLimit(source.config.timeoutMs, deadline);
   const signal = limit.signal;

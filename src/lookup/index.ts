@@ -11,6 +11,7 @@ import { createSourceBreakers } from './fan-out.js';
 import { createLookupService, type LookupService } from './lookup-service.js';
 import { lookupRoutes } from './routes.js';
 import { createSources, type SourcesConfig } from './sources.js';
+import type { BrokerMetrics } from '../metrics/metrics.js';
 
 export interface LookupCapabilityDeps {
   readonly sources: SourcesConfig;
@@ -21,14 +22,18 @@ export interface LookupCapabilityDeps {
   readonly defaultDeadlineMs: number;
   readonly maxDeadlineMs: number;
   readonly env?: NodeJS.ProcessEnv;
+  readonly metrics?: Pick<BrokerMetrics, 'lookup' | 'sourceOutcome' | 'onBreakerStates'>;
 }
 
 export function createLookupCapability(deps: LookupCapabilityDeps): { capability: Capability; service: LookupService } {
   const { personRegister, sources } = createSources(deps.sources, deps.env);
+  const breakers = createSourceBreakers();
+  deps.metrics?.onBreakerStates(() => breakers.states());
   const service = createLookupService({
     personRegister,
     sources,
-    breakers: createSourceBreakers(),
+    breakers,
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
     directory: deps.directory,
     decisions: deps.decisions,
     audit: deps.audit,

@@ -20,8 +20,9 @@ import { type ConsultationOutcome, type SourceBreakers, consultSource } from './
 import { type ConsultationResult, type DisclosedRegister, type DisclosedSource, discloseLookup } from './disclosure.js';
 import { type CaseView, allAboutPerson, coursesOfPractice, minimiseCases } from './minimise.js';
 import { type PersonFacts, planConsultations } from './routing.js';
-import { timeLimit } from './time-limit.js';
+import { type AnswerReserve, createAnswerReserve, remainingBudget, timeLimit } from './time-limit.js';
 import { SOURCE_KINDS, type Source } from './sources.js';
+import type { BrokerMetrics } from '../metrics/metrics.js';
 
 export interface LookupRequest {
   readonly cpr: string;
@@ -69,19 +70,23 @@ export interface LookupDependencies {
   readonly audit: AuditWriter;
   readonly logger: Logger;
   readonly now?: () => Date;
+  /** Learns how long the answer takes after the sources; default: a fresh one per service. */
+  readonly answerReserve?: AnswerReserve;
+  readonly metrics?: Pick<BrokerMetrics, 'lookup' | 'sourceOutcome'>;
 }
 
 const REQUESTED: readonly DataElement[] = ['case-existence', 'contact-details'];
-/** Kept back from the deadline for the audit commit and the response. */
-const ANSWER_RESERVE_MS = 50;
-const MIN_SOURCE_BUDGET_MS = 50;
+/** Time allowed for serialising and writing the response once the audit record is committed. */
+const WRITE_ALLOWANCE_MS = 5;
 
 export function createLookupService(deps: LookupDependencies) {
   const sourcesById = new Map(deps.sources.map((s) => [s.config.id, s]));
   const now = deps.now ?? (() => new Date());
+  const reserve = deps.answerReserve ?? createAnswerReserve();
 
   async function askPersonRegister(cpr: string, requestId: string, deadline: AbortSignal) {
     if (!deps.personRegister) return { status: 'not-configured' as const, facts: null };
+    if (deadline.aborted) return { status: 'timeout' as const, reason: 'lookup deadline reached before the person register could be asked', facts: null };
     const limit = timeLimit(deps.personRegister.timeoutMs, deadline);
     const signal = limit.signal;
     let onAbort: (() => void) | undefined;
@@ -112,21 +117,21 @@ export function createLookupService(deps: LookupDependencies) {
   }
 
   async function lookup(caller: Caller, request: LookupRequest, requestId: string, receivedAt = performance.now()): Promise<LookupResponse> {
-    const started = receivedAt;
     const at = now();
-    // The deadline counts from the request's arrival, and leaves room to write the audit record
-    // and send the answer: the caller gets its answer within deadlineMs, not just the sources.
-    const budget = Math.max(MIN_SOURCE_BUDGET_MS, Math.floor(request.deadlineMs - (performance.now() - receivedAt) - ANSWER_RESERVE_MS));
+    // One clock from the request's arrival: whatever came before (body, token, replay guard) has
+    // used its share, and the time the answer needs after the sources (audit commit, response),
+    // as recently measured, is kept back. With nothing left the sources are not asked at all.
+    const budget = remainingBudget(receivedAt, request.deadlineMs, reserve.forDeadline(request.deadlineMs));
     const deadlineLimit = timeLimit(budget);
-    const deadline = deadlineLimit.signal;
+    const cutAt = performance.now() + budget;
     try {
-      return await run(caller, request, requestId, started, at, deadline);
+      return await run(caller, request, requestId, receivedAt, at, deadlineLimit.signal, cutAt);
     } finally {
       deadlineLimit.release();
     }
   }
 
-  async function run(caller: Caller, request: LookupRequest, requestId: string, started: number, at: Date, deadline: AbortSignal): Promise<LookupResponse> {
+  async function run(caller: Caller, request: LookupRequest, requestId: string, started: number, at: Date, deadline: AbortSignal, cutAt: number): Promise<LookupResponse> {
     const view = deps.directory.view();
     const nameOf = (sor: string) => view.get(sor)?.name ?? null;
 
@@ -157,12 +162,18 @@ export function createLookupService(deps: LookupDependencies) {
       }),
     );
 
-    const durationMs = Math.round(performance.now() - started);
+    const sourcesDone = performance.now();
+    const durationMs = Math.round(sourcesDone - started);
+    // What the reserve must cover: from the planned cut-off (when the sources were cut off; on a
+    // busy machine the timer itself fires late) or from the sources' last answer, to the answer.
+    const tailFrom = deadline.aborted ? Math.min(cutAt, sourcesDone) : sourcesDone;
     const outcome = results.length > 0 && results.every((r) => r.status === 'denied')
       ? 'denied'
       : results.some((r) => r.status === 'unavailable' || r.status === 'timeout' || r.status === 'error') || register.status !== 'found'
         ? 'partial'
         : 'success';
+    deps.metrics?.lookup(outcome, durationMs / 1000);
+    for (const r of results) deps.metrics?.sourceOutcome(r.sourceId, r.kind, r.status, r.durationMs !== undefined && r.status !== 'denied' ? r.durationMs / 1000 : null);
     let lookupId: string;
     try {
       lookupId = await deps.audit.write({
@@ -200,8 +211,10 @@ export function createLookupService(deps: LookupDependencies) {
     } catch (error) {
       // Fail closed: what is not audited is not answered.
       deps.logger.error({ err: error, requestId }, 'audit write failed; lookup answered with 503');
+      reserve.observe(performance.now() - tailFrom + WRITE_ALLOWANCE_MS);
       throw new ProblemError(503, 'audit-unavailable', 'Audit unavailable', { detail: 'the lookup could not be audited, so no data is returned; try again shortly', headers: { 'Retry-After': '5' } });
     }
+    reserve.observe(performance.now() - tailFrom + WRITE_ALLOWANCE_MS);
     // The audit record above holds the whole truth; the caller is told what it may know.
     const disclosed = discloseLookup({
       results,

@@ -40,6 +40,7 @@ export function deliverAcknowledgementJob(ctx: CorrespondenceContext): JobDefini
       });
       const result = await ctx.transport.deliver({ envelopeId, receiverEan: data.theirEan, xml });
       if (result.outcome === 'transient') throw new Error(`acknowledgement delivery failed: ${result.reason}`);
+      if (result.outcome !== 'permanent') ctx.observeMessage({ direction: 'outbound', kind: 'acknowledgement', ackCode: data.code });
       if (result.outcome === 'permanent') {
         ctx.logger.warn({ requestId: data.requestId, reason: result.reason }, 'acknowledgement refused by the transport');
       }

@@ -60,6 +60,7 @@ export function deliverMessageJob(ctx: CorrespondenceContext): JobDefinition<Del
           { trx, startAfterSeconds: ctx.config.ackTimeoutSeconds, singletonKey: `ack-timeout:${row.bundle_id}` },
         );
       });
+      ctx.observeMessage({ direction: 'outbound', kind: 'care-communication', ackCode: 'none' });
       log.info({ transport: ctx.transport.kind }, 'message delivered');
     },
   };

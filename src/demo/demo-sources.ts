@@ -7,9 +7,8 @@
 import type { Kysely } from 'kysely';
 import { type Simulators, startSimulators } from '../../adapters/simulators/index.js';
 import type { Database } from '../../db/schema/index.js';
-import { NJ, REGION_CODE } from '../../fixtures/sor/north-jutland-model.js';
-import { ORGANISATIONS } from '../../fixtures/sources/organisations.js';
-import { sourcesFileSchema, type SourcesConfig } from './sources.js';
+import { DEMO_CHILD_PSYCHIATRY_SOR, DEMO_REGION, ORGANISATIONS } from '../../adapters/simulators/organisations.js';
+import { sourcesFileSchema, type SourcesConfig } from '../lookup/sources.js';
 
 const NORTH_JUTLAND_MUNICIPALITIES = ['773', '787', '810', '813', '820', '825', '840', '846', '849', '851', '860'];
 
@@ -28,13 +27,13 @@ export async function startDemoSources(db: Kysely<Database>): Promise<{ config: 
     personRegister: { endpoint: simulators.personRegisterUrl, auth: { type: 'none' }, timeoutMs: 1000 },
     sources: [
       {
-        id: 'gp-system-demo', kind: 'gp', protocol: 'fhir', endpoint: simulators.gpUrl, ownerSor: gpOwners[0]?.sor ?? NJ.region,
+        id: 'gp-system-demo', kind: 'gp', protocol: 'fhir', endpoint: simulators.gpUrl, ownerSor: gpOwners[0]?.sor ?? DEMO_REGION.sor,
         serves: { practices: gpOwners.map((o) => o.sor), municipalities: [], regions: [] },
         auth: { type: 'none' }, timeoutMs: 1500, kle: [], closedCaseMonths: 12,
       },
       {
-        id: 'rn-child-psychiatry', kind: 'child-psychiatry', protocol: 'fhir', endpoint: simulators.psychiatryUrl, ownerSor: NJ.childPsychiatry,
-        serves: { practices: [], municipalities: NORTH_JUTLAND_MUNICIPALITIES, regions: [REGION_CODE] },
+        id: 'rn-child-psychiatry', kind: 'child-psychiatry', protocol: 'fhir', endpoint: simulators.psychiatryUrl, ownerSor: DEMO_CHILD_PSYCHIATRY_SOR,
+        serves: { practices: [], municipalities: NORTH_JUTLAND_MUNICIPALITIES, regions: [DEMO_REGION.regionCode] },
         auth: { type: 'none' }, timeoutMs: 2500, kle: [], closedCaseMonths: 12,
       },
       ...municipal.map((o) => ({

@@ -1,8 +1,8 @@
-/** Shared by this folder's tests: parse from a path, a string, or a string cut into chunks. */
+/** Shared by the SOR parser's tests (adapters/sor/*.test.ts): parse from a path, a string, or a string cut into chunks. */
 import { fileURLToPath } from 'node:url';
-import { parseSorFile } from './read-file.js';
-import { parseSorStream } from './parser.js';
-import type { SorEntityRecord } from './types.js';
+import { parseSorFile } from '../../adapters/sor/read-file.js';
+import { parseSorStream } from '../../adapters/sor/parser.js';
+import type { SorEntityRecord } from '../../adapters/sor/types.js';
 
 export const FIXTURES = fileURLToPath(new URL('../../fixtures/sor/', import.meta.url));
 

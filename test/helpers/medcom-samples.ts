@@ -1,8 +1,8 @@
-// Test support: reads the byte-exact MedCom samples in fixtures/medcom.
+// Test support (never built into dist): reads the byte-exact MedCom samples in fixtures/medcom.
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { fhirXmlToJson } from './fhir-xml.js';
-import { isObject, type JsonObject } from './json.js';
+import { fhirXmlToJson } from '../../adapters/medcom/fhir-xml.js';
+import { isObject, type JsonObject } from '../../adapters/medcom/json.js';
 
 const dir = fileURLToPath(new URL('../../fixtures/medcom/', import.meta.url));
 

@@ -8,9 +8,9 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type JWK, createLocalJWKSet, exportJWK, generateKeyPair, importJWK } from 'jose';
 import type { GatewayIdentity } from '../config/config.js';
-import { ROLES, type Role } from './caller.js';
-import type { TrustedIssuer } from './issuers.js';
-import { type TokenRequest, signToken } from './signing.js';
+import { ROLES, type Role } from '../identity/caller.js';
+import type { TrustedIssuer } from '../identity/issuers.js';
+import { type TokenRequest, signToken } from '../identity/signing.js';
 
 export const DEMO_ISSUER = 'urn:dk:child-data-broker:demo-issuer';
 const ALG = 'ES256';

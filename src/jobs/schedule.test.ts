@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { nextRunAt, parseTimeOfDay } from './next-run.js';
+import { dailyAt, everyMinutes, nextRunAt, parseTimeOfDay } from './schedule.js';
 
 const CPH = 'Europe/Copenhagen';
-const next = (now: string, at = '03:30', tz = CPH) => nextRunAt(new Date(now), at, tz).toISOString();
+const next = (now: string, at = '03:30', tz = CPH) => nextRunAt(dailyAt(at, tz), new Date(now)).toISOString();
 
-describe('nextRunAt', () => {
+describe('a daily job at a Copenhagen wall-clock time', () => {
   it('runs later today, or tomorrow once today’s time has passed', () => {
     // Winter: Copenhagen is UTC+1.
     expect(next('2026-11-23T01:00:00Z')).toBe('2026-11-23T02:30:00.000Z');
@@ -39,7 +39,17 @@ describe('nextRunAt', () => {
 
   it('works in other zones and refuses malformed times', () => {
     expect(next('2026-11-23T01:00:00Z', '03:30', 'UTC')).toBe('2026-11-23T03:30:00.000Z');
+    expect(dailyAt('03:30')).toEqual({ cron: '30 3 * * *', timeZone: CPH });
     expect(() => parseTimeOfDay('3:30')).toThrow(/HH:MM/);
     expect(() => parseTimeOfDay('24:00')).toThrow(/HH:MM/);
+  });
+});
+
+describe('a job every few minutes', () => {
+  it('runs on the clock, and refuses an interval that does not divide the hour', () => {
+    expect(everyMinutes(5)).toEqual({ cron: '*/5 * * * *', timeZone: CPH });
+    expect(nextRunAt(everyMinutes(5), new Date('2026-11-23T01:02:03Z')).toISOString()).toBe('2026-11-23T01:05:00.000Z');
+    expect(everyMinutes(1).cron).toBe('* * * * *');
+    expect(() => everyMinutes(7)).toThrow(/divisor/);
   });
 });
