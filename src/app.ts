@@ -10,7 +10,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Logger } from 'pino';
 import { onError, onNotFound } from './http/errors.js';
-import { bodyTooLarge, cacheBody, declaredLength, nodeIncoming, readIncoming } from './http/node-body.js';
+import { bodyTooLarge, cacheBody, checkJsonBody, declaredLength, nodeIncoming, readIncoming, refuseUnstorableUrl } from './http/node-body.js';
 import { accessLog, authenticate } from './http/middleware.js';
 import { createRouter } from './http/router.js';
 import type { AppEnv } from './http/types.js';
@@ -24,6 +24,8 @@ export interface Capability {
   readonly router: OpenAPIHono<AppEnv>;
   /** Larger body limit for this capability (attachments); defaults to the broker's limit. */
   readonly bodyLimitBytes?: number;
+  /** The routes read the raw bytes and check the content themselves (MedCom messages): no JSON body check. */
+  readonly rawBody?: boolean;
 }
 
 export interface AppDependencies {
@@ -78,9 +80,9 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
   };
   const limits = deps.capabilities.map((cap) => {
     const maxBytes = cap.bodyLimitBytes ?? deps.bodyLimitBytes;
-    return { prefix: `/v1${cap.path}`, maxBytes, honoLimit: bodyLimit({ maxSize: maxBytes, onError: tooLarge }) };
+    return { prefix: `/v1${cap.path}`, maxBytes, rawBody: cap.rawBody ?? false, honoLimit: bodyLimit({ maxSize: maxBytes, onError: tooLarge }) };
   });
-  const defaultLimit = { maxBytes: deps.bodyLimitBytes, honoLimit: bodyLimit({ maxSize: deps.bodyLimitBytes, onError: tooLarge }) };
+  const defaultLimit = { maxBytes: deps.bodyLimitBytes, rawBody: false, honoLimit: bodyLimit({ maxSize: deps.bodyLimitBytes, onError: tooLarge }) };
   const limitFor = (requestPath: string) => limits.find((l) => requestPath === l.prefix || requestPath.startsWith(`${l.prefix}/`)) ?? defaultLimit;
   app.use('/v1/*', (c, next) => {
     const limit = limitFor(c.req.path);
@@ -91,8 +93,13 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
   });
   app.use('/v1/*', authenticate(deps.verifyToken));
   app.use('/v1/*', async (c, next) => {
-    const incoming = nodeIncoming(c);
-    if (incoming && c.req.method !== 'GET' && c.req.method !== 'HEAD') cacheBody(c, await readIncoming(incoming, limitFor(c.req.path).maxBytes));
+    refuseUnstorableUrl(c.req.url);
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
+      const limit = limitFor(c.req.path);
+      const incoming = nodeIncoming(c);
+      if (incoming) cacheBody(c, await readIncoming(incoming, limit.maxBytes));
+      if (!limit.rawBody) await checkJsonBody(c);
+    }
     await next();
   });
 

@@ -78,7 +78,7 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
     if (config.demo) issuers.push(demoTrustedIssuer(await ensureDemoIssuerKey(config.dataDir)));
     issuers.push(...(options.extraIssuers ?? []));
 
-    const replayGuard = createReplayGuard(database.db);
+    const replayGuard = createReplayGuard(database.db, { maxQueue: config.writeQueueMax });
     timers.push(setInterval(() => void replayGuard.purgeExpired().catch(() => undefined), 5 * 60_000).unref());
 
     if (config.demo) await seedDemoData(database.db, logger);
@@ -96,7 +96,7 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
     const agreements = await createAgreementsCapability({ db: database.db, directory, changes, logger });
     stoppers.push(() => agreements.stop());
 
-    const audit = createAuditWriter(database.db);
+    const audit = createAuditWriter(database.db, { maxQueue: config.writeQueueMax });
     stoppers.push(() => audit.drain());
 
     let sources: SourcesConfig = options.sources ?? (config.lookup.sourcesFile ? readSourcesFile(config.lookup.sourcesFile) : { personRegister: null, sources: [] });

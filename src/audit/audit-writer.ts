@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/schema/index.js';
-import { createGroupCommit } from '../platform/group-commit.js';
+import { type GroupCommitOptions, createGroupCommit } from '../platform/group-commit.js';
 import { type AuditEventInput, type AuditKind, type AuditOutcome, type ChainedFields, chainHash } from './audit-event.js';
 
 export interface AuditWriter {
@@ -119,7 +119,7 @@ export async function appendAuditInTransaction(trx: Kysely<Database>, event: Aud
   return id;
 }
 
-export function createAuditWriter(db: Kysely<Database>, options: { maxBatch?: number } = {}): AuditWriter {
+export function createAuditWriter(db: Kysely<Database>, options: GroupCommitOptions = {}): AuditWriter {
   // The head this process last wrote or read. Usually still current: then a batch is one statement.
   let known: ChainHead | null = null;
   const readHead = async (): Promise<ChainHead> =>
