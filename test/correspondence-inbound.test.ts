@@ -157,6 +157,23 @@ describe.each(databaseKinds())('MedCom inbound (%s)', (kind) => {
     expect(await send(reused)).toMatchObject({ code: 'fatal-error', errors: [{ code: 'MSG_Datatype_Wrong' }] });
   });
 
+  it('audits resends racing their original (same MessageHeader.id, new Bundle.id) as duplicates of the one message stored, never as a success of their own', async () => {
+    const original = fresh(fixtureBundle('EG_Clinea.json'));
+    const copies = [original, ...Array.from({ length: 5 }, () => ({ ...original, id: crypto.randomUUID() }))];
+    const answers = await Promise.all(copies.map((c) => send(c)));
+    expect(answers.every((a) => a.status === 200 && a.code === 'ok')).toBe(true);
+    expect(answers.filter((a) => a.outcome === 'stored')).toHaveLength(1);
+    const header = parseCareCommunication(original).messageHeaderId as string;
+    const stored = await database.db.selectFrom('correspondence_message').select('id').where('direction', '=', 'in').where('message_header_id', '=', header).execute();
+    expect(stored).toHaveLength(1);
+    const records = (await database.db.selectFrom('audit_event').select(['outcome', 'details']).where('kind', '=', 'correspondence-received').execute())
+      .filter((r) => (r.details as { messageHeaderId?: string }).messageHeaderId === header);
+    // One record per message received, each naming the message actually stored.
+    expect(records).toHaveLength(copies.length);
+    for (const r of records) expect(r).toMatchObject({ outcome: 'success', details: { messageId: stored[0]?.id } });
+    expect(records.filter((r) => (r.details as { duplicate?: boolean }).duplicate !== true)).toHaveLength(1);
+  });
+
   it('answers bad messages with a fatal-error acknowledgement carrying the MedCom error code', async () => {
     const base = fixtureBundle('EG_Clinea.json');
     const withAttachment = fixtureBundle('Flow1-CareCommunication_Ex_from_OIOXML.xml');

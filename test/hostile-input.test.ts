@@ -178,3 +178,54 @@ describe.each(databaseKinds())('a full write queue on %s', (kind) => {
     expect((await me()).status).toBe(200);
   });
 });
+
+describe.each(databaseKinds())('a token replayed within one group-commit batch on %s', (kind) => {
+  let database: DatabaseHandle;
+  let broker: TestBroker;
+  let idp: TestIssuer;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(kind);
+    idp = await createTestIssuer({ issuer: 'https://idp.replay.example', organisations: [ROOT] });
+    broker = await startTestBroker({ database, issuers: [idp], organisations });
+  });
+  afterAll(async () => {
+    await broker?.close();
+    await database?.close();
+  });
+
+  it('accepts the first use and refuses the replay although both token ids are inserted by the same statement', async () => {
+    // Hold the token-id table so that one request's insert waits in flight; the token and its
+    // replay then both queue behind it and are committed together in the next batch.
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let locked: () => void = () => undefined;
+    const isLocked = new Promise<void>((resolve) => {
+      locked = resolve;
+    });
+    const holder = database.db.transaction().execute(async (trx) => {
+      await sql`lock table token_use in access exclusive mode`.execute(trx);
+      locked();
+      await gate;
+    });
+    await isLocked;
+    const me = (token: string) => broker.request('/v1/me', { headers: { Authorization: `Bearer ${token}` } });
+    const inFlight = me(await idp.token({ organisationSor: CLINIC }));
+    await new Promise((r) => setTimeout(r, 200));
+    const token = await idp.token({ organisationSor: CLINIC });
+    const both = [me(token), me(token), me(token)];
+    await new Promise((r) => setTimeout(r, 200));
+    // Proof that they share a batch: nothing has been answered while the table is held.
+    const settled = await Promise.race([Promise.all(both).then(() => 'answered'), new Promise((r) => setTimeout(() => r('waiting'), 50))]);
+    expect(settled).toBe('waiting');
+    release();
+    await holder;
+    expect((await inFlight).status).toBe(200);
+    const statuses = (await Promise.all(both)).map((r) => r.status).sort();
+    expect(statuses).toEqual([200, 401, 401]);
+    const rows = await database.db.selectFrom('token_use').select('jti').where('issuer', '=', idp.issuer).execute();
+    expect(rows).toHaveLength(2);
+  });
+});

@@ -31,7 +31,7 @@ import {
 } from '../../adapters/medcom/index.js';
 import { inspectJson } from '../platform/storable-text.js';
 import { actorFromCaller } from '../audit/audit-event.js';
-import type { AuditWriter } from '../audit/audit-writer.js';
+import { type AuditWriter, appendAuditInTransaction } from '../audit/audit-writer.js';
 import { ProblemError } from '../http/problem.js';
 import type { Caller } from '../identity/caller.js';
 import { auditOrFail } from './audit.js';
@@ -249,8 +249,9 @@ async function receiveCareCommunication(deps: ReceiveDeps, caller: Caller, incom
 
   const id = ctx.ids();
   const now = ctx.clock();
-  await auditOrFail(deps.audit, auditOf(caller, requestId, parsed, receiver.sor, 'success', { messageId: id, code, notes: parsed.notes }));
   try {
+    // The message, its acknowledgement job and its audit record commit together: a copy that
+    // loses the race to store the same message leaves no `success` record for a message never stored.
     await ctx.db.transaction().execute(async (trx) => {
       await insertMessage(trx, {
         id,
@@ -278,12 +279,14 @@ async function receiveCareCommunication(deps: ReceiveDeps, caller: Caller, incom
         request_id: requestId,
       });
       await ctx.queue.send(deliverAcknowledgementJob(ctx), ackJob, { trx });
+      // Last, so the audit chain's head is locked only for the commit.
+      await appendAuditInTransaction(trx, auditOf(caller, requestId, parsed, receiver.sor, 'success', { messageId: id, code, notes: parsed.notes }));
     });
     ctx.queue.wake({ name: DELIVER_ACKNOWLEDGEMENT });
   } catch (error) {
-    // A concurrent copy of the same message won the insert: answer as a duplicate.
+    // A concurrent copy of the same message won the insert: answer (and audit) as a duplicate.
     const winner = await findInbound(ctx.db, receiver.sor, { messageHeaderId, bundleId });
-    if (winner) return answerDuplicate(deps, caller, parsed, winner, incoming, envelope, requestId, false);
+    if (winner) return answerDuplicate(deps, caller, parsed, winner, incoming, envelope, requestId);
     throw error;
   }
   return { type: 'care-communication', outcome: 'stored', code, acknowledgement, encoding: incoming.encoding, messageId: id, ...(envelope ? { envelope } : {}) };
@@ -301,7 +304,6 @@ async function answerDuplicate(
   incoming: Incoming,
   envelope: CareCommunicationReceipt['envelope'],
   requestId: string,
-  audit = true,
 ): Promise<CareCommunicationReceipt> {
   const { ctx } = deps;
   if (existing.message_header_id !== parsed.messageHeaderId) {
@@ -312,14 +314,12 @@ async function answerDuplicate(
       ids: ctx.ids,
       clock: ctx.clock,
     });
-    if (audit) await auditOrFail(deps.audit, auditOf(caller, requestId, parsed, existing.organisation_sor, 'failed', { code: 'fatal-error', rules: ['bundle-id-reused'] }));
+    await auditOrFail(deps.audit, auditOf(caller, requestId, parsed, existing.organisation_sor, 'failed', { code: 'fatal-error', rules: ['bundle-id-reused'] }));
     return { type: 'care-communication', outcome: 'rejected', code: 'fatal-error', acknowledgement, encoding: incoming.encoding, ...(envelope ? { envelope } : {}) };
   }
   const acknowledgement = existing.acknowledgement_sent as JsonObject;
   const code = (existing.acknowledgement_code ?? 'ok') as AcknowledgementCode;
-  if (audit) {
-    await auditOrFail(deps.audit, auditOf(caller, requestId, parsed, existing.organisation_sor, 'success', { messageId: existing.id, duplicate: true, code }));
-  }
+  await auditOrFail(deps.audit, auditOf(caller, requestId, parsed, existing.organisation_sor, 'success', { messageId: existing.id, duplicate: true, code }));
   await ctx.queue.send(deliverAcknowledgementJob(ctx), {
     acknowledgement,
     code,
