@@ -219,6 +219,61 @@ describe.each(databaseKinds())('MedCom inbound (%s)', (kind) => {
     expect(((await res.json()) as { type: string }).type).toBe(`${PROBLEM_BASE}message-not-acknowledgeable`);
   });
 
+  it('answers a message holding NUL or an unpaired surrogate with fatal-error and stores nothing, while honest messages beside it are stored', async () => {
+    const poison = (escaped: string, where: 'text' | 'header') => {
+      const b = fresh(fixtureBundle('EG_Clinea.json'));
+      const header = parseCareCommunication(b).messageHeaderId as string;
+      let text = JSON.stringify(b);
+      text = where === 'text' ? text.replace('"contentString":"', `"contentString":"${escaped}`) : text.split(header).join(`${header}${escaped}`);
+      expect(text).toContain(escaped);
+      return { text, header };
+    };
+    const bad = [poison('\\u0000', 'text'), poison('\\ud800', 'text'), poison('\\u0000', 'header')];
+    const honest = Array.from({ length: 10 }, () => fresh(fixtureBundle('EG_Clinea.json')));
+    const [badAnswers, honestAnswers] = await Promise.all([
+      Promise.all(bad.map(async ({ text }) => {
+        const res = await inbound(text);
+        expect(res.status).toBe(200);
+        return parseAcknowledgement(readFhirMessage(Buffer.from(await res.arrayBuffer())).bundle);
+      })),
+      Promise.all(honest.map((b) => send(b))),
+    ]);
+    for (const ack of badAnswers) expect(ack).toMatchObject({ code: 'fatal-error', errors: expect.arrayContaining([expect.objectContaining({ code: 'MSG_Datatype_Wrong' })]) });
+    expect(honestAnswers.every((a) => a.code === 'ok' && a.outcome === 'stored')).toBe(true);
+    for (const { header } of bad) {
+      const rows = await database.db.selectFrom('correspondence_message').select('id').where('message_header_id', 'like', `${header}%`).execute();
+      expect(rows).toEqual([]);
+    }
+    const failed = (await database.db.selectFrom('audit_event').select(['outcome', 'details']).where('kind', '=', 'correspondence-received').where('outcome', '=', 'failed').execute())
+      .filter((r) => ((r.details as { rules?: string[] }).rules ?? []).includes('text-not-storable'));
+    expect(failed).toHaveLength(3);
+  });
+
+  it('refuses XML nesting deeper than a MedCom message, directly or in an envelope, and JSON nesting deeper, with a clear 400', async () => {
+    const xml = fixtureBytes('Systematic_ColumnaCis.xml').toString('utf8');
+    // (The node limit is tested in adapters/medcom/xml-document.test.ts: this broker's body limit is small.)
+    const deep = xml.replace(/<\/Bundle>\s*$/, `${'<extension url="x">'.repeat(2000)}${'</extension>'.repeat(2000)}</Bundle>`);
+    const res0 = await inbound(deep, 'application/fhir+xml');
+    expect(res0.status).toBe(400);
+    const problem = (await res0.json()) as { type: string; detail: string };
+    expect(problem.type).toBe(`${PROBLEM_BASE}message-too-complex`);
+    expect(problem.detail).toMatch(/nests deeper or holds more elements/);
+    // The same inside a VANSEnvelope: the payload is held to the same limits.
+    const envelope = wrapInVansEnvelope({ bundle: fixtureBundle('EG_Clinea.json'), encoding: 'json', category: 'other', senderEan: '5790000120048', receiverEan: '5790000173174', envelopeId: 'e2', clock: () => new Date() });
+    const deepPayload = Buffer.from(deep).toString('base64');
+    const wrapped = envelope.replace(/<Data>[^<]*<\/Data>/, `<Data>${deepPayload}</Data>`);
+    const res = await inbound(wrapped, 'application/xml');
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { type: string }).type).toBe(`${PROBLEM_BASE}message-too-complex`);
+    const deepJson = JSON.stringify(fixtureBundle('EG_Clinea.json')).replace(/}$/, `,"x":${'['.repeat(2000)}${']'.repeat(2000)}}`);
+    const json = await inbound(deepJson);
+    expect(json.status).toBe(400);
+    expect(((await json.json()) as { type: string }).type).toBe(`${PROBLEM_BASE}message-too-complex`);
+    // A NUL character reference is not XML at all.
+    const nul = await inbound(xml.replace(/<\/Bundle>\s*$/, '<x>&#0;</x></Bundle>'), 'application/fhir+xml');
+    expect(nul.status).toBe(400);
+  });
+
   it('refuses XML with a DTD or external entity without fetching anything, and legacy OIOXML clearly', async () => {
     let fetched = 0;
     const bait = createServer((_req, res) => {

@@ -66,11 +66,11 @@ export function assertNoDtd(text: string): void {
 export interface XmlLimits {
   /** Element nesting (default 64; a CareCommunication with its narrative needs about 15). */
   readonly maxDepth?: number;
-  /** Elements and text nodes in all (default 100,000; attachments are attribute values, not nodes). */
+  /** Elements and text nodes in all (default 50,000; a message has a few thousand; attachments are attribute values, not nodes). */
   readonly maxNodes?: number;
 }
 
-export const DEFAULT_XML_LIMITS = { maxDepth: 64, maxNodes: 100_000 } as const;
+export const DEFAULT_XML_LIMITS = { maxDepth: 64, maxNodes: 50_000 } as const;
 
 /**
  * Parses XML text into an element tree with a namespace-aware, non-validating parser. The tree is
