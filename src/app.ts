@@ -113,7 +113,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
     bearerFormat: 'JWT',
     description: 'A JWT from a trusted issuer with the claims acting_org, role, nsis_loa and purpose_of_use.',
   });
-  app.doc31('/openapi.json', {
+  const documentConfig = {
     openapi: '3.1.0',
     info: {
       title: 'Child data broker',
@@ -122,6 +122,13 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
         'Cross-agency data sharing for vulnerable children in Denmark: federated case lookups, MedCom correspondence, ' +
         'sharing agreements over the SOR organisation register, and a complete access audit. Errors are RFC 9457 problem+json.',
     },
+  } as const;
+  // Built once, on the first request: the routes do not change after start, and building the
+  // document costs tens of milliseconds of CPU, which anyone could otherwise demand per request.
+  let openapi: string | undefined;
+  app.get('/openapi.json', (c) => {
+    openapi ??= JSON.stringify(app.getOpenAPI31Document(documentConfig));
+    return c.body(openapi, 200, { 'Content-Type': 'application/json' });
   });
 
   app.onError(onError);

@@ -6,10 +6,12 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SaxesParser } from 'saxes';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { DatabaseHandle } from '../db/connection.js';
 import {
   buildCareCommunication,
+  fhirJsonToXml,
   isValidGln,
   parseAcknowledgement,
   parseCareCommunication,
@@ -272,6 +274,28 @@ describe.each(databaseKinds())('MedCom inbound (%s)', (kind) => {
     // A NUL character reference is not XML at all.
     const nul = await inbound(xml.replace(/<\/Bundle>\s*$/, '<x>&#0;</x></Bundle>'), 'application/fhir+xml');
     expect(nul.status).toBe(400);
+  });
+
+  it('parses received XML once: a bare FHIR XML message once, an envelope and its XML payload once each', async () => {
+    const parse = vi.spyOn(SaxesParser.prototype, 'write');
+    try {
+      const bare = fresh(fixtureBundle('Systematic_ColumnaCis.xml'));
+      const xml = fhirJsonToXml(bare);
+      parse.mockClear();
+      const res = await inbound(xml, 'application/fhir+xml');
+      expect(res.status).toBe(200);
+      // close() calls write(null): count the writes of text.
+      const parses = () => parse.mock.calls.filter(([chunk]) => chunk !== null).length;
+      const received = parses();
+      const envelope = wrapInVansEnvelope({ bundle: fresh(fixtureBundle('Systematic_ColumnaCis.xml')), encoding: 'xml', category: 'other', senderEan: '5790000120048', receiverEan: '5790000173174', envelopeId: crypto.randomUUID(), clock: () => new Date() });
+      parse.mockClear();
+      const wrapped = await inbound(envelope, 'application/xml');
+      expect(wrapped.status).toBe(200);
+      // What the broker parsed (the answer is built, not parsed).
+      expect({ bare: received, envelope: parses() }).toEqual({ bare: 1, envelope: 2 });
+    } finally {
+      parse.mockRestore();
+    }
   });
 
   it('refuses XML with a DTD or external entity without fetching anything, and legacy OIOXML clearly', async () => {
