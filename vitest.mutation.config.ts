@@ -11,6 +11,7 @@ export default defineConfig({
       'src/agreements/lifecycle.test.ts',
       'src/lookup/minimise.test.ts',
       'src/platform/*.test.ts',
+      'src/identity/*.test.ts',
     ],
     pool: 'forks',
     poolOptions: { forks: { maxForks: 1, minForks: 1 } },
