@@ -123,6 +123,26 @@ describe('verifyToken', () => {
     if (status === 401) expect(problem.headers['WWW-Authenticate']).toMatch(/^Bearer realm="broker", error="invalid_token", error_description="[\x20-\x7E]+"$/);
   });
 
+  it('lets an issuer with several SOR subtrees speak for each of them, and for no other', async () => {
+    const jwk = await exportJWK(key);
+    delete jwk.d;
+    const regional = createTokenVerifier({
+      issuers: [{ issuer: ISS, algorithms: ['ES256'], organisations: [OTHER, ROOT], maxTokenLifetimeSeconds: undefined, keys: createLocalJWKSet({ keys: [{ ...jwk, kid: 'k1', alg: 'ES256' }] }) }],
+      audience: AUD,
+      maxTokenLifetimeSeconds: 3600,
+      clockSkewSeconds: 60,
+      replayGuard: { firstUse: async () => true, purgeExpired: async () => 0 },
+      organisations: { isWithin: (sor, root) => sor === root || (sor === UNIT && root === ROOT) },
+      now: () => NOW,
+    });
+    await expect(regional(await token({ claims: { acting_org: UNIT } }))).resolves.toMatchObject({ organisationSor: UNIT });
+    await expect(regional(await token({ claims: { acting_org: OTHER } }))).resolves.toMatchObject({ organisationSor: OTHER });
+    await expect(regional(await token({ claims: { acting_org: '300000000000001' } }))).rejects.toMatchObject({ status: 403 });
+    // Without an issuer limit, the broker's maximum lifetime applies.
+    await expect(regional(await token({ iat: now, exp: now + 3601 }))).rejects.toMatchObject({ slug: 'token-lifetime-too-long' });
+    await expect(regional(await token({ iat: now, exp: now + 3600 }))).resolves.toMatchObject({ subject: 'user-1' });
+  });
+
   it('refuses a replayed token id', async () => {
     const t = await token({ jti: 'replay-1' });
     await verify(t);
