@@ -11,7 +11,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import type { Logger } from 'pino';
 import { onError, onNotFound } from './http/errors.js';
 import { arrivalOf } from './http/arrival.js';
-import { bodyTooLarge, cacheBody, declaredLength, nodeIncoming, readIncoming } from './http/node-body.js';
+import { bodyTooLarge, cacheBody, checkJsonBody, declaredLength, nodeIncoming, readIncoming, refuseUnstorableUrl } from './http/node-body.js';
 import { accessLog, authenticate } from './http/middleware.js';
 import { createRouter } from './http/router.js';
 import type { AppEnv } from './http/types.js';
@@ -27,6 +27,8 @@ export interface Capability {
   readonly router: OpenAPIHono<AppEnv>;
   /** Larger body limit for this capability (attachments); defaults to the broker's limit. */
   readonly bodyLimitBytes?: number;
+  /** The routes read the raw bytes and check the content themselves (MedCom messages): no JSON body check. */
+  readonly rawBody?: boolean;
 }
 
 export interface AppDependencies {
@@ -92,9 +94,9 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
   };
   const limits = deps.capabilities.map((cap) => {
     const maxBytes = cap.bodyLimitBytes ?? deps.bodyLimitBytes;
-    return { prefix: `/v1${cap.path}`, maxBytes, honoLimit: bodyLimit({ maxSize: maxBytes, onError: tooLarge }) };
+    return { prefix: `/v1${cap.path}`, maxBytes, rawBody: cap.rawBody ?? false, honoLimit: bodyLimit({ maxSize: maxBytes, onError: tooLarge }) };
   });
-  const defaultLimit = { maxBytes: deps.bodyLimitBytes, honoLimit: bodyLimit({ maxSize: deps.bodyLimitBytes, onError: tooLarge }) };
+  const defaultLimit = { maxBytes: deps.bodyLimitBytes, rawBody: false, honoLimit: bodyLimit({ maxSize: deps.bodyLimitBytes, onError: tooLarge }) };
   const limitFor = (requestPath: string) => limits.find((l) => requestPath === l.prefix || requestPath.startsWith(`${l.prefix}/`)) ?? defaultLimit;
   app.use('/v1/*', (c, next) => {
     const limit = limitFor(c.req.path);
@@ -105,8 +107,13 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
   });
   app.use('/v1/*', authenticate(deps.verifyToken));
   app.use('/v1/*', async (c, next) => {
-    const incoming = nodeIncoming(c);
-    if (incoming && c.req.method !== 'GET' && c.req.method !== 'HEAD') cacheBody(c, await readIncoming(incoming, limitFor(c.req.path).maxBytes));
+    refuseUnstorableUrl(c.req.url);
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
+      const limit = limitFor(c.req.path);
+      const incoming = nodeIncoming(c);
+      if (incoming) cacheBody(c, await readIncoming(incoming, limit.maxBytes));
+      if (!limit.rawBody) await checkJsonBody(c);
+    }
     await next();
   });
 
@@ -121,7 +128,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
     bearerFormat: 'JWT',
     description: 'A JWT from a trusted issuer with the claims acting_org, role, nsis_loa and purpose_of_use.',
   });
-  app.doc31('/openapi.json', {
+  const documentConfig = {
     openapi: '3.1.0',
     info: {
       title: 'Child data broker',
@@ -130,6 +137,13 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
         'Cross-agency data sharing for vulnerable children in Denmark: federated case lookups, MedCom correspondence, ' +
         'sharing agreements over the SOR organisation register, and a complete access audit. Errors are RFC 9457 problem+json.',
     },
+  } as const;
+  // Built once, on the first request: the routes do not change after start, and building the
+  // document costs tens of milliseconds of CPU, which anyone could otherwise demand per request.
+  let openapi: string | undefined;
+  app.get('/openapi.json', (c) => {
+    openapi ??= JSON.stringify(app.getOpenAPI31Document(documentConfig));
+    return c.body(openapi, 200, { 'Content-Type': 'application/json' });
   });
 
   app.onError(onError);

@@ -80,8 +80,18 @@ program
     const stop = async (signal: string) => {
       if (stopping) return;
       stopping = true;
-      logger.info({ signal }, 'stopping');
-      await running.close();
+      logger.info({ signal, graceSeconds: cfg.shutdownGraceSeconds }, 'stopping');
+      // The stop itself is bounded too: if closing the database or the job queue hangs, exit anyway.
+      setTimeout(() => {
+        logger.error({ signal }, 'stop did not finish in time; exiting');
+        process.exit(1);
+      }, (cfg.shutdownGraceSeconds + 10) * 1000).unref();
+      try {
+        await running.close();
+      } catch (error) {
+        logger.error({ err: error }, 'stop failed');
+        process.exit(1);
+      }
       process.exit(0);
     };
     process.on('SIGTERM', () => void stop('SIGTERM'));

@@ -88,7 +88,7 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
     if (config.demo) issuers.push(demoTrustedIssuer(await ensureDemoIssuerKey(config.dataDir)));
     issuers.push(...(options.extraIssuers ?? []));
 
-    const replayGuard = createReplayGuard(database.db);
+    const replayGuard = createReplayGuard(database.db, { maxQueue: config.writeQueueMax });
 
     if (config.demo) await seedDemoData(database.db, logger);
 
@@ -111,7 +111,7 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
     });
     stoppers.push(() => agreements.stop());
 
-    const audit = createAuditWriter(database.db, { observeBatch: (size, seconds) => metrics.auditBatch(size, seconds) });
+    const audit = createAuditWriter(database.db, { maxQueue: config.writeQueueMax, observeBatch: (size, seconds) => metrics.auditBatch(size, seconds) });
     stoppers.push(() => audit.drain());
     const checkpointKeys = await checkpointKeysFromConfig(config);
     const checkpoints = checkpointKeys ? { ...checkpointKeys, exportFile: config.auditCheckpoints.exportFile } : null;
@@ -232,8 +232,12 @@ export interface RunningBroker {
   close(): Promise<void>;
 }
 
-/** Serves a broker over HTTP. */
-export async function listen(broker: Broker, config: Pick<BrokerConfig, 'host' | 'port'>): Promise<RunningBroker> {
+/**
+ * Serves a broker over HTTP. `close()` stops accepting connections, closes idle keep-alive ones at
+ * once, lets requests in flight finish for up to `shutdownGraceSeconds` (default 10), then closes
+ * every connection that is left (a stalled upload cannot hold the stop), and stops the broker.
+ */
+export async function listen(broker: Broker, config: Pick<BrokerConfig, 'host' | 'port'> & Partial<Pick<BrokerConfig, 'shutdownGraceSeconds'>>): Promise<RunningBroker> {
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: broker.app.fetch, hostname: config.host, port: config.port }, () => resolve(s));
     stampArrivals(s);
@@ -244,7 +248,15 @@ export async function listen(broker: Broker, config: Pick<BrokerConfig, 'host' |
     url: `http://${host}:${address.port}`,
     broker,
     async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const http1 = 'closeAllConnections' in server ? server : null;
+      http1?.closeIdleConnections();
+      const cut = setTimeout(() => http1?.closeAllConnections(), (config.shutdownGraceSeconds ?? 10) * 1000);
+      try {
+        await closed;
+      } finally {
+        clearTimeout(cut);
+      }
       await broker.stop();
     },
   };

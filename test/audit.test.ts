@@ -1,6 +1,9 @@
 /**
  * The audit writer: every record durable before `write` resolves, chained so tampering shows.
  */
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../db/connection.js';
@@ -11,6 +14,8 @@ import { importSorSnapshot } from '../src/directory/sor-import.js';
 import { createTestDatabase, databaseKinds } from './helpers/database.js';
 import { asSchemaOwner } from './helpers/insider.js';
 import { NORTH_JUTLAND_XML, sorInput } from './helpers/sor-files.js';
+
+const run = promisify(execFile);
 
 const event = (i: number): AuditEventInput => ({
   kind: 'lookup',
@@ -71,6 +76,92 @@ describe.each(databaseKinds())('audit writer on %s', (kind) => {
     await expect(writer.write(event(1))).rejects.toThrow();
     await broken.close();
   });
+
+  it('fails only the caller whose record the database refuses: 200 concurrent honest records and one with a NUL (past any edge check) in one batch', async () => {
+    const own = await createTestDatabase(kind);
+    try {
+      const writer = createAuditWriter(own.db);
+      const warm = writer.write(event(0)); // in flight: the rest share the next batch
+      const honest = Array.from({ length: 200 }, (_, i) => writer.write(event(i + 1)));
+      const nul = writer.write({ ...event(999), reason: 'Bekymring \u0000 fra skolen' });
+      const surrogate = writer.write({ ...event(998), details: { note: 'x\ud800' } });
+      await expect(nul).rejects.toMatchObject({ code: '22P05' });
+      await expect(surrogate).rejects.toMatchObject({ code: '22P02' });
+      const ids = await Promise.all([warm, ...honest]);
+      expect(new Set(ids).size).toBe(201);
+      expect(await verifyAuditChain(own.db)).toEqual({ ok: true, checked: 201, brokenAt: null });
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('hashes every column: editing any one of them, one at a time, breaks the chain at that record', async () => {
+    const own = await createTestDatabase(kind);
+    try {
+      const writer = createAuditWriter(own.db);
+      // Every column filled, so that no edit is from null to null.
+      for (let i = 1; i <= 8; i += 1) {
+        await writer.write({
+          ...event(i),
+          actor: { issuer: 'https://idp', subject: `user-${i}`, displayName: 'Mette', role: 'clinician', organisationSor: '9500041000016004', assurance: 'substantial', callingSystem: 'ehr' },
+        });
+      }
+      const columns = (await sql<{ column_name: string; data_type: string }>`
+        select column_name, data_type from information_schema.columns where table_name = 'audit_event' and table_schema = current_schema()`.execute(own.db)).rows;
+      // The chain itself: prev_hash and hash are what is checked, not what is hashed.
+      const unhashed: string[] = [];
+      const edit = (column: string, type: string) => {
+        const c = sql.ref(column);
+        if (column === 'kind') return sql`${c} = 'audit-search'`;
+        if (column === 'outcome') return sql`${c} = case when ${c} = 'denied' then 'success' else 'denied' end`;
+        if (column === 'patient_cpr') return sql`${c} = '0209144026'`;
+        if (type === 'bigint') return sql`${c} = ${c} + 1000`;
+        if (type === 'smallint') return sql`${c} = ${c} + 1`;
+        if (type === 'uuid') return sql`${c} = '00000000-0000-4000-8000-000000000000'`;
+        if (type.startsWith('timestamp')) return sql`${c} = ${c} + interval '1 second'`;
+        if (type === 'jsonb') return sql`${c} = ${c} || '{"n": 0}'::jsonb`;
+        return sql`${c} = ${c} || 'x'`;
+      };
+      const tampered: string[] = [];
+      for (const { column_name: column, data_type: type } of columns) {
+        if (unhashed.includes(column)) continue;
+        // Each edit in a transaction that is rolled back, so the next edit starts from the intact chain.
+        class Rollback extends Error {
+          constructor(readonly verification: Awaited<ReturnType<typeof verifyAuditChain>>) {
+            super('rollback');
+          }
+        }
+        const result = await own.db.transaction().execute(async (trx) => {
+          // As the schema owner would: the append-only trigger off for this transaction only.
+          await sql`alter table audit_event disable trigger user`.execute(trx);
+          const changed = await sql`update audit_event set ${edit(column, type)} where seq = 5`.execute(trx);
+          expect(Number(changed.numAffectedRows)).toBe(1);
+          throw new Rollback(await verifyAuditChain(trx));
+        }).catch((error: unknown) => {
+          if (error instanceof Rollback) return error.verification;
+          throw new Error(`editing ${column}: ${String(error)}`);
+        });
+        // Moving a record's seq leaves a gap where the next record is expected.
+        expect({ column, ok: result.ok, brokenAt: result.brokenAt }).toEqual({ column, ok: false, brokenAt: column === 'seq' ? '6' : '5' });
+        tampered.push(column);
+      }
+      expect(tampered.sort()).toEqual(columns.map((c) => c.column_name).filter((c) => !unhashed.includes(c)).sort());
+      expect((await verifyAuditChain(own.db)).ok).toBe(true);
+
+      // The operator's command says so too (it needs a database another process can open).
+      if (kind === 'postgres') {
+        const env = { ...process.env, DATABASE_URL: own.url, NODE_ENV: 'development' };
+        const bin = path.resolve('bin/broker.mjs');
+        expect((await run(process.execPath, [bin, 'audit-verify'], { env })).stdout).toMatch(/audit chain intact: 8 records/);
+        await asSchemaOwner(own.db, [sql`update audit_event set patient_cpr = '0209144026' where seq = 3`]);
+        const broken = await run(process.execPath, [bin, 'audit-verify'], { env }).catch((error: { code: number; stdout: string }) => error);
+        expect(broken).toMatchObject({ code: 1 });
+        expect('stdout' in broken && broken.stdout).toMatch(/audit chain BROKEN at record 3/);
+      }
+    } finally {
+      await own.close();
+    }
+  }, 60_000);
 });
 
 const PPR_AALBORG = '9520041000016004';

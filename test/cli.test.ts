@@ -4,6 +4,7 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -15,7 +16,7 @@ const BIN = path.resolve('bin/broker.mjs');
 
 describe('broker command', () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'broker-cli-'));
-  const env = { ...process.env, BROKER_DATA_DIR: dataDir, PORT: '0', NODE_ENV: 'development', LOG_LEVEL: 'info' };
+  const env = { ...process.env, BROKER_DATA_DIR: dataDir, PORT: '0', NODE_ENV: 'development', LOG_LEVEL: 'info', BROKER_SHUTDOWN_GRACE_SECONDS: '2' };
   let child: ChildProcess | undefined;
   afterAll(() => void child?.kill('SIGKILL'));
 
@@ -73,9 +74,21 @@ describe('broker command', () => {
     expect('code' in second && second.code).toBe(2);
     expect('stderr' in second && second.stderr).toMatch(/embedded database in .* is in use by another broker process/);
 
+    // A request in flight that never completes (an upload that stalls) must not hold the stop:
+    // it gets the grace period, then its connection is closed and the broker exits.
+    const { stdout: auditorToken } = await run(process.execPath, [BIN, 'token', '--role', 'auditor', '--org', '100000000000001'], { env });
+    const { hostname, port } = new URL(url);
+    const stalled = connect(Number(port), hostname);
+    await new Promise<void>((resolve) => stalled.once('connect', () => resolve()));
+    stalled.on('error', () => undefined);
+    stalled.write(`POST /v1/audit/search HTTP/1.1\r\nHost: ${hostname}\r\nAuthorization: Bearer ${auditorToken.trim()}\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n{"reason":`);
+    await new Promise((r) => setTimeout(r, 500));
     const exited = new Promise<number | null>((resolve) => child?.on('exit', (code) => resolve(code)));
+    const stopAt = Date.now();
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
+    expect(Date.now() - stopAt).toBeLessThan(12_000);
+    stalled.destroy();
 
     const { stdout: verified } = await run(process.execPath, [BIN, 'audit-verify'], { env });
     expect(verified).toMatch(/^audit chain intact: \d+ records/);

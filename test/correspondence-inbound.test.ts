@@ -6,10 +6,12 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SaxesParser } from 'saxes';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { DatabaseHandle } from '../db/connection.js';
 import {
   buildCareCommunication,
+  fhirJsonToXml,
   isValidGln,
   parseAcknowledgement,
   parseCareCommunication,
@@ -157,6 +159,23 @@ describe.each(databaseKinds())('MedCom inbound (%s)', (kind) => {
     expect(await send(reused)).toMatchObject({ code: 'fatal-error', errors: [{ code: 'MSG_Datatype_Wrong' }] });
   });
 
+  it('audits resends racing their original (same MessageHeader.id, new Bundle.id) as duplicates of the one message stored, never as a success of their own', async () => {
+    const original = fresh(fixtureBundle('EG_Clinea.json'));
+    const copies = [original, ...Array.from({ length: 5 }, () => ({ ...original, id: crypto.randomUUID() }))];
+    const answers = await Promise.all(copies.map((c) => send(c)));
+    expect(answers.every((a) => a.status === 200 && a.code === 'ok')).toBe(true);
+    expect(answers.filter((a) => a.outcome === 'stored')).toHaveLength(1);
+    const header = parseCareCommunication(original).messageHeaderId as string;
+    const stored = await database.db.selectFrom('correspondence_message').select('id').where('direction', '=', 'in').where('message_header_id', '=', header).execute();
+    expect(stored).toHaveLength(1);
+    const records = (await database.db.selectFrom('audit_event').select(['outcome', 'details']).where('kind', '=', 'correspondence-received').execute())
+      .filter((r) => (r.details as { messageHeaderId?: string }).messageHeaderId === header);
+    // One record per message received, each naming the message actually stored.
+    expect(records).toHaveLength(copies.length);
+    for (const r of records) expect(r).toMatchObject({ outcome: 'success', details: { messageId: stored[0]?.id } });
+    expect(records.filter((r) => (r.details as { duplicate?: boolean }).duplicate !== true)).toHaveLength(1);
+  });
+
   it('answers bad messages with a fatal-error acknowledgement carrying the MedCom error code', async () => {
     const base = fixtureBundle('EG_Clinea.json');
     const withAttachment = fixtureBundle('Flow1-CareCommunication_Ex_from_OIOXML.xml');
@@ -200,6 +219,83 @@ describe.each(databaseKinds())('MedCom inbound (%s)', (kind) => {
     const res = await inbound(JSON.stringify(anonymous));
     expect(res.status).toBe(422);
     expect(((await res.json()) as { type: string }).type).toBe(`${PROBLEM_BASE}message-not-acknowledgeable`);
+  });
+
+  it('answers a message holding NUL or an unpaired surrogate with fatal-error and stores nothing, while honest messages beside it are stored', async () => {
+    const poison = (escaped: string, where: 'text' | 'header') => {
+      const b = fresh(fixtureBundle('EG_Clinea.json'));
+      const header = parseCareCommunication(b).messageHeaderId as string;
+      let text = JSON.stringify(b);
+      text = where === 'text' ? text.replace('"contentString":"', `"contentString":"${escaped}`) : text.split(header).join(`${header}${escaped}`);
+      expect(text).toContain(escaped);
+      return { text, header };
+    };
+    const bad = [poison('\\u0000', 'text'), poison('\\ud800', 'text'), poison('\\u0000', 'header')];
+    const honest = Array.from({ length: 10 }, () => fresh(fixtureBundle('EG_Clinea.json')));
+    const [badAnswers, honestAnswers] = await Promise.all([
+      Promise.all(bad.map(async ({ text }) => {
+        const res = await inbound(text);
+        expect(res.status).toBe(200);
+        return parseAcknowledgement(readFhirMessage(Buffer.from(await res.arrayBuffer())).bundle);
+      })),
+      Promise.all(honest.map((b) => send(b))),
+    ]);
+    for (const ack of badAnswers) expect(ack).toMatchObject({ code: 'fatal-error', errors: expect.arrayContaining([expect.objectContaining({ code: 'MSG_Datatype_Wrong' })]) });
+    expect(honestAnswers.every((a) => a.code === 'ok' && a.outcome === 'stored')).toBe(true);
+    for (const { header } of bad) {
+      const rows = await database.db.selectFrom('correspondence_message').select('id').where('message_header_id', 'like', `${header}%`).execute();
+      expect(rows).toEqual([]);
+    }
+    const failed = (await database.db.selectFrom('audit_event').select(['outcome', 'details']).where('kind', '=', 'correspondence-received').where('outcome', '=', 'failed').execute())
+      .filter((r) => ((r.details as { rules?: string[] }).rules ?? []).includes('text-not-storable'));
+    expect(failed).toHaveLength(3);
+  });
+
+  it('refuses XML nesting deeper than a MedCom message, directly or in an envelope, and JSON nesting deeper, with a clear 400', async () => {
+    const xml = fixtureBytes('Systematic_ColumnaCis.xml').toString('utf8');
+    // (The node limit is tested in adapters/medcom/xml-document.test.ts: this broker's body limit is small.)
+    const deep = xml.replace(/<\/Bundle>\s*$/, `${'<extension url="x">'.repeat(2000)}${'</extension>'.repeat(2000)}</Bundle>`);
+    const res0 = await inbound(deep, 'application/fhir+xml');
+    expect(res0.status).toBe(400);
+    const problem = (await res0.json()) as { type: string; detail: string };
+    expect(problem.type).toBe(`${PROBLEM_BASE}message-too-complex`);
+    expect(problem.detail).toMatch(/nests deeper or holds more elements/);
+    // The same inside a VANSEnvelope: the payload is held to the same limits.
+    const envelope = wrapInVansEnvelope({ bundle: fixtureBundle('EG_Clinea.json'), encoding: 'json', category: 'other', senderEan: '5790000120048', receiverEan: '5790000173174', envelopeId: 'e2', clock: () => new Date() });
+    const deepPayload = Buffer.from(deep).toString('base64');
+    const wrapped = envelope.replace(/<Data>[^<]*<\/Data>/, `<Data>${deepPayload}</Data>`);
+    const res = await inbound(wrapped, 'application/xml');
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { type: string }).type).toBe(`${PROBLEM_BASE}message-too-complex`);
+    const deepJson = JSON.stringify(fixtureBundle('EG_Clinea.json')).replace(/}$/, `,"x":${'['.repeat(2000)}${']'.repeat(2000)}}`);
+    const json = await inbound(deepJson);
+    expect(json.status).toBe(400);
+    expect(((await json.json()) as { type: string }).type).toBe(`${PROBLEM_BASE}message-too-complex`);
+    // A NUL character reference is not XML at all.
+    const nul = await inbound(xml.replace(/<\/Bundle>\s*$/, '<x>&#0;</x></Bundle>'), 'application/fhir+xml');
+    expect(nul.status).toBe(400);
+  });
+
+  it('parses received XML once: a bare FHIR XML message once, an envelope and its XML payload once each', async () => {
+    const parse = vi.spyOn(SaxesParser.prototype, 'write');
+    try {
+      const bare = fresh(fixtureBundle('Systematic_ColumnaCis.xml'));
+      const xml = fhirJsonToXml(bare);
+      parse.mockClear();
+      const res = await inbound(xml, 'application/fhir+xml');
+      expect(res.status).toBe(200);
+      // close() calls write(null): count the writes of text.
+      const parses = () => parse.mock.calls.filter(([chunk]) => chunk !== null).length;
+      const received = parses();
+      const envelope = wrapInVansEnvelope({ bundle: fresh(fixtureBundle('Systematic_ColumnaCis.xml')), encoding: 'xml', category: 'other', senderEan: '5790000120048', receiverEan: '5790000173174', envelopeId: crypto.randomUUID(), clock: () => new Date() });
+      parse.mockClear();
+      const wrapped = await inbound(envelope, 'application/xml');
+      expect(wrapped.status).toBe(200);
+      // What the broker parsed (the answer is built, not parsed).
+      expect({ bare: received, envelope: parses() }).toEqual({ bare: 1, envelope: 2 });
+    } finally {
+      parse.mockRestore();
+    }
   });
 
   it('refuses XML with a DTD or external entity without fetching anything, and legacy OIOXML clearly', async () => {

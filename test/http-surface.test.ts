@@ -2,7 +2,7 @@
  * The HTTP basics every integration relies on: health, readiness, OpenAPI, docs, request ids,
  * security headers, body limits, problem+json, and logs that never hold a CPR number.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { DatabaseHandle } from '../db/connection.js';
 import { PROBLEM_BASE } from '../src/http/problem.js';
 import { createTestDatabase, databaseKinds } from './helpers/database.js';
@@ -46,6 +46,18 @@ describe.each(databaseKinds())('HTTP surface on %s', (kind) => {
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/healthz', '/readyz', '/v1/me']));
     expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+  });
+
+  it('builds /openapi.json once, not on every (unauthenticated) request', async () => {
+    const first = await (await broker.request('/openapi.json')).text();
+    const build = vi.spyOn(broker.broker.app, 'getOpenAPI31Document');
+    try {
+      const again = await Promise.all(Array.from({ length: 5 }, async () => (await broker.request('/openapi.json')).text()));
+      expect(again.every((doc) => doc === first)).toBe(true);
+      expect(build).not.toHaveBeenCalled();
+    } finally {
+      build.mockRestore();
+    }
   });
 
   it('serves the API reference page and its assets from the broker itself', async () => {

@@ -140,6 +140,26 @@ describe('FHIR source adapter: paging', () => {
     const outcome = await lookup();
     expect(outcome).toMatchObject({ status: 'found', notes: ['next page on another server ignored'] });
   });
+
+  it.each([
+    ['the search echoed', `${BASE}/EpisodeOfCare?patient.identifier=urn%3Aoid%3A1.2.208.176.1.2%7C${EMMA}&_getpagesoffset=20`],
+    ['the CPR alone, in a path', `${BASE}/EpisodeOfCare/_page/${EMMA}?page=2`],
+    ['a replacement CPR', `${BASE}/EpisodeOfCare?subject=3101057jc9&page=2`],
+  ])('does not follow a next link carrying a person identifier (%s): no CPR goes into a URL', async (_name, next) => {
+    const page1 = JSON.parse(fixture('episodeofcare_page1.json')) as { link: { relation: string; url: string }[] };
+    page1.link = [{ relation: 'next', url: next }];
+    const urls: string[] = [];
+    server.use(
+      http.post(SEARCH, () => fhirJson(JSON.stringify(page1))),
+      http.get(`${BASE}/*`, ({ request }) => {
+        urls.push(request.url);
+        return fhirJson(fixture('episodeofcare_page2.json'));
+      }),
+    );
+    const outcome = await lookup();
+    expect(outcome).toMatchObject({ status: 'found', notes: ['next page link carries a person identifier; result cut off'] });
+    expect(urls).toEqual([]);
+  });
 });
 
 describe('FHIR source adapter: failures', () => {

@@ -1,6 +1,7 @@
 import type { Client, FhirResource, SearchParams } from 'fhir-kit-client';
 import { SourceRequestError } from '../source.js';
 import { isRecord, list, rec, str, type Json } from './fhir-json.js';
+import { isPersonIdentifierFormat } from './identifiers.js';
 
 /** All entries of a FHIR search, page by page, with OperationOutcomes checked on every page. */
 export interface SearchResult {
@@ -41,6 +42,14 @@ export async function searchAllPages(
     if (!nextUrl) {
       // Following it would send our credentials to another server.
       result.notes.push('next page on another server ignored');
+      break;
+    }
+    // Pages are fetched by GET, as FHIR paging works (the link is the server's own, often an
+    // opaque page id, and a server need not accept it by POST). A server that echoes the search
+    // into the link would put the CPR into a URL, where proxies and access logs keep it: such a
+    // link is not followed, and the answer says the result was cut off.
+    if (carriesIdentifiers(nextUrl, searchParams)) {
+      result.notes.push('next page link carries a person identifier; result cut off');
       break;
     }
     page = await client.nextPage({
@@ -95,4 +104,24 @@ function resolveSameOrigin(url: string, base: string, origin: string): string | 
   } catch {
     return undefined;
   }
+}
+
+/** True when the URL holds a value the search was made with (e.g. `system|cpr`), or anything CPR-shaped. */
+function carriesIdentifiers(url: string, searchParams: SearchParams): boolean {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(url.replace(/\+/g, ' '));
+  } catch {
+    return true; // not decodable: cannot tell, so do not send it
+  }
+  const searched = Object.entries(searchParams)
+    .filter(([name]) => !name.startsWith('_'))
+    .flatMap(([, value]) => (Array.isArray(value) ? value : [value]))
+    .flatMap((value) => {
+      const text = String(value);
+      return [text, text.split('|').pop() ?? text];
+    })
+    .filter((value) => value.length >= 6);
+  if (searched.some((value) => decoded.includes(value))) return true;
+  return (decoded.match(/[0-9A-Za-z]+/g) ?? []).some((token) => isPersonIdentifierFormat(token.toUpperCase()));
 }

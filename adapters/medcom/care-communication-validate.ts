@@ -45,7 +45,8 @@ export type ValidationRule =
   | 'attachment-content-mismatch'
   | 'attachment-content-mislabelled'
   | 'attachment-too-large'
-  | 'message-too-large';
+  | 'message-too-large'
+  | 'text-not-storable';
 
 export interface ValidationIssue {
   readonly severity: 'error' | 'warning';
@@ -74,7 +75,7 @@ export const DEFAULT_LIMITS: ValidationLimits = {
 /** Checks a CareCommunication Bundle against the rules a receiver must enforce before accepting it. */
 export function validateCareCommunication(
   bundle: unknown,
-  options: Partial<ValidationLimits> & { messageBytes?: number } = {},
+  options: Partial<ValidationLimits> & { messageBytes?: number; /** Strings the reader found holding NUL or unpaired surrogates (and replaced). */ unstorableText?: number } = {},
 ): ValidationIssue[] {
   const limits = { ...DEFAULT_LIMITS, ...options };
   const issues: ValidationIssue[] = [];
@@ -84,6 +85,9 @@ export function validateCareCommunication(
   const warning = (rule: ValidationRule, code: AckErrorCode, message: string): void => {
     issues.push({ severity: 'warning', rule, code, message });
   };
+  if ((options.unstorableText ?? 0) > 0) {
+    error('text-not-storable', ACK_ERROR.datatypeWrong, 'The message holds characters that cannot be stored (NUL or an unpaired UTF-16 surrogate).');
+  }
   if (!isObject(bundle) || bundle['resourceType'] !== 'Bundle') {
     error('not-a-bundle', ACK_ERROR.datatypeWrong, 'The message is not a FHIR Bundle.');
     return issues;

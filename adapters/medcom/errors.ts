@@ -20,3 +20,9 @@ export class MedComFormatError extends Error {
     super(message);
   }
 }
+
+/** Raised when XML nests deeper or holds more nodes than any MedCom message: parsing stops there. */
+export class XmlLimitError extends Error {
+  override readonly name = 'XmlLimitError';
+  readonly code = 'xml-too-complex';
+}

@@ -17,8 +17,13 @@ export interface FhirXmlReadResult {
 /** Reads FHIR XML (bytes or text) into the FHIR JSON shape. Refuses DTDs and entity declarations. */
 export function fhirXmlToJson(input: Uint8Array | string): FhirXmlReadResult {
   const { root, notes } = parseXml(input);
+  return { resource: fhirXmlRootToJson(root), notes };
+}
+
+/** The FHIR JSON shape of an already parsed FHIR XML resource. */
+export function fhirXmlRootToJson(root: XmlElement): JsonObject {
   if (root.ns !== FHIR_NS) throw new MedComFormatError('not-fhir-xml', 'the XML root is not in the FHIR namespace');
-  return { resource: resourceFromXml(root), notes };
+  return resourceFromXml(root);
 }
 
 function resourceFromXml(element: XmlElement): JsonObject {

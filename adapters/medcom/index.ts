@@ -1,9 +1,9 @@
 // MedCom protocol library: pure functions over CareCommunication, Acknowledgement and VANSEnvelope.
-export { XmlSecurityError, XmlParseError, MedComFormatError } from './errors.js';
+export { XmlSecurityError, XmlParseError, XmlLimitError, MedComFormatError } from './errors.js';
 export type { JsonObject, JsonValue } from './json.js';
-export { decodeXmlBytes, assertNoDtd, parseXml } from './xml-document.js';
-export type { XmlElement, XmlNode, XmlText, DecodedXml } from './xml-document.js';
-export { fhirXmlToJson, fhirJsonToXml, FHIR_NS, XHTML_NS } from './fhir-xml.js';
+export { decodeXmlBytes, assertNoDtd, parseXml, DEFAULT_XML_LIMITS } from './xml-document.js';
+export type { XmlElement, XmlNode, XmlText, DecodedXml, XmlLimits } from './xml-document.js';
+export { fhirXmlToJson, fhirXmlRootToJson, fhirJsonToXml, FHIR_NS, XHTML_NS } from './fhir-xml.js';
 export type { FhirXmlReadResult } from './fhir-xml.js';
 export { isRepeatingElement } from './fhir-repeating-elements.js';
 export { readFhirMessage } from './fhir-message-read.js';
@@ -45,7 +45,7 @@ export type {
 } from './acknowledgement-build.js';
 export { parseAcknowledgement } from './acknowledgement-parse.js';
 export type { AcknowledgementError, ParsedAcknowledgement } from './acknowledgement-parse.js';
-export { wrapInVansEnvelope, unwrapVansEnvelope } from './vans-envelope.js';
+export { wrapInVansEnvelope, unwrapVansEnvelope, openVansEnvelope } from './vans-envelope.js';
 export type { WrapInVansEnvelopeInput, UnwrappedVansEnvelope } from './vans-envelope.js';
-export { detectMessageFormat, VANS_NAMESPACE } from './message-format.js';
+export { detectMessageFormat, classifyXmlRoot, VANS_NAMESPACE } from './message-format.js';
 export type { MessageFormat, DetectedFormat } from './message-format.js';

@@ -1,4 +1,4 @@
-import { XmlParseError, XmlSecurityError } from './errors.js';
+import { XmlLimitError, XmlParseError, XmlSecurityError } from './errors.js';
 import { isObject } from './json.js';
 import { childElements, parseXml, textContent, type XmlElement } from './xml-document.js';
 
@@ -33,10 +33,14 @@ export function detectMessageFormat(input: Uint8Array | string): DetectedFormat 
   try {
     root = parseXml(input).root;
   } catch (err) {
-    if (err instanceof XmlSecurityError) return { format: 'unknown', detail: err.code };
-    if (err instanceof XmlParseError) return { format: 'unknown', detail: err.code };
+    if (err instanceof XmlSecurityError || err instanceof XmlParseError || err instanceof XmlLimitError) return { format: 'unknown', detail: err.code };
     throw err;
   }
+  return classifyXmlRoot(root);
+}
+
+/** What an already parsed XML message is, by its root element (so a caller parses the bytes once). */
+export function classifyXmlRoot(root: XmlElement): DetectedFormat {
   if (root.ns === FHIR_NS) return { format: 'fhir-xml', detail: root.name };
   if (root.ns === VANS_NAMESPACE && root.name === 'VANSEnvelope') return { format: 'vans-envelope' };
   if (root.name === 'Emessage' && OIOXML_NS.test(root.ns)) {

@@ -87,6 +87,17 @@ function text(parent: XmlElement | undefined, name: string): string | undefined 
 /** Opens a VANSEnvelope: checks it, decodes the base64 payload and identifies its format. */
 export function unwrapVansEnvelope(xml: Uint8Array | string): UnwrappedVansEnvelope {
   const { root, notes } = parseXml(xml);
+  const opened = openVansEnvelope(root, notes);
+  const payloadFormat = detectMessageFormat(opened.payload);
+  const mime = opened.serviceTags['MCM:MIME'];
+  if (mime && payloadFormat.format !== 'unknown' && !mime.includes(payloadFormat.format === 'fhir-json' ? 'json' : 'xml')) {
+    opened.notes.push('MCM:MIME service tag does not match the payload');
+  }
+  return { ...opened, payloadFormat };
+}
+
+/** Opens an already parsed VANSEnvelope; the payload is not read (the caller parses it, once). */
+export function openVansEnvelope(root: XmlElement, notes: string[] = []): Omit<UnwrappedVansEnvelope, 'payloadFormat'> {
   if (root.name !== 'VANSEnvelope' || root.ns !== VANS_NAMESPACE) {
     throw new MedComFormatError('not-a-vans-envelope', 'the XML is not a VANSEnvelope 1.0.4');
   }
@@ -106,11 +117,6 @@ export function unwrapVansEnvelope(xml: Uint8Array | string): UnwrappedVansEnvel
   const sizeText = text(document, 'SizeInBytes');
   const declaredSize = sizeText !== undefined && /^\d+$/.test(sizeText) ? Number(sizeText) : undefined;
   if (declaredSize !== undefined && declaredSize !== payload.length) notes.push('declared SizeInBytes differs from the payload size');
-  const payloadFormat = detectMessageFormat(payload);
-  const mime = serviceTags['MCM:MIME'];
-  if (mime && payloadFormat.format !== 'unknown' && !mime.includes(payloadFormat.format === 'fhir-json' ? 'json' : 'xml')) {
-    notes.push('MCM:MIME service tag does not match the payload');
-  }
   return {
     senderEan: text(root, 'SenderID'),
     receiverEan: text(root, 'ReceiverID'),
@@ -122,7 +128,6 @@ export function unwrapVansEnvelope(xml: Uint8Array | string): UnwrappedVansEnvel
     declaredSize,
     serviceTags,
     payload,
-    payloadFormat,
     notes,
   };
 }

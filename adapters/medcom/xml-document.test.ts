@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { XmlParseError, XmlSecurityError } from './errors.js';
+import { XmlLimitError, XmlParseError, XmlSecurityError } from './errors.js';
 import { fhirXmlToJson } from './fhir-xml.js';
 import { fixtureBytes } from '../../test/helpers/medcom-samples.js';
 import { childElements, decodeXmlBytes, parseXml, textContent } from './xml-document.js';
@@ -81,5 +81,24 @@ describe('decoding XML bytes', () => {
     const { root } = parseXml('<r xmlns="urn:x"><a/><b/><a/></r>');
     expect(root.ns).toBe('urn:x');
     expect(childElements(root).map((e) => e.name)).toEqual(['a', 'b', 'a']);
+  });
+});
+
+describe('XML tree limits', () => {
+  it('stops at the depth limit with XmlLimitError, before building the tree', () => {
+    const deep = `<a>${'<b>'.repeat(100_000)}${'</b>'.repeat(100_000)}</a>`;
+    expect(() => parseXml(deep)).toThrow(XmlLimitError);
+    expect(() => parseXml(`<a>${'<b>'.repeat(10)}${'</b>'.repeat(10)}</a>`, { maxDepth: 10 })).toThrow(/nests deeper than 10/);
+    expect(parseXml(`<a>${'<b>'.repeat(9)}${'</b>'.repeat(9)}</a>`, { maxDepth: 10 }).root.name).toBe('a');
+  });
+
+  it('stops at the node limit: a body of tiny elements cannot become a huge tree', () => {
+    expect(() => parseXml(`<a>${'<b/>'.repeat(60_000)}</a>`)).toThrow(/more than 50000 nodes/);
+    expect(() => parseXml(`<a>${'<b/>x'.repeat(60)}</a>`, { maxNodes: 100 })).toThrow(XmlLimitError);
+    expect(childElements(parseXml(`<a>${'<b/>'.repeat(99)}</a>`, { maxNodes: 100 }).root)).toHaveLength(99);
+  });
+
+  it('reads every real sample within the default limits', () => {
+    for (const name of ['Systematic_ColumnaCis.xml', 'Flow1-CareCommunication_Ex_from_OIOXML.xml']) expect(() => fhirXmlToJson(fixtureBytes(name))).not.toThrow();
   });
 });

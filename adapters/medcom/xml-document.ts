@@ -1,5 +1,5 @@
 import { SaxesParser } from 'saxes';
-import { XmlParseError, XmlSecurityError } from './errors.js';
+import { XmlLimitError, XmlParseError, XmlSecurityError } from './errors.js';
 
 /** A parsed XML element: local name, namespace, attributes by qualified name, children in order. */
 export interface XmlElement {
@@ -63,8 +63,28 @@ export function assertNoDtd(text: string): void {
   }
 }
 
-/** Parses XML text into an element tree with a namespace-aware, non-validating parser. */
-export function parseXml(input: Uint8Array | string): { root: XmlElement; notes: string[] } {
+export interface XmlLimits {
+  /** Element nesting (default 64; a CareCommunication with its narrative needs about 15). */
+  readonly maxDepth?: number;
+  /** Elements and text nodes in all (default 50,000; a message has a few thousand; attachments are attribute values, not nodes). */
+  readonly maxNodes?: number;
+}
+
+export const DEFAULT_XML_LIMITS = { maxDepth: 64, maxNodes: 50_000 } as const;
+
+/**
+ * Parses XML text into an element tree with a namespace-aware, non-validating parser. The tree is
+ * bounded: past `maxDepth` or `maxNodes` parsing stops with XmlLimitError, so a body of tiny
+ * elements cannot become gigabytes of tree, nor deep nesting exhaust the stack of a tree walk.
+ */
+export function parseXml(input: Uint8Array | string, limits: XmlLimits = {}): { root: XmlElement; notes: string[] } {
+  const maxDepth = limits.maxDepth ?? DEFAULT_XML_LIMITS.maxDepth;
+  const maxNodes = limits.maxNodes ?? DEFAULT_XML_LIMITS.maxNodes;
+  let nodes = 0;
+  const count = (): void => {
+    nodes += 1;
+    if (nodes > maxNodes) throw new XmlLimitError(`the XML holds more than ${maxNodes} nodes`);
+  };
   const { text, notes } = decodeXmlBytes(input);
   assertNoDtd(text);
   const parser = new SaxesParser({ xmlns: true, position: false });
@@ -78,6 +98,8 @@ export function parseXml(input: Uint8Array | string): { root: XmlElement; notes:
     failure ??= new XmlSecurityError('XML with a DOCTYPE or entity declaration is refused');
   });
   parser.on('opentag', (tag) => {
+    count();
+    if (stack.length >= maxDepth) throw new XmlLimitError(`the XML nests deeper than ${maxDepth} elements`);
     const attrs: Record<string, string> = {};
     for (const [qname, attr] of Object.entries(tag.attributes)) attrs[qname] = attr.value;
     const element: XmlElement = { kind: 'element', name: tag.local, qname: tag.name, ns: tag.uri, attrs, children: [] };
@@ -90,6 +112,7 @@ export function parseXml(input: Uint8Array | string): { root: XmlElement; notes:
     stack.pop();
   });
   const addText = (t: string): void => {
+    count();
     const parent = stack[stack.length - 1];
     if (parent) parent.children.push({ kind: 'text', text: t });
   };
@@ -100,7 +123,7 @@ export function parseXml(input: Uint8Array | string): { root: XmlElement; notes:
   } catch (err) {
     failure ??= err instanceof Error ? err : new Error('unknown');
   }
-  if (failure instanceof XmlSecurityError) throw failure;
+  if (failure instanceof XmlSecurityError || failure instanceof XmlLimitError) throw failure;
   if (failure || !root) throw new XmlParseError('the XML is not well-formed');
   return { root, notes };
 }

@@ -85,10 +85,11 @@ export const HASH_SCHEME = 2;
 
 /**
  * hash = sha256(prev_hash || canonical record): changing or removing any row breaks the chain.
- * Scheme 1 (records written before recorded_at was hashed) leaves recorded_at out.
+ * From scheme 2 the scheme itself is hashed with the record (so that a record cannot be moved to
+ * another scheme); scheme 1 (records written before recorded_at was hashed) leaves recorded_at out.
  */
 export function chainHash(prevHash: string, fields: ChainedFields, scheme: number = HASH_SCHEME): string {
-  const { recordedAt, ...scheme1 } = fields;
-  const hashed = scheme >= 2 ? fields : scheme1;
+  const { recordedAt: _recordedAt, ...scheme1 } = fields;
+  const hashed = scheme === 1 ? scheme1 : { ...fields, hashScheme: scheme };
   return createHash('sha256').update(prevHash).update('\n').update(canonicalJson(hashed)).digest('hex');
 }

@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/schema/index.js';
-import { createGroupCommit } from '../platform/group-commit.js';
+import { type GroupCommitOptions, createGroupCommit } from '../platform/group-commit.js';
 import { type AuditEventInput, type AuditKind, type AuditOutcome, type ChainedFields, HASH_SCHEME, chainHash } from './audit-event.js';
 
 export interface AuditWriter {
@@ -123,7 +123,7 @@ export async function appendAuditInTransaction(trx: Kysely<Database>, event: Aud
 
 export function createAuditWriter(
   db: Kysely<Database>,
-  options: { maxBatch?: number; /** Told of each committed batch (metrics). */ observeBatch?: (size: number, seconds: number) => void } = {},
+  options: GroupCommitOptions & { /** Told of each committed batch (metrics). */ readonly observeBatch?: (size: number, seconds: number) => void } = {},
 ): AuditWriter {
   // The head this process last wrote or read. Usually still current: then a batch is one statement.
   let known: ChainHead | null = null;
@@ -161,7 +161,8 @@ export function createAuditWriter(
     return batch.map((p) => p.id);
   }
 
-  const group = createGroupCommit(commit, options.maxBatch !== undefined ? { maxBatch: options.maxBatch } : {});
+  const { observeBatch: _observe, ...groupOptions } = options;
+  const group = createGroupCommit(commit, groupOptions);
   return {
     write: (event) => group.submit({ event, id: randomUUID() }),
     drain: () => group.drain(),

@@ -7,6 +7,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Logger } from 'pino';
 import { requireRole } from '../http/middleware.js';
 import { ProblemError } from '../http/problem.js';
+import { GroupCommitOverloadedError } from '../platform/group-commit.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema/index.js';
 import { createRouter, problemResponses } from '../http/router.js';
@@ -128,6 +129,7 @@ export function auditRoutes(deps: { db: Kysely<Database>; audit: AuditWriter; lo
           },
         });
       } catch (error) {
+        if (error instanceof GroupCommitOverloadedError) throw error; // 503 overloaded, with Retry-After
         deps.logger.error({ err: error, requestId: c.get('requestId') }, 'audit write failed; audit search answered with 503');
         throw new ProblemError(503, 'audit-unavailable', 'Audit unavailable', { detail: 'the search could not be audited, so no records are returned; try again shortly', headers: { 'Retry-After': '5' } });
       }

@@ -60,6 +60,8 @@ const envSchema = z.object({
   BROKER_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(60),
   BROKER_JWKS_CACHE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(600),
   BROKER_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(50 * 1024 * 1024).default(1024 * 1024),
+  BROKER_WRITE_QUEUE_MAX: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+  BROKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(1).max(600).default(10),
   BROKER_SOURCES_FILE: z.string().optional(),
   BROKER_LOOKUP_DEADLINE_MS: z.coerce.number().int().min(100).max(30_000).default(3000),
   BROKER_LOOKUP_MAX_DEADLINE_MS: z.coerce.number().int().min(100).max(30_000).default(10_000),
@@ -145,6 +147,10 @@ export interface BrokerConfig {
   readonly clockSkewSeconds: number;
   readonly jwksCacheSeconds: number;
   readonly bodyLimitBytes: number;
+  /** Audit records and token ids waiting for a group commit before new requests get 503 (per instance, each). */
+  readonly writeQueueMax: number;
+  /** How long a stop (SIGTERM) lets requests in flight finish before connections are closed and the process exits. */
+  readonly shutdownGraceSeconds: number;
   readonly logLevel: string;
   /** Bearer token for GET /metrics; null: /metrics is not served. */
   readonly metricsToken: string | null;
@@ -238,6 +244,8 @@ export function loadConfig(
     clockSkewSeconds: e.BROKER_CLOCK_SKEW_SECONDS,
     jwksCacheSeconds: e.BROKER_JWKS_CACHE_SECONDS,
     bodyLimitBytes: e.BROKER_BODY_LIMIT_BYTES,
+    writeQueueMax: e.BROKER_WRITE_QUEUE_MAX,
+    shutdownGraceSeconds: e.BROKER_SHUTDOWN_GRACE_SECONDS,
     logLevel: e.LOG_LEVEL,
     metricsToken: e.METRICS_TOKEN ?? null,
     lookup: {

@@ -76,7 +76,7 @@ export function createCorrespondenceCapability(deps: CorrespondenceDeps): Corres
     context: ctx,
     capabilities: [
       { path: '/correspondence', router: correspondenceRoutes({ ctx, audit, decide: deps.decide }), bodyLimitBytes },
-      { path: '/medcom', router: medcomInboundRoutes({ ctx, audit }), bodyLimitBytes },
+      { path: '/medcom', router: medcomInboundRoutes({ ctx, audit }), bodyLimitBytes, rawBody: true },
     ],
   };
 }

@@ -1,7 +1,9 @@
 /**
  * MedCom addresses of the organisations the broker serves: SOR code, name and the EAN/GLN to use
  * (own, else the nearest ancestor's). Served = present and active in the directory. Results are
- * cached until the directory changes, since every inbound message resolves its receiver.
+ * cached until the directory changes, since every inbound message resolves its receiver. The cache
+ * is bounded (least recently used out): receiver GLNs come from the messages, so a sender naming
+ * ever new GLNs could otherwise grow it without end.
  */
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/schema/index.js';
@@ -19,9 +21,15 @@ export interface PartyResolver {
   bySor(sor: string): Promise<MedComAddress | null>;
   /** The served organisation that holds this GLN itself (most specific first). */
   byEan(ean: string): Promise<MedComAddress | null>;
+  /** Entries held in the cache (for tests and metrics). */
+  cachedEntries(): number;
 }
 
-export function createPartyResolver(deps: { db: Kysely<Database>; directory: Pick<DirectoryCache, 'view' | 'onChange'> }): PartyResolver {
+export const DEFAULT_PARTY_CACHE_ENTRIES = 10_000;
+
+export function createPartyResolver(deps: { db: Kysely<Database>; directory: Pick<DirectoryCache, 'view' | 'onChange'>; maxCacheEntries?: number }): PartyResolver {
+  const maxEntries = deps.maxCacheEntries ?? DEFAULT_PARTY_CACHE_ENTRIES;
+  // A Map keeps insertion order: re-inserting on a hit makes the first key the least recently used.
   const cache = new Map<string, Promise<MedComAddress | null>>();
   deps.directory.onChange(() => cache.clear());
   const served = (sor: string): boolean => deps.directory.view().isActive(sor, new Date());
@@ -45,11 +53,18 @@ export function createPartyResolver(deps: { db: Kysely<Database>; directory: Pic
 
   const cached = (key: string, load: () => Promise<MedComAddress | null>): Promise<MedComAddress | null> => {
     let hit = cache.get(key);
-    if (!hit) {
-      hit = load();
+    if (hit) {
+      cache.delete(key);
       cache.set(key, hit);
-      hit.catch(() => cache.delete(key));
+      return hit;
     }
+    hit = load();
+    cache.set(key, hit);
+    const loaded = hit;
+    hit.catch(() => {
+      if (cache.get(key) === loaded) cache.delete(key);
+    });
+    while (cache.size > maxEntries) cache.delete(cache.keys().next().value as string);
     return hit;
   };
 
@@ -72,5 +87,6 @@ export function createPartyResolver(deps: { db: Kysely<Database>; directory: Pic
       });
       return holder && served(holder.sor) ? holder : null;
     },
+    cachedEntries: () => cache.size,
   };
 }

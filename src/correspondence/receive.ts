@@ -8,26 +8,30 @@
 import {
   ACK_ERROR,
   BundleIndex,
+  DEFAULT_XML_LIMITS,
   EVENT_ACKNOWLEDGEMENT,
   MedComFormatError,
+  XmlLimitError,
   XmlParseError,
   XmlSecurityError,
   buildAcknowledgement,
-  detectMessageFormat,
-  fhirXmlToJson,
+  classifyXmlRoot,
+  fhirXmlRootToJson,
+  openVansEnvelope,
   parseAcknowledgement,
   parseCareCommunication,
-  readFhirMessage,
-  unwrapVansEnvelope,
+  parseXml,
   validateCareCommunication,
   type AcknowledgementCode,
   type AcknowledgementIssueInput,
   type JsonObject,
   type MedComParty,
   type ParsedCareCommunication,
+  type XmlElement,
 } from '../../adapters/medcom/index.js';
+import { inspectJson } from '../platform/storable-text.js';
 import { actorFromCaller } from '../audit/audit-event.js';
-import type { AuditWriter } from '../audit/audit-writer.js';
+import { type AuditWriter, appendAuditInTransaction } from '../audit/audit-writer.js';
 import { ProblemError } from '../http/problem.js';
 import type { Caller } from '../identity/caller.js';
 import { checkAcknowledgementSender } from './acknowledgement-sender.js';
@@ -64,8 +68,6 @@ export interface AcknowledgementReceipt {
 
 export type InboundReceipt = CareCommunicationReceipt | AcknowledgementReceipt;
 
-const XML_REFUSED = new XmlSecurityError('refused').code;
-
 const badRequest = (slug: string, title: string, detail: string, extensions?: Record<string, unknown>): ProblemError =>
   new ProblemError(400, slug, title, { detail, ...(extensions ? { extensions } : {}) });
 
@@ -73,30 +75,36 @@ export async function receiveInbound(deps: ReceiveDeps, caller: Caller, body: Ui
   let read: ReadPayload;
   let envelope: { senderEan?: string | undefined; receiverEan?: string | undefined } | undefined;
   const notes: string[] = [];
-  // Bare FHIR JSON, the common case, is parsed once; XML is identified first (envelope, FHIR, OIOXML).
+  // Bare FHIR JSON, the common case, is parsed once; XML is parsed once too (under limits) and
+  // identified by its root: envelope, FHIR, legacy OIOXML.
   const json = readJson(body);
   if (json) read = json;
   else {
-    const detected = detectMessageFormat(body);
-    if (detected.format === 'vans-envelope') {
-      let payload: Uint8Array;
+    const { root, notes: xmlNotes } = parseXmlOrRefuse(body);
+    if (classifyXmlRoot(root).format === 'vans-envelope') {
+      let opened: ReturnType<typeof openVansEnvelope>;
       try {
-        const opened = unwrapVansEnvelope(body);
-        payload = opened.payload;
-        envelope = { senderEan: opened.senderEan, receiverEan: opened.receiverEan };
-        notes.push(...opened.notes);
+        opened = openVansEnvelope(root, xmlNotes);
       } catch (error) {
         throw refusal(error);
       }
-      read = readJson(payload) ?? readXml(payload, detectMessageFormat(payload));
-    } else read = readXml(body, detected);
+      envelope = { senderEan: opened.senderEan, receiverEan: opened.receiverEan };
+      notes.push(...opened.notes);
+      const payload = opened.payload;
+      read = readJson(payload) ?? readXml(parseXmlOrRefuse(payload));
+      const mime = opened.serviceTags['MCM:MIME'];
+      if (mime && !mime.includes(read.encoding)) notes.push('MCM:MIME service tag does not match the payload');
+    } else read = readXml({ root, notes: xmlNotes });
   }
   const { bundle, encoding, bytes } = read;
   notes.push(...read.notes);
   const eventCoding = new BundleIndex(bundle).ofType('MessageHeader')[0]?.['eventCoding'];
   const event = eventCoding && typeof eventCoding === 'object' && !Array.isArray(eventCoding) ? eventCoding['code'] : undefined;
-  if (event === EVENT_ACKNOWLEDGEMENT) return receiveAcknowledgement(deps, caller, bundle, requestId);
-  return receiveCareCommunication(deps, caller, { bundle, encoding, notes, envelope, bytes }, requestId);
+  if (event === EVENT_ACKNOWLEDGEMENT) {
+    if (read.unstorableText > 0) throw badRequest('unstorable-text', 'Unstorable text', 'the acknowledgement holds characters that cannot be stored (NUL or an unpaired UTF-16 surrogate)');
+    return receiveAcknowledgement(deps, caller, bundle, requestId);
+  }
+  return receiveCareCommunication(deps, caller, { bundle, encoding, notes, envelope, bytes, unstorableText: read.unstorableText }, requestId);
 }
 
 interface ReadPayload {
@@ -104,7 +112,14 @@ interface ReadPayload {
   readonly encoding: 'json' | 'xml';
   readonly notes: readonly string[];
   readonly bytes: number;
+  /** Strings that held NUL or unpaired surrogates, replaced by U+FFFD: the message is answered fatal-error, never stored. */
+  readonly unstorableText: number;
 }
+
+const JSON_LIMITS = { maxDepth: 64, maxNodes: 1_000_000 } as const;
+
+const tooComplex = (): ProblemError =>
+  badRequest('message-too-complex', 'Message too complex', 'the message nests deeper or holds more elements than a MedCom message may; it was not read');
 
 /** FHIR JSON read with one parse; undefined when the bytes are not JSON at all. */
 function readJson(bytes: Uint8Array): ReadPayload | undefined {
@@ -119,21 +134,30 @@ function readJson(bytes: Uint8Array): ReadPayload | undefined {
   if (!json || typeof json !== 'object' || Array.isArray(json) || typeof (json as JsonObject)['resourceType'] !== 'string') {
     throw badRequest('not-a-medcom-message', 'Not a MedCom message', 'the JSON is not a FHIR resource');
   }
-  return { bundle: json as JsonObject, encoding: 'json', notes: [], bytes: bytes.byteLength };
+  // JSON can carry NUL or a lone surrogate only as a \u escape. Such text is replaced here, so that
+  // neither the acknowledgement nor the audit record carries it, and the message is refused.
+  const found = inspectJson(json, { ...JSON_LIMITS, replace: true, text: text.includes('\\u') });
+  if (found.exceeded) throw tooComplex();
+  return { bundle: json as JsonObject, encoding: 'json', notes: [], bytes: bytes.byteLength, unstorableText: found.unstorable };
 }
 
-/** FHIR XML, or the refusal the detected format calls for (DTD/entities, legacy OIOXML, other). */
-function readXml(bytes: Uint8Array, detected: ReturnType<typeof detectMessageFormat>): ReadPayload {
-  // detectMessageFormat reports refused XML as unknown: say why, and that nothing was fetched.
-  if (detected.format === 'unknown' && detected.detail === XML_REFUSED) throw refusal(new XmlSecurityError('refused'));
+/** Parses received XML once, under the tree limits, or refuses it. */
+function parseXmlOrRefuse(bytes: Uint8Array): { root: XmlElement; notes: string[]; bytes?: number } {
   try {
-    if (detected.format === 'fhir-xml') {
-      const { resource, notes } = fhirXmlToJson(bytes);
-      return { bundle: resource, encoding: 'xml', notes, bytes: bytes.byteLength };
-    }
-    // Anything else: let the reader name the refusal (legacy OIOXML, not FHIR).
-    const read = readFhirMessage(bytes);
-    return { bundle: read.bundle, encoding: read.encoding, notes: read.notes, bytes: bytes.byteLength };
+    return { ...parseXml(bytes, DEFAULT_XML_LIMITS), bytes: bytes.byteLength };
+  } catch (error) {
+    throw refusal(error);
+  }
+}
+
+/** FHIR XML from its parsed root, or the refusal its root calls for (legacy OIOXML, other). */
+function readXml(xml: { root: XmlElement; notes: string[]; bytes?: number }): ReadPayload {
+  const detected = classifyXmlRoot(xml.root);
+  if (detected.format === 'legacy-oioxml') throw refusal(new MedComFormatError('legacy-oioxml-refused', 'legacy OIOXML'));
+  if (detected.format !== 'fhir-xml') throw refusal(new MedComFormatError('not-fhir', 'the payload is not a FHIR message'));
+  try {
+    // XML 1.0 cannot carry NUL or unpaired surrogates (the parser refuses them, also as references).
+    return { bundle: fhirXmlRootToJson(xml.root), encoding: 'xml', notes: xml.notes, bytes: xml.bytes ?? 0, unstorableText: 0 };
   } catch (error) {
     throw refusal(error);
   }
@@ -143,6 +167,7 @@ function refusal(error: unknown): ProblemError {
   if (error instanceof XmlSecurityError) {
     return badRequest('xml-refused', 'XML refused', 'XML with a DOCTYPE, entity declaration or similar construct is refused; nothing was fetched');
   }
+  if (error instanceof XmlLimitError) return tooComplex();
   if (error instanceof MedComFormatError && error.code === 'legacy-oioxml-refused') {
     return new ProblemError(422, 'legacy-oioxml-refused', 'Legacy OIOXML not accepted', {
       detail: 'OIOXML messages (XDIS91, XCTL) are not accepted yet; send MedCom FHIR CareCommunication 5.0',
@@ -160,6 +185,7 @@ interface Incoming {
   readonly notes: readonly string[];
   readonly envelope: { senderEan?: string | undefined; receiverEan?: string | undefined } | undefined;
   readonly bytes: number;
+  readonly unstorableText: number;
 }
 
 async function receiveCareCommunication(deps: ReceiveDeps, caller: Caller, incoming: Incoming, requestId: string): Promise<CareCommunicationReceipt> {
@@ -174,6 +200,7 @@ async function receiveCareCommunication(deps: ReceiveDeps, caller: Caller, incom
     maxAttachmentBytes: ctx.config.maxAttachmentBytes,
     maxMessageBytes: ctx.config.maxMessageBytes,
     messageBytes: incoming.bytes,
+    unstorableText: incoming.unstorableText,
   }).filter((i) => i.severity === 'error');
   const ackIssues: AcknowledgementIssueInput[] = issues.map((i) => ({ code: i.code, message: i.message }));
 
@@ -223,8 +250,9 @@ async function receiveCareCommunication(deps: ReceiveDeps, caller: Caller, incom
 
   const id = ctx.ids();
   const now = ctx.clock();
-  await auditOrFail(deps.audit, auditOf(caller, requestId, parsed, receiver.sor, 'success', { messageId: id, code, notes: parsed.notes }));
   try {
+    // The message, its acknowledgement job and its audit record commit together: a copy that
+    // loses the race to store the same message leaves no `success` record for a message never stored.
     await ctx.db.transaction().execute(async (trx) => {
       await insertMessage(trx, {
         id,
@@ -252,12 +280,14 @@ async function receiveCareCommunication(deps: ReceiveDeps, caller: Caller, incom
         request_id: requestId,
       });
       await ctx.queue.send(deliverAcknowledgementJob(ctx), ackJob, { trx });
+      // Last, so the audit chain's head is locked only for the commit.
+      await appendAuditInTransaction(trx, auditOf(caller, requestId, parsed, receiver.sor, 'success', { messageId: id, code, notes: parsed.notes }));
     });
     ctx.queue.wake({ name: DELIVER_ACKNOWLEDGEMENT });
   } catch (error) {
-    // A concurrent copy of the same message won the insert: answer as a duplicate.
+    // A concurrent copy of the same message won the insert: answer (and audit) as a duplicate.
     const winner = await findInbound(ctx.db, receiver.sor, { messageHeaderId, bundleId });
-    if (winner) return answerDuplicate(deps, caller, parsed, winner, incoming, envelope, requestId, false);
+    if (winner) return answerDuplicate(deps, caller, parsed, winner, incoming, envelope, requestId);
     throw error;
   }
   return { type: 'care-communication', outcome: 'stored', code, acknowledgement, encoding: incoming.encoding, messageId: id, ...(envelope ? { envelope } : {}) };
@@ -275,7 +305,6 @@ async function answerDuplicate(
   incoming: Incoming,
   envelope: CareCommunicationReceipt['envelope'],
   requestId: string,
-  audit = true,
 ): Promise<CareCommunicationReceipt> {
   const { ctx } = deps;
   if (existing.message_header_id !== parsed.messageHeaderId) {
@@ -286,14 +315,12 @@ async function answerDuplicate(
       ids: ctx.ids,
       clock: ctx.clock,
     });
-    if (audit) await auditOrFail(deps.audit, auditOf(caller, requestId, parsed, existing.organisation_sor, 'failed', { code: 'fatal-error', rules: ['bundle-id-reused'] }));
+    await auditOrFail(deps.audit, auditOf(caller, requestId, parsed, existing.organisation_sor, 'failed', { code: 'fatal-error', rules: ['bundle-id-reused'] }));
     return { type: 'care-communication', outcome: 'rejected', code: 'fatal-error', acknowledgement, encoding: incoming.encoding, ...(envelope ? { envelope } : {}) };
   }
   const acknowledgement = existing.acknowledgement_sent as JsonObject;
   const code = (existing.acknowledgement_code ?? 'ok') as AcknowledgementCode;
-  if (audit) {
-    await auditOrFail(deps.audit, auditOf(caller, requestId, parsed, existing.organisation_sor, 'success', { messageId: existing.id, duplicate: true, code }));
-  }
+  await auditOrFail(deps.audit, auditOf(caller, requestId, parsed, existing.organisation_sor, 'success', { messageId: existing.id, duplicate: true, code }));
   await ctx.queue.send(deliverAcknowledgementJob(ctx), {
     acknowledgement,
     code,

@@ -5,12 +5,14 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { databaseUnavailable, isDatabaseUnavailable } from '../platform/database-unavailable.js';
+import { GroupCommitOverloadedError } from '../platform/group-commit.js';
 import { ProblemError } from './problem.js';
 import type { AppEnv } from './types.js';
 
 export function problemResponse(c: Context<AppEnv>, problem: ProblemError): Response {
   const body = problem.toBody(c.get('requestId') ? `urn:request:${c.get('requestId')}` : undefined);
-  for (const [name, value] of Object.entries(problem.headers)) c.header(name, value);
+  // A header value with CR, LF or NUL would fail the whole response: such a header is left out.
+  for (const [name, value] of Object.entries(problem.headers)) if (!/[\r\n\0]/.test(value)) c.header(name, value);
   c.header('Content-Type', 'application/problem+json');
   c.header('Cache-Control', 'no-store');
   return c.body(JSON.stringify(body), problem.status as ContentfulStatusCode);
@@ -18,6 +20,12 @@ export function problemResponse(c: Context<AppEnv>, problem: ProblemError): Resp
 
 export function toProblem(error: unknown): ProblemError {
   if (error instanceof ProblemError) return error;
+  if (error instanceof GroupCommitOverloadedError) {
+    return new ProblemError(503, 'overloaded', 'Overloaded', {
+      detail: 'the broker has more requests waiting to be recorded than it accepts; try again shortly',
+      headers: { 'Retry-After': String(error.retryAfterSeconds) },
+    });
+  }
   if (error instanceof HTTPException) {
     if (error.status === 413) {
       return new ProblemError(413, 'body-too-large', 'Request body too large', { detail: 'the request body exceeds the size limit' });

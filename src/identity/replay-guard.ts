@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema/index.js';
-import { createGroupCommit } from '../platform/group-commit.js';
+import { type GroupCommitOptions, createGroupCommit } from '../platform/group-commit.js';
 
 /**
  * Remembers token ids until they expire, in the database so that a token replayed against a
@@ -20,7 +20,7 @@ interface TokenUse {
   readonly expiresAt: Date;
 }
 
-export function createReplayGuard(db: Kysely<Database>): ReplayGuard {
+export function createReplayGuard(db: Kysely<Database>, options: GroupCommitOptions = {}): ReplayGuard {
   const inserts = createGroupCommit(async (uses: readonly TokenUse[]) => {
     // A token presented twice within one batch: only its first use is inserted, the rest are replays.
     const key = (u: { issuer: string; jti: string }) => `${u.issuer}\u0000${u.jti}`;
@@ -37,7 +37,7 @@ export function createReplayGuard(db: Kysely<Database>): ReplayGuard {
       .execute();
     const fresh = new Set(inserted.map(key));
     return uses.map((u, i) => firstIndex.get(key(u)) === i && fresh.has(key(u)));
-  });
+  }, options);
   return {
     firstUse: (issuer, jti, expiresAt) => inserts.submit({ issuer, jti, expiresAt }),
     async purgeExpired(now = new Date()) {

@@ -5,6 +5,7 @@
  */
 import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
 import { ProblemError, type ProblemSlug } from '../http/problem.js';
+import { inspectJson } from '../platform/storable-text.js';
 import { type Caller, CLAIMS, brokerClaimsSchema } from './caller.js';
 import type { TrustedIssuer } from './issuers.js';
 import type { ReplayGuard } from './replay-guard.js';
@@ -30,9 +31,13 @@ const unauthorized = (slug: ProblemSlug, title: string, detail: string): Problem
   new ProblemError(401, slug, title, {
     detail,
     headers: {
-      'WWW-Authenticate': `Bearer realm="broker", error="invalid_token", error_description="${detail.replace(/"/g, "'")}"`,
+      // RFC 6750 allows printable ASCII but `"` and `\` here; anything else (CR/LF) would fail the response.
+      'WWW-Authenticate': `Bearer realm="broker", error="invalid_token", error_description="${detail.replace(/[^\x20-\x21\x23-\x5B\x5D-\x7E]/g, '?')}"`,
     },
   });
+
+/** The token's algorithm name when it is a plain name; never the caller's bytes otherwise. */
+const algName = (alg: string | undefined): string => (alg === undefined ? '(none)' : /^[A-Za-z0-9+_-]{1,32}$/.test(alg) ? alg : '(malformed)');
 
 export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
   const byIssuer = new Map(options.issuers.map((i) => [i.issuer, i]));
@@ -48,14 +53,14 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       throw unauthorized('invalid-token', 'Invalid token', 'the bearer token is not a well-formed JWT');
     }
     if (!alg || alg === 'none' || /^HS/i.test(alg)) {
-      throw unauthorized('token-algorithm-refused', 'Token algorithm refused', `algorithm ${alg ?? '(none)'} is never accepted`);
+      throw unauthorized('token-algorithm-refused', 'Token algorithm refused', `algorithm ${algName(alg)} is never accepted`);
     }
     const issuer = typeof unverifiedIssuer === 'string' ? byIssuer.get(unverifiedIssuer) : undefined;
     if (!issuer) {
       throw unauthorized('untrusted-issuer', 'Untrusted issuer', 'the token was not issued by a trusted issuer');
     }
     if (!issuer.algorithms.includes(alg as (typeof issuer.algorithms)[number])) {
-      throw unauthorized('token-algorithm-refused', 'Token algorithm refused', `algorithm ${alg} is not allowed for this issuer`);
+      throw unauthorized('token-algorithm-refused', 'Token algorithm refused', `algorithm ${algName(alg)} is not allowed for this issuer`);
     }
 
     const current = now();
@@ -85,6 +90,10 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       throw unauthorized('token-lifetime-too-long', 'Token lifetime too long', `the token lives longer than ${maxLifetime} seconds`);
     }
 
+    // sub, jti and name go to the database (replay guard, audit): text it cannot store is refused here.
+    if (inspectJson(payload, { maxDepth: 16 }).unstorable > 0) {
+      throw unauthorized('token-claims-invalid', 'Token claims invalid', 'the token claims hold characters that cannot be stored');
+    }
     const claims = brokerClaimsSchema.safeParse(payload);
     if (!claims.success) {
       const names = [...new Set(claims.error.issues.map((i) => String(i.path[0])))].join(', ');

@@ -8,6 +8,8 @@ describe('scrubCpr', () => {
     ['070761-4285', '[cpr]'],
     ['child 3101057JC9 replacement', 'child [cpr] replacement'],
     ['cpr=2512489996,', 'cpr=[cpr],'],
+    ['lowercase replacement 1208117kd4', 'lowercase replacement [cpr]'],
+    ['mixed case 3101057Jc9.', 'mixed case [cpr].'],
   ])('removes %s', (input, expected) => expect(scrubCpr(input)).toBe(expected));
 
   it.each([
@@ -32,5 +34,23 @@ describe('createLogger', () => {
     expect(text).toContain('[cpr]');
     expect(text).toContain('[redacted]');
     expect(text).not.toContain('Bearer abc');
+  });
+
+  it('scrubs at any depth, in error fields and causes, and in keys', () => {
+    const lines: string[] = [];
+    const destination = new Writable({ write: (c: Buffer, _e, cb) => { lines.push(c.toString()); cb(); } });
+    const logger = createLogger({ level: 'info', destination });
+    let deep: Record<string, unknown> = { note: 'about 1208117kd4 and 0707614285' };
+    for (let i = 0; i < 30; i += 1) deep = { level: deep };
+    const dbError = Object.assign(new Error('duplicate key'), { code: '23505', detail: 'Key (patient_cpr)=(0707614285) already exists.' });
+    const wrapped = new Error('insert failed', { cause: new Error('source said 0707614285') });
+    const circular: Record<string, unknown> = { cpr_of: '0707614285' };
+    circular['self'] = circular;
+    logger.info({ deep, err: dbError, other: { failure: wrapped }, circular, ['0707614285']: 'as a key' }, 'deep');
+    const text = lines.join('');
+    expect(text).not.toMatch(/0707614285|1208117kd4/i);
+    expect(text).toContain('23505');
+    expect(text).toContain('[circular]');
+    expect(text.match(/\[cpr\]/g)?.length).toBeGreaterThanOrEqual(5);
   });
 });

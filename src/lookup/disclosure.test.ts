@@ -36,6 +36,11 @@ describe('discloseLookup', () => {
     expect(run([], { status: 'unavailable', reason: 'source unavailable' }).personRegister).toEqual({ status: 'unavailable', reason: 'source unavailable' });
   });
 
+  it.each(['timeout', 'unavailable', 'not-configured'] as const)('invents no denials when the register (%s) chose nothing: no decision was made', (status) => {
+    expect(run([], { status }).sources).toEqual([]);
+    expect(run([denied('ppr', 'ppr', PPR, 'named')], { status }).sources.map((s) => s.sourceId)).toEqual(['ppr']);
+  });
+
   it.each([
     ['named', denied('ppr', 'ppr', PPR, 'named')],
     ["the caller's own", denied('gp', 'gp', CALLER)],

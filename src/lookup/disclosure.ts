@@ -62,8 +62,9 @@ export function discloseLookup(input: DisclosureInput): { personRegister: Disclo
   if (!permittedAnywhere) {
     const shown = input.results.filter(known).map(full).sort(compareSources);
     const kindsShown = new Set(shown.map((s) => s.kind));
-    const generic = input.askedKinds.filter((k) => !kindsShown.has(k)).map(byKind);
     const { status, reason } = input.register;
+    // Only an answer about the child needs hiding; a register that did not answer told nothing.
+    const generic = ABOUT_THE_CHILD.has(status) ? input.askedKinds.filter((k) => !kindsShown.has(k)).map(byKind) : [];
     return {
       personRegister: ABOUT_THE_CHILD.has(status) ? { status: 'withheld' } : { status, ...(reason ? { reason } : {}) },
       sources: [...shown, ...generic],

@@ -15,6 +15,7 @@ import { actorFromCaller } from '../audit/audit-event.js';
 import type { AuditWriter } from '../audit/audit-writer.js';
 import type { DirectoryCache } from '../directory/directory-cache.js';
 import { ProblemError } from '../http/problem.js';
+import { GroupCommitOverloadedError } from '../platform/group-commit.js';
 import type { Caller } from '../identity/caller.js';
 import { type ConsultationOutcome, type SourceBreakers, consultSource } from './fan-out.js';
 import { type ConsultationResult, type DisclosedRegister, type DisclosedSource, discloseLookup } from './disclosure.js';
@@ -209,6 +210,8 @@ export function createLookupService(deps: LookupDependencies) {
         },
       });
     } catch (error) {
+      // Too many records waiting: 503 overloaded with Retry-After (src/http/errors.ts), not an audit failure.
+      if (error instanceof GroupCommitOverloadedError) throw error;
       // Fail closed: what is not audited is not answered.
       deps.logger.error({ err: error, requestId }, 'audit write failed; lookup answered with 503');
       reserve.observe(performance.now() - tailFrom + WRITE_ALLOWANCE_MS);
