@@ -87,6 +87,7 @@ export function correspondenceRoutes(deps: SendDeps & { readonly audit: AuditWri
       path: '/search',
       tags: ['correspondence'],
       summary: "List the organisation's sent and received messages, newest first",
+      description: 'A search for a child (patientCpr) is audited (correspondence-read) before it answers, also when it finds nothing; 503 audit-unavailable and no items when it cannot be.',
       security: [{ bearer: [] }],
       request: { body: { content: { 'application/json': { schema: searchBody } }, required: true } },
       responses: {
@@ -163,6 +164,7 @@ export function correspondenceRoutes(deps: SendDeps & { readonly audit: AuditWri
       path: '/{id}/thread',
       tags: ['correspondence'],
       summary: 'The conversation a message belongs to (Provenance chain and episode of care), in the order it was written (payload segment timestamps), each message with the replies to it',
+      description: 'Audited (correspondence-read, one record per child shown) before it answers; 503 audit-unavailable and nothing when it cannot be.',
       security: [{ bearer: [] }],
       request: { params: idParam },
       responses: { 200: { description: 'the conversation', content: { 'application/json': { schema: z.object({ threadKey: z.string(), items: z.array(threadItem) }) } } }, ...problemResponses, 404: { description: 'not found (problem+json)' } },
