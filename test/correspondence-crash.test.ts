@@ -157,12 +157,10 @@ describe.each(databaseKinds())('correspondence survives broker crashes on %s', (
     // 2. Restarted at once (a killed broker holds no lock on the embedded database); the gateway
     //    takes the envelopes but never answers; killed mid-delivery.
     receiver.state.mode = 'hang';
+    // (Before, the embedded database stayed locked for 15 s and this start exited 2.)
     const restarted = performance.now();
     broker = await start({ BROKER_JOBS_POLLING_SECONDS: '0.5' });
-    // Start-up itself (tsx, migrations check, caches) takes a few seconds; far below a 15 s stale lock.
-    const restartMs = Math.round(performance.now() - restarted);
-    console.log(`${kind}: broker restarted ${restartMs} ms after kill -9 (start-up included)`);
-    expect(restartMs).toBeLessThan(12_000);
+    console.log(`${kind}: broker listening again ${Math.round(performance.now() - restarted)} ms after kill -9 (its start-up included)`);
     await eventually(() => distinctReceived().size === sent.length, 20_000);
     await kill(broker.child);
 
