@@ -14,6 +14,7 @@ import { type AuditWriter, createAuditWriter } from './audit/audit-writer.js';
 import { auditRoutes } from './audit/routes.js';
 import { checkpointKeysFromConfig } from './audit/checkpoints.js';
 import { auditIntegrityRoutes } from './audit/integrity-routes.js';
+import { AUDIT_CHECKPOINT, auditCheckpointJob } from './audit/jobs/audit-checkpoint.js';
 import { seedDemoData } from './demo/seed-demo-data.js';
 import { startDemoSources } from './demo/demo-sources.js';
 import { createLookupCapability } from './lookup/index.js';
@@ -152,6 +153,11 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
     // Periodic work: one schedule each, kept in the database, one run per due time across instances.
     jobs.schedule(purgeTokenUsesJob(replayGuard));
     jobs.schedule(agreements.expiryJob);
+    if (checkpoints) {
+      jobs.schedule(auditCheckpointJob({ db: database.db, signer: checkpoints.signer, exportFile: checkpoints.exportFile, everyMinutes: config.auditCheckpoints.everyMinutes }));
+    } else {
+      jobs.unschedule(AUDIT_CHECKPOINT);
+    }
     if (config.sorImport.source) {
       const { source, at, timeZone } = config.sorImport;
       const job = sorImportJob({ db: database.db, source, at, timeZone, changes, logger });

@@ -18,6 +18,10 @@ import { type Checkpoint, type CheckpointKeyMaterial, checkpointKeysFromJwk, rea
 import { checkAuditIntegrity } from '../src/audit/integrity.js';
 import { createTestDatabase, databaseKinds } from './helpers/database.js';
 import { asSchemaOwner } from './helpers/insider.js';
+import { type TestBroker, startTestBroker } from './helpers/broker.js';
+import { type TestIssuer, createTestIssuer } from './helpers/issuers.js';
+import { auditCheckpointJob } from '../src/audit/jobs/audit-checkpoint.js';
+import { PROBLEM_BASE } from '../src/http/problem.js';
 
 const event = (i: number): AuditEventInput => ({
   kind: 'lookup',
@@ -192,5 +196,53 @@ describe.each(databaseKinds())('audit integrity on %s', (kind) => {
       await admin.query(`drop role ${role}`).catch(() => undefined);
       await admin.end();
     }
+  });
+});
+
+describe.each(databaseKinds())('audit integrity over HTTP on %s', (kind) => {
+  let database: DatabaseHandle;
+  let broker: TestBroker;
+  let idp: TestIssuer;
+  let keysOfBroker: CheckpointKeyMaterial;
+  const exportFile = path.join(mkdtempSync(path.join(tmpdir(), 'broker-checkpoints-')), 'checkpoints.jsonl');
+  beforeAll(async () => {
+    database = await createTestDatabase(kind);
+    idp = await createTestIssuer({ issuer: 'https://idp.audit.example', organisations: ['100000000000010'] });
+    const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+    const jwk = { ...(await exportJWK(privateKey)), kid: 'audit-http' };
+    keysOfBroker = await checkpointKeysFromJwk(jwk);
+    // The auditor's organisation needs no directory here: the integrity check reads no record's content.
+    broker = await startTestBroker({ database, issuers: [idp], organisations: { isWithin: (sor, root) => sor === root }, env: { BROKER_AUDIT_SIGNING_KEY: JSON.stringify(jwk), BROKER_AUDIT_CHECKPOINT_FILE: exportFile } });
+    for (let i = 0; i < 12; i += 1) await broker.broker.audit.write(event(i));
+  });
+  afterAll(async () => {
+    await broker?.close();
+    await database?.close();
+  });
+  const as = async (role: 'auditor' | 'clinician') => ({ Authorization: `Bearer ${await idp.token({ organisationSor: '100000000000010', role })}` });
+
+  it('signs on demand and by the scheduled job, reports the log whole, and names the first untrusted record once records are removed from the end', async () => {
+    const signed = await broker.request('/v1/audit/checkpoints', { method: 'POST', headers: await as('auditor') });
+    expect(signed.status).toBe(200);
+    expect(await signed.json()).toMatchObject({ checkpoint: { seq: '12', keyId: 'audit-http' } });
+    // The scheduled job signs what came after, and nothing twice.
+    await broker.broker.audit.write(event(12));
+    const job = auditCheckpointJob({ db: database.db, signer: keysOfBroker.signer, exportFile, everyMinutes: 5 });
+    expect(job.schedule.cron).toBe('*/5 * * * *');
+    expect(await job.handle({}, { id: 'run-1' })).toEqual({ signedSeq: '13', keyId: 'audit-http' });
+    expect(await job.handle({}, { id: 'run-2' })).toEqual({ signedSeq: null, keyId: null });
+    const whole = await broker.request('/v1/audit/integrity', { headers: await as('auditor') });
+    expect(await whole.json()).toMatchObject({ ok: true, firstBrokenRecord: null, checkpoints: { configured: true, last: { seq: '13' } } });
+
+    const at10 = await database.db.selectFrom('audit_event').select('hash').where('seq', '=', '10').executeTakeFirstOrThrow();
+    await asSchemaOwner(database.db, [sql`delete from audit_event where seq > 10`, sql`delete from audit_checkpoint`, sql`update audit_chain_head set seq = 10, hash = ${at10.hash} where id = 1`]);
+    const broken = await (await broker.request('/v1/audit/integrity', { headers: await as('auditor') })).json();
+    expect(broken).toMatchObject({ ok: false, firstBrokenRecord: '11', checkpoints: { findings: expect.arrayContaining([{ seq: '12', source: 'export', problem: 'records-missing' }]) } });
+  });
+
+  it('is for auditors only', async () => {
+    const response = await broker.request('/v1/audit/integrity', { headers: await as('clinician') });
+    expect(response.status).toBe(403);
+    expect(((await response.json()) as { type: string }).type).toBe(`${PROBLEM_BASE}forbidden-role`);
   });
 });

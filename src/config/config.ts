@@ -86,7 +86,7 @@ const envSchema = z.object({
   BROKER_AUDIT_SIGNING_KEY_FILE: z.string().min(1).optional(),
   BROKER_AUDIT_RETIRED_KEYS_FILE: z.string().min(1).optional(),
   BROKER_AUDIT_CHECKPOINT_FILE: z.string().min(1).optional(),
-  BROKER_AUDIT_CHECKPOINT_SECONDS: z.coerce.number().int().min(10).max(86_400).default(300),
+  BROKER_AUDIT_CHECKPOINT_MINUTES: z.coerce.number().int().refine((m) => m >= 1 && m <= 60 && 60 % m === 0, 'must divide an hour (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60)').default(5),
   BROKER_JOBS_SCHEDULE_CHECK_SECONDS: z.coerce.number().int().min(1).max(30).default(30),
   BROKER_SOR_IMPORT_SOURCE: z.string().min(1).optional(),
   BROKER_SOR_IMPORT_AT: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day as HH:MM').default('03:30'),
@@ -173,7 +173,7 @@ export interface BrokerConfig {
     readonly signingKey: JWK | null;
     readonly retiredKeys: readonly JWK[];
     readonly exportFile: string | null;
-    readonly intervalSeconds: number;
+    readonly everyMinutes: number;
   };
   /** Nightly SOR import: source (URL, file, or directory whose newest .xml is taken; null: off), Copenhagen local time. */
   readonly sorImport: { readonly source: string | null; readonly at: string; readonly timeZone: string };
@@ -279,7 +279,7 @@ export function loadConfig(
         : demo
           ? path.join(path.resolve(e.BROKER_DATA_DIR), 'audit', 'checkpoints.jsonl')
           : null,
-      intervalSeconds: e.BROKER_AUDIT_CHECKPOINT_SECONDS,
+      everyMinutes: e.BROKER_AUDIT_CHECKPOINT_MINUTES,
     },
     sorImport: {
       source: e.BROKER_SOR_IMPORT_SOURCE ? (/^https?:\/\//i.test(e.BROKER_SOR_IMPORT_SOURCE) ? e.BROKER_SOR_IMPORT_SOURCE : path.resolve(e.BROKER_SOR_IMPORT_SOURCE)) : null,
