@@ -25,6 +25,7 @@ import { fixtureBundle } from '../test/helpers/medcom-samples.js';
 import { createTestIssuer, TEST_AUDIENCE, type TestIssuer } from '../test/helpers/issuers.js';
 import { MC, ROOTS, createTestGatewayIssuer, gatewayEnv, seedCorrespondenceDirectory } from '../test/helpers/medcom-orgs.js';
 import { fmt, printTable, summarise } from './lib/stats.js';
+import { benchAuditSigningKey } from './lib/audit-key.js';
 
 const arg = (name: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -183,6 +184,7 @@ async function run(kind: 'postgres' | 'pglite', sts: TestIssuer, gatewayIssuer: 
     ...databaseEnv,
     BROKER_DATA_DIR: dataDir,
     NODE_ENV: 'production',
+    BROKER_AUDIT_SIGNING_KEY: await benchAuditSigningKey(),
     LOG_LEVEL: 'warn',
     BROKER_AUDIENCE: TEST_AUDIENCE,
     BROKER_TRUSTED_ISSUERS: JSON.stringify([sts.config, gatewayIssuer.config]),

@@ -30,6 +30,7 @@ import { createSources, sourcesFileSchema, type SourcesConfig } from '../src/loo
 import { createTestIssuer, TEST_AUDIENCE, type TestIssuer } from '../test/helpers/issuers.js';
 import { namedProcessesCpuMs, ownCpuMs, processCpuMs, processTreeCpuMs, processTreeRssMb } from './lib/cpu.js';
 import { fmt, printTable, summarise } from './lib/stats.js';
+import { benchAuditSigningKey } from './lib/audit-key.js';
 
 const arg = (name: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -301,7 +302,7 @@ async function benchKind(kind: 'pglite' | 'postgres') {
   const config = sourcesConfig(sims.urls, gpOwners);
   writeFileSync(sourcesFile, JSON.stringify(config));
   const brokerEnv = {
-    ...env, NODE_ENV: 'production', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info',
+    ...env, NODE_ENV: 'production', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', BROKER_AUDIT_SIGNING_KEY: await benchAuditSigningKey(),
     BROKER_AUDIENCE: TEST_AUDIENCE, BROKER_TRUSTED_ISSUERS: JSON.stringify([issuer.config]), BROKER_SOURCES_FILE: sourcesFile,
   };
   // On the PostgreSQL server the broker runs one worker process per core, and, side by side in the
