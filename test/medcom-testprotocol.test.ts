@@ -12,7 +12,10 @@ import {
   parseAcknowledgement,
   parseCareCommunication,
   readFhirMessage,
+  readXctl03,
+  readXdis91,
   unwrapVansEnvelope,
+  xdis91ToCareCommunication,
   type JsonObject,
   type ParsedCareCommunication,
 } from '../adapters/medcom/index.js';
@@ -44,7 +47,7 @@ interface Detail {
   attachments: Array<{ index: number; title: string | null; contentType: string | null; url: string | null; hasContent: boolean; date: string | null; author: { name?: string } | null; authorContact: string | null; creation: string | null }>;
   notes: string[];
 }
-interface Summary { id: string; messageHeaderId: string; threadKey: string; unread: boolean; kind: string; direction: string }
+interface Summary { id: string; messageHeaderId: string; threadKey: string; unread: boolean; kind: string; direction: string; counterpartSor: string }
 
 describe.each(databaseKinds())('MedCom test protocol, CareCommunication 5.0 (%s)', (kind) => {
   let database: DatabaseHandle;
@@ -509,6 +512,60 @@ describe.each(databaseKinds())('MedCom test protocol, CareCommunication 5.0 (%s)
       const big = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(1_100_000, 0x20)]).toString('base64');
       const refused = await send(SUNDHEDSPLEJEN, { kind: 'new', receiverSor: OESTERBRO, patient: CHILD, category: 'healthcare', text: 'Stor.', author: AUTHOR, attachments: [{ contentType: 'application/pdf', title: 'Stor', data: big }] });
       expect(refused.status).toBe(413);
+    });
+  });
+
+  describe('OIOXML parties: XDIS91 letters received, answered with XCTL03 receipts', () => {
+    const HJEMMEPLEJEN = '328051000016008';
+    const xdis91 = fixtureBytes('Flow1-XDIS91_Ex_to_FHIR.xml').toString('utf8');
+    const postLetter = async (xml: string) =>
+      broker.request('/v1/medcom/inbound', {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${await gatewayIssuer.token({ organisationSor: MC.region, role: 'medcom-gateway', assurance: 'high', purposeOfUse: 'treatment' })}`, 'Content-Type': 'application/xml' },
+        body: xml,
+      });
+    let firstReceipt: Buffer;
+
+    it("receives MedCom's Flow1 XDIS91 as the same stored CareCommunication, shown once and unread, answered with an XCTL03 receipt", async () => {
+      const res = await postLetter(xdis91);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('application/xml; charset=iso-8859-1');
+      expect(res.headers.get('x-medcom-outcome')).toBe('stored');
+      firstReceipt = Buffer.from(await res.arrayBuffer());
+      expect(firstReceipt.toString('latin1')).toMatch(/^<\?xml version="1.0" encoding="ISO-8859-1"\?>/);
+      expect(readXctl03(firstReceipt)).toEqual(readXctl03(fixtureBytes('Flow2-XCTL03_Ex_from_FHIR_XDIS91.xml')));
+      const letter = readXdis91(fixtureBytes('Flow1-XDIS91_Ex_to_FHIR.xml'));
+      const converted = parseCareCommunication(xdis91ToCareCommunication(letter, { senderSor: '359001000016000', receiverSor: HJEMMEPLEJEN }));
+      const copies = await shown(HJEMMEPLEJEN, converted.messageHeaderId as string);
+      expect(copies).toHaveLength(1);
+      expect(copies[0]).toMatchObject({ unread: true, kind: 'new', counterpartSor: '359001000016000' });
+      const detail = await open(copies[0]?.id as string, HJEMMEPLEJEN);
+      expect(detail).toMatchObject({ topic: 'Forundersøgelse', category: 'other', patient: { cpr: '2512489996', family: 'Berggren', given: ['Nancy', 'Ann'] }, sender: { ean: '5790001382445' } });
+      expect(detail.segments[0]?.text).toContain('Røntgen af hofte i to planer.\nBlodtryksresultat');
+      expect(detail.attachments).toMatchObject([{ title: 'billede', contentType: 'application/pdf', hasContent: false }]);
+      // The OIOXML sender gets its receipt, not a FHIR Acknowledgement.
+      expect(gateway.envelopes.some((e) => { const a = unwrapVansEnvelope(e); return a.documentName?.startsWith('MCM:FCTL') && a.receiverEan === '5790001382445' && parseAcknowledgement(readFhirMessage(a.payload).bundle).answeredMessageHeaderId === converted.messageHeaderId; })).toBe(false);
+    });
+
+    it('a resent letter (same, or in a new envelope) is a duplicate: the same receipt, shown once', async () => {
+      const same = await postLetter(xdis91);
+      expect([same.status, same.headers.get('x-medcom-outcome')]).toEqual([200, 'duplicate']);
+      expect(Buffer.from(await same.arrayBuffer()).equals(firstReceipt)).toBe(true);
+      const resent = await postLetter(xdis91.replace('<Identifier>KuvNrerwerwe99</Identifier>', '<Identifier>KuvNrResend001</Identifier>'));
+      expect([resent.status, resent.headers.get('x-medcom-outcome')]).toEqual([200, 'duplicate']);
+      const letter = readXdis91(fixtureBytes('Flow1-XDIS91_Ex_to_FHIR.xml'));
+      const header = parseCareCommunication(xdis91ToCareCommunication(letter, { senderSor: '359001000016000', receiverSor: HJEMMEPLEJEN })).messageHeaderId as string;
+      expect(await shown(HJEMMEPLEJEN, header)).toHaveLength(1);
+    });
+
+    it('refuses a letter whose envelope id was used by another letter, one to an unknown EAN, and one with a DTD', async () => {
+      const reused = await postLetter(xdis91.replace('<Identifier>Brevt23400929</Identifier>', '<Identifier>BrevAndet0001</Identifier>'));
+      expect(reused.status).toBe(422);
+      expect(((await reused.json()) as { type: string }).type).toContain('oioxml-rejected');
+      const unknown = await postLetter(xdis91.replaceAll('5790000121441', '5790000000005'));
+      expect([unknown.status, ((await unknown.json()) as { type: string }).type]).toEqual([422, expect.stringContaining('oioxml-party-unknown')]);
+      const dtd = await postLetter(xdis91.replace('?>', '?><!DOCTYPE Emessage [<!ENTITY x SYSTEM "file:///etc/passwd">]>'));
+      expect(dtd.status).toBe(400);
     });
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseCareCommunication } from './care-communication-parse.js';
 import { validateCareCommunication } from './care-communication-validate.js';
 import { buildXctl03, danishLocalTime, readXctl03, readXdis91, xdis91ToCareCommunication } from './oioxml.js';
-import { fixtureBundle, fixtureBytes } from './test-fixtures.js';
+import { fixtureBundle, fixtureBytes } from '../../test/helpers/medcom-samples.js';
 
 const PARTIES = { senderSor: '359001000016000', receiverSor: '328051000016008' };
 

@@ -53,7 +53,11 @@ const text = (element: XmlElement | undefined, name: string): string | undefined
 
 /** Reads an XDIS91 letter; throws MedComFormatError when it is not one or lacks what must be there. */
 export function readXdis91(input: Uint8Array | string): Xdis91Letter {
-  const { root } = parseXml(input);
+  return readXdis91Root(parseXml(input).root);
+}
+
+/** Reads an already parsed XDIS91 letter (so a receiver parses the bytes once, under its limits). */
+export function readXdis91Root(root: XmlElement): Xdis91Letter {
   const email = child(root, 'ClinicalEmail');
   const letter = child(email, 'Letter');
   if (root.name !== 'Emessage' || !email || text(letter, 'StatisticalCode') !== 'XDIS91') {
@@ -270,7 +274,11 @@ export interface Xctl03Receipt {
 
 /** Reads a positive receipt (XCTL03): which letter it answers. */
 export function readXctl03(input: Uint8Array | string): Xctl03Receipt {
-  const { root } = parseXml(input);
+  return readXctl03Root(parseXml(input).root);
+}
+
+/** Reads an already parsed positive receipt (XCTL03). */
+export function readXctl03Root(root: XmlElement): Xctl03Receipt {
   const receipt = child(root, 'PositiveReceipt');
   if (root.name !== 'Emessage' || !receipt || text(child(receipt, 'Letter'), 'StatisticalCode') !== 'XCTL03') {
     throw new MedComFormatError('not-xctl03', 'not an OIOXML XCTL03 receipt');
@@ -284,4 +292,11 @@ export function readXctl03(input: Uint8Array | string): Xctl03Receipt {
     originalSenderEan: text(child(original, 'OriginalSender'), 'EANIdentifier'),
   };
   return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined)) as Xctl03Receipt;
+}
+
+/** Receipt identifiers for a letter (14 characters, as OIOXML allows): the same for a resend of it. */
+export function oioxmlReceiptIds(letter: Pick<Xdis91Letter, 'sender' | 'letterId'>): { envelopeId: string; letterId: string } {
+  const digest = (what: string): string =>
+    BigInt(`0x${createHash('sha256').update(`xctl03:${what}:${letter.sender.ean}#${letter.letterId}`).digest('hex').slice(0, 20)}`).toString(36).toUpperCase().padStart(13, '0').slice(0, 13);
+  return { envelopeId: `K${digest('envelope')}`, letterId: `B${digest('letter')}` };
 }
