@@ -558,6 +558,16 @@ describe.each(databaseKinds())('MedCom test protocol, CareCommunication 5.0 (%s)
       expect(await shown(HJEMMEPLEJEN, header)).toHaveLength(1);
     });
 
+    it('reads a letter inside a VANSEnvelope too', async () => {
+      const envelope = fixtureBytes('vans/VANSEnvelope_1.0.4_XDIS22_extracted.xml').toString('utf8');
+      const letter = xdis91.replace('<Identifier>KuvNrerwerwe99</Identifier>', '<Identifier>KuvNrInVans001</Identifier>');
+      const data = Buffer.from(letter, 'utf8').toString('base64');
+      const wrapped = envelope.replace(/<Data>[\s\S]*<\/Data>/, `<Data>${data}</Data>`).replace('<Name>MCM:XDIS22</Name>', '<Name>MCM:XDIS91</Name>').replace(/<SizeInBytes>\d+<\/SizeInBytes>/, `<SizeInBytes>${Buffer.byteLength(letter)}</SizeInBytes>`);
+      const res = await postLetter(wrapped);
+      expect([res.status, res.headers.get('x-medcom-outcome')]).toEqual([200, 'duplicate']); // the Flow1 letter again, in a new envelope
+      expect(readXctl03(Buffer.from(await res.arrayBuffer())).originalLetterId).toBe('Brevt23400929');
+    });
+
     it('refuses a letter whose envelope id was used by another letter, one to an unknown EAN, and one with a DTD', async () => {
       const reused = await postLetter(xdis91.replace('<Identifier>Brevt23400929</Identifier>', '<Identifier>BrevAndet0001</Identifier>'));
       expect(reused.status).toBe(422);
