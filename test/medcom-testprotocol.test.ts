@@ -6,7 +6,7 @@
  * protocol's (CareCommunication_Testprotocol_Receive/Send, v5.0.0); the README lists which pass.
  */
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { DatabaseHandle } from '../db/connection.js';
 import {
   parseAcknowledgement,
@@ -551,8 +551,17 @@ describe.each(databaseKinds())('MedCom test protocol, CareCommunication 5.0 (%s)
       const same = await postLetter(xdis91);
       expect([same.status, same.headers.get('x-medcom-outcome')]).toEqual([200, 'duplicate']);
       expect(Buffer.from(await same.arrayBuffer()).equals(firstReceipt)).toBe(true);
-      const resent = await postLetter(xdis91.replace('<Identifier>KuvNrerwerwe99</Identifier>', '<Identifier>KuvNrResend001</Identifier>'));
+      // Resent two hours later in a new envelope.
+      vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 2 * 3_600_000 });
+      let resent: Response;
+      try {
+        resent = await postLetter(xdis91.replace('<Identifier>KuvNrerwerwe99</Identifier>', '<Identifier>KuvNrResend001</Identifier>'));
+      } finally {
+        vi.useRealTimers();
+      }
       expect([resent.status, resent.headers.get('x-medcom-outcome')]).toEqual([200, 'duplicate']);
+      // The original receipt (its own ids, its Sent time); it names the envelope it answers, so the sender can match it.
+      expect(Buffer.from(await resent.arrayBuffer()).toString('latin1')).toBe(firstReceipt.toString('latin1').replace('KuvNrerwerwe99', 'KuvNrResend001'));
       const letter = readXdis91(fixtureBytes('Flow1-XDIS91_Ex_to_FHIR.xml'));
       const header = parseCareCommunication(xdis91ToCareCommunication(letter, { senderSor: '359001000016000', receiverSor: HJEMMEPLEJEN })).messageHeaderId as string;
       expect(await shown(HJEMMEPLEJEN, header)).toHaveLength(1);
@@ -576,6 +585,48 @@ describe.each(databaseKinds())('MedCom test protocol, CareCommunication 5.0 (%s)
       expect([unknown.status, ((await unknown.json()) as { type: string }).type]).toEqual([422, expect.stringContaining('oioxml-party-unknown')]);
       const dtd = await postLetter(xdis91.replace('?>', '?><!DOCTYPE Emessage [<!ENTITY x SYSTEM "file:///etc/passwd">]>'));
       expect(dtd.status).toBe(400);
+    });
+
+    it('reads a letter under the same limits as FHIR XML, bare or in a VANSEnvelope: too deep, too many nodes, NUL or a lone surrogate is 400 and nothing is stored', async () => {
+      const HEADER = parseCareCommunication(xdis91ToCareCommunication(readXdis91(fixtureBytes('Flow1-XDIS91_Ex_to_FHIR.xml')), { senderSor: '359001000016000', receiverSor: HJEMMEPLEJEN })).messageHeaderId as string;
+      const before = await shown(HJEMMEPLEJEN, HEADER);
+      // Each a new letter (new letter id), so only the refusal keeps it out of the inbox.
+      const variant = (n: number, inText: string) =>
+        xdis91.replace('<Identifier>Brevt23400929</Identifier>', `<Identifier>BrevHostil${n}</Identifier>`).replace('<Identifier>KuvNrerwerwe99</Identifier>', `<Identifier>KuvNrHostil${n}</Identifier>`).replace('Røntgen af hofte', `${inText}Røntgen af hofte`);
+      const deep = variant(1, `${'<br>'.repeat(80)}${'</br>'.repeat(80)}`);
+      const wide = variant(2, '<br/>'.repeat(60_000));
+      const nul = variant(3, '&#0;');
+      const surrogate = variant(4, '&#xD800;');
+      const inEnvelope = (letter: string) => {
+        const envelope = fixtureBytes('vans/VANSEnvelope_1.0.4_XDIS22_extracted.xml').toString('utf8');
+        return envelope.replace(/<Data>[\s\S]*<\/Data>/, `<Data>${Buffer.from(letter, 'utf8').toString('base64')}</Data>`).replace(/<SizeInBytes>\d+<\/SizeInBytes>/, `<SizeInBytes>${Buffer.byteLength(letter)}</SizeInBytes>`);
+      };
+      for (const [body, type] of [
+        [deep, 'message-too-complex'],
+        [wide, 'message-too-complex'],
+        [inEnvelope(deep), 'message-too-complex'],
+        [nul, 'not-a-medcom-message'],
+        [surrogate, 'not-a-medcom-message'],
+        [inEnvelope(nul), 'not-a-medcom-message'],
+      ] as const) {
+        const res = await postLetter(body);
+        expect([res.status, ((await res.json()) as { type: string }).type]).toEqual([400, expect.stringContaining(type)]);
+      }
+      expect(await shown(HJEMMEPLEJEN, HEADER)).toEqual(before);
+      const rows = await database.db.selectFrom('correspondence_message').select('id').where('message_header_id', 'in', [1, 2, 3, 4].map((n) => parseCareCommunication(xdis91ToCareCommunication(readXdis91(variant(n, '')), { senderSor: '359001000016000', receiverSor: HJEMMEPLEJEN })).messageHeaderId as string)).execute();
+      expect(rows).toEqual([]);
+    });
+
+    it('takes letters only from a configured gateway identity: another subject of the gateway issuer with the medcom-gateway role is 403 and nothing is stored', async () => {
+      const letter = xdis91.replace('<Identifier>Brevt23400929</Identifier>', '<Identifier>BrevImpostor1</Identifier>').replace('<Identifier>KuvNrerwerwe99</Identifier>', '<Identifier>KuvNrImpost01</Identifier>');
+      const res = await broker.request('/v1/medcom/inbound', {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${await gatewayIssuer.token({ subject: 'some-other-system', organisationSor: MC.region, role: 'medcom-gateway', assurance: 'high', purposeOfUse: 'treatment' })}`, 'Content-Type': 'application/xml' },
+        body: letter,
+      });
+      expect([res.status, ((await res.json()) as { type: string }).type]).toEqual([403, expect.stringContaining('gateway-identity-refused')]);
+      const header = parseCareCommunication(xdis91ToCareCommunication(readXdis91(letter), { senderSor: '359001000016000', receiverSor: HJEMMEPLEJEN })).messageHeaderId as string;
+      expect(await database.db.selectFrom('correspondence_message').select('id').where('message_header_id', '=', header).execute()).toEqual([]);
     });
   });
 });
