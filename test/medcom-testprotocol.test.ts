@@ -6,13 +6,16 @@
  * protocol's (CareCommunication_Testprotocol_Receive/Send, v5.0.0); the README lists which pass.
  */
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { DatabaseHandle } from '../db/connection.js';
 import {
   parseAcknowledgement,
   parseCareCommunication,
   readFhirMessage,
+  readXctl03,
+  readXdis91,
   unwrapVansEnvelope,
+  xdis91ToCareCommunication,
   type JsonObject,
   type ParsedCareCommunication,
 } from '../adapters/medcom/index.js';
@@ -44,7 +47,7 @@ interface Detail {
   attachments: Array<{ index: number; title: string | null; contentType: string | null; url: string | null; hasContent: boolean; date: string | null; author: { name?: string } | null; authorContact: string | null; creation: string | null }>;
   notes: string[];
 }
-interface Summary { id: string; messageHeaderId: string; threadKey: string; unread: boolean; kind: string; direction: string }
+interface Summary { id: string; messageHeaderId: string; threadKey: string; unread: boolean; kind: string; direction: string; counterpartSor: string }
 
 describe.each(databaseKinds())('MedCom test protocol, CareCommunication 5.0 (%s)', (kind) => {
   let database: DatabaseHandle;
@@ -509,6 +512,121 @@ describe.each(databaseKinds())('MedCom test protocol, CareCommunication 5.0 (%s)
       const big = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(1_100_000, 0x20)]).toString('base64');
       const refused = await send(SUNDHEDSPLEJEN, { kind: 'new', receiverSor: OESTERBRO, patient: CHILD, category: 'healthcare', text: 'Stor.', author: AUTHOR, attachments: [{ contentType: 'application/pdf', title: 'Stor', data: big }] });
       expect(refused.status).toBe(413);
+    });
+  });
+
+  describe('OIOXML parties: XDIS91 letters received, answered with XCTL03 receipts', () => {
+    const HJEMMEPLEJEN = '328051000016008';
+    const xdis91 = fixtureBytes('Flow1-XDIS91_Ex_to_FHIR.xml').toString('utf8');
+    const postLetter = async (xml: string) =>
+      broker.request('/v1/medcom/inbound', {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${await gatewayIssuer.token({ organisationSor: MC.region, role: 'medcom-gateway', assurance: 'high', purposeOfUse: 'treatment' })}`, 'Content-Type': 'application/xml' },
+        body: xml,
+      });
+    let firstReceipt: Buffer;
+
+    it("receives MedCom's Flow1 XDIS91 as the same stored CareCommunication, shown once and unread, answered with an XCTL03 receipt", async () => {
+      const res = await postLetter(xdis91);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('application/xml; charset=iso-8859-1');
+      expect(res.headers.get('x-medcom-outcome')).toBe('stored');
+      firstReceipt = Buffer.from(await res.arrayBuffer());
+      expect(firstReceipt.toString('latin1')).toMatch(/^<\?xml version="1.0" encoding="ISO-8859-1"\?>/);
+      expect(readXctl03(firstReceipt)).toEqual(readXctl03(fixtureBytes('Flow2-XCTL03_Ex_from_FHIR_XDIS91.xml')));
+      const letter = readXdis91(fixtureBytes('Flow1-XDIS91_Ex_to_FHIR.xml'));
+      const converted = parseCareCommunication(xdis91ToCareCommunication(letter, { senderSor: '359001000016000', receiverSor: HJEMMEPLEJEN }));
+      const copies = await shown(HJEMMEPLEJEN, converted.messageHeaderId as string);
+      expect(copies).toHaveLength(1);
+      expect(copies[0]).toMatchObject({ unread: true, kind: 'new', counterpartSor: '359001000016000' });
+      const detail = await open(copies[0]?.id as string, HJEMMEPLEJEN);
+      expect(detail).toMatchObject({ topic: 'Forundersøgelse', category: 'other', patient: { cpr: '2512489996', family: 'Berggren', given: ['Nancy', 'Ann'] }, sender: { ean: '5790001382445' } });
+      expect(detail.segments[0]?.text).toContain('Røntgen af hofte i to planer.\nBlodtryksresultat');
+      expect(detail.attachments).toMatchObject([{ title: 'billede', contentType: 'application/pdf', hasContent: false }]);
+      // The OIOXML sender gets its receipt, not a FHIR Acknowledgement.
+      expect(gateway.envelopes.some((e) => { const a = unwrapVansEnvelope(e); return a.documentName?.startsWith('MCM:FCTL') && a.receiverEan === '5790001382445' && parseAcknowledgement(readFhirMessage(a.payload).bundle).answeredMessageHeaderId === converted.messageHeaderId; })).toBe(false);
+    });
+
+    it('a resent letter (same, or in a new envelope) is a duplicate: the same receipt, shown once', async () => {
+      const same = await postLetter(xdis91);
+      expect([same.status, same.headers.get('x-medcom-outcome')]).toEqual([200, 'duplicate']);
+      expect(Buffer.from(await same.arrayBuffer()).equals(firstReceipt)).toBe(true);
+      // Resent two hours later in a new envelope.
+      vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 2 * 3_600_000 });
+      let resent: Response;
+      try {
+        resent = await postLetter(xdis91.replace('<Identifier>KuvNrerwerwe99</Identifier>', '<Identifier>KuvNrResend001</Identifier>'));
+      } finally {
+        vi.useRealTimers();
+      }
+      expect([resent.status, resent.headers.get('x-medcom-outcome')]).toEqual([200, 'duplicate']);
+      // The original receipt (its own ids, its Sent time); it names the envelope it answers, so the sender can match it.
+      expect(Buffer.from(await resent.arrayBuffer()).toString('latin1')).toBe(firstReceipt.toString('latin1').replace('KuvNrerwerwe99', 'KuvNrResend001'));
+      const letter = readXdis91(fixtureBytes('Flow1-XDIS91_Ex_to_FHIR.xml'));
+      const header = parseCareCommunication(xdis91ToCareCommunication(letter, { senderSor: '359001000016000', receiverSor: HJEMMEPLEJEN })).messageHeaderId as string;
+      expect(await shown(HJEMMEPLEJEN, header)).toHaveLength(1);
+    });
+
+    it('reads a letter inside a VANSEnvelope too', async () => {
+      const envelope = fixtureBytes('vans/VANSEnvelope_1.0.4_XDIS22_extracted.xml').toString('utf8');
+      const letter = xdis91.replace('<Identifier>KuvNrerwerwe99</Identifier>', '<Identifier>KuvNrInVans001</Identifier>');
+      const data = Buffer.from(letter, 'utf8').toString('base64');
+      const wrapped = envelope.replace(/<Data>[\s\S]*<\/Data>/, `<Data>${data}</Data>`).replace('<Name>MCM:XDIS22</Name>', '<Name>MCM:XDIS91</Name>').replace(/<SizeInBytes>\d+<\/SizeInBytes>/, `<SizeInBytes>${Buffer.byteLength(letter)}</SizeInBytes>`);
+      const res = await postLetter(wrapped);
+      expect([res.status, res.headers.get('x-medcom-outcome')]).toEqual([200, 'duplicate']); // the Flow1 letter again, in a new envelope
+      expect(readXctl03(Buffer.from(await res.arrayBuffer())).originalLetterId).toBe('Brevt23400929');
+    });
+
+    it('refuses a letter whose envelope id was used by another letter, one to an unknown EAN, and one with a DTD', async () => {
+      const reused = await postLetter(xdis91.replace('<Identifier>Brevt23400929</Identifier>', '<Identifier>BrevAndet0001</Identifier>'));
+      expect(reused.status).toBe(422);
+      expect(((await reused.json()) as { type: string }).type).toContain('oioxml-rejected');
+      const unknown = await postLetter(xdis91.replaceAll('5790000121441', '5790000000005'));
+      expect([unknown.status, ((await unknown.json()) as { type: string }).type]).toEqual([422, expect.stringContaining('oioxml-party-unknown')]);
+      const dtd = await postLetter(xdis91.replace('?>', '?><!DOCTYPE Emessage [<!ENTITY x SYSTEM "file:///etc/passwd">]>'));
+      expect(dtd.status).toBe(400);
+    });
+
+    it('reads a letter under the same limits as FHIR XML, bare or in a VANSEnvelope: too deep, too many nodes, NUL or a lone surrogate is 400 and nothing is stored', async () => {
+      const HEADER = parseCareCommunication(xdis91ToCareCommunication(readXdis91(fixtureBytes('Flow1-XDIS91_Ex_to_FHIR.xml')), { senderSor: '359001000016000', receiverSor: HJEMMEPLEJEN })).messageHeaderId as string;
+      const before = await shown(HJEMMEPLEJEN, HEADER);
+      // Each a new letter (new letter id), so only the refusal keeps it out of the inbox.
+      const variant = (n: number, inText: string) =>
+        xdis91.replace('<Identifier>Brevt23400929</Identifier>', `<Identifier>BrevHostil${n}</Identifier>`).replace('<Identifier>KuvNrerwerwe99</Identifier>', `<Identifier>KuvNrHostil${n}</Identifier>`).replace('Røntgen af hofte', `${inText}Røntgen af hofte`);
+      const deep = variant(1, `${'<br>'.repeat(80)}${'</br>'.repeat(80)}`);
+      const wide = variant(2, '<br/>'.repeat(60_000));
+      const nul = variant(3, '&#0;');
+      const surrogate = variant(4, '&#xD800;');
+      const inEnvelope = (letter: string) => {
+        const envelope = fixtureBytes('vans/VANSEnvelope_1.0.4_XDIS22_extracted.xml').toString('utf8');
+        return envelope.replace(/<Data>[\s\S]*<\/Data>/, `<Data>${Buffer.from(letter, 'utf8').toString('base64')}</Data>`).replace(/<SizeInBytes>\d+<\/SizeInBytes>/, `<SizeInBytes>${Buffer.byteLength(letter)}</SizeInBytes>`);
+      };
+      for (const [body, type] of [
+        [deep, 'message-too-complex'],
+        [wide, 'message-too-complex'],
+        [inEnvelope(deep), 'message-too-complex'],
+        [nul, 'not-a-medcom-message'],
+        [surrogate, 'not-a-medcom-message'],
+        [inEnvelope(nul), 'not-a-medcom-message'],
+      ] as const) {
+        const res = await postLetter(body);
+        expect([res.status, ((await res.json()) as { type: string }).type]).toEqual([400, expect.stringContaining(type)]);
+      }
+      expect(await shown(HJEMMEPLEJEN, HEADER)).toEqual(before);
+      const rows = await database.db.selectFrom('correspondence_message').select('id').where('message_header_id', 'in', [1, 2, 3, 4].map((n) => parseCareCommunication(xdis91ToCareCommunication(readXdis91(variant(n, '')), { senderSor: '359001000016000', receiverSor: HJEMMEPLEJEN })).messageHeaderId as string)).execute();
+      expect(rows).toEqual([]);
+    });
+
+    it('takes letters only from a configured gateway identity: another subject of the gateway issuer with the medcom-gateway role is 403 and nothing is stored', async () => {
+      const letter = xdis91.replace('<Identifier>Brevt23400929</Identifier>', '<Identifier>BrevImpostor1</Identifier>').replace('<Identifier>KuvNrerwerwe99</Identifier>', '<Identifier>KuvNrImpost01</Identifier>');
+      const res = await broker.request('/v1/medcom/inbound', {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${await gatewayIssuer.token({ subject: 'some-other-system', organisationSor: MC.region, role: 'medcom-gateway', assurance: 'high', purposeOfUse: 'treatment' })}`, 'Content-Type': 'application/xml' },
+        body: letter,
+      });
+      expect([res.status, ((await res.json()) as { type: string }).type]).toEqual([403, expect.stringContaining('gateway-identity-refused')]);
+      const header = parseCareCommunication(xdis91ToCareCommunication(readXdis91(letter), { senderSor: '359001000016000', receiverSor: HJEMMEPLEJEN })).messageHeaderId as string;
+      expect(await database.db.selectFrom('correspondence_message').select('id').where('message_header_id', '=', header).execute()).toEqual([]);
     });
   });
 });

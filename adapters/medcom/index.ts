@@ -49,3 +49,16 @@ export { wrapInVansEnvelope, unwrapVansEnvelope, openVansEnvelope } from './vans
 export type { WrapInVansEnvelopeInput, UnwrappedVansEnvelope } from './vans-envelope.js';
 export { detectMessageFormat, classifyXmlRoot, VANS_NAMESPACE } from './message-format.js';
 export type { MessageFormat, DetectedFormat } from './message-format.js';
+export {
+  readXdis91,
+  readXdis91Root,
+  xdis91ToCareCommunication,
+  buildXctl03,
+  readXctl03,
+  readXctl03Root,
+  oioxmlReceiptIds,
+  danishLocalTime,
+  XDIS91_NAMESPACE,
+  XCTL03_NAMESPACE,
+} from './oioxml.js';
+export type { Xdis91Letter, Xdis91Binary, Xdis91Parties, Xctl03Input, Xctl03Receipt } from './oioxml.js';

@@ -24,6 +24,8 @@ export function medcomInboundRoutes(deps: { readonly ctx: CorrespondenceContext;
       return c.json({ messageId: receipt.messageId, code: receipt.code, status: receipt.status }, 200);
     }
     const headers = { 'X-MedCom-Acknowledgement': receipt.code, 'X-MedCom-Outcome': receipt.outcome };
+    // An OIOXML letter is answered in OIOXML: its XCTL03 receipt.
+    if (receipt.oioxmlReceipt) return c.body(new Uint8Array(receipt.oioxmlReceipt), 200, { ...headers, 'Content-Type': 'application/xml; charset=iso-8859-1' });
     if (receipt.envelope) {
       const xml = wrapInVansEnvelope({
         bundle: receipt.acknowledgement,
@@ -50,7 +52,8 @@ export function medcomInboundRoutes(deps: { readonly ctx: CorrespondenceContext;
     description:
       'A CareCommunication is answered with a MedCom Acknowledgement (ok, fatal-error with an OperationOutcome) in the request encoding, ' +
       'wrapped in a VANSEnvelope when the request was one; duplicates get the original acknowledgement. An Acknowledgement updates the message it answers. ' +
-      'Legacy OIOXML is refused (422 legacy-oioxml-refused); XML with a DTD or entities is refused (400 xml-refused). ' +
+      'An OIOXML XDIS91 letter (bare or in a VANSEnvelope) is converted to a CareCommunication, received the same way and answered with an XCTL03 positive receipt (422 oioxml-rejected when it cannot be accepted); ' +
+      'other legacy OIOXML is refused (422 legacy-oioxml-refused); XML with a DTD or entities is refused (400 xml-refused). ' +
       'Role medcom-gateway from a configured gateway identity (MEDCOM_GATEWAY_IDENTITIES: issuer and subject) only; anyone else 403 gateway-identity-refused. ' +
       "An acknowledgement whose sender is not the answered message's receiver changes nothing (422 unknown-message).",
     security: [{ bearer: [] }],

@@ -15,18 +15,23 @@ import {
   XmlParseError,
   XmlSecurityError,
   buildAcknowledgement,
+  buildXctl03,
   classifyXmlRoot,
   fhirXmlRootToJson,
+  oioxmlReceiptIds,
   openVansEnvelope,
   parseAcknowledgement,
   parseCareCommunication,
   parseXml,
+  readXdis91Root,
   validateCareCommunication,
+  xdis91ToCareCommunication,
   type AcknowledgementCode,
   type AcknowledgementIssueInput,
   type JsonObject,
   type MedComParty,
   type ParsedCareCommunication,
+  type Xdis91Letter,
   type XmlElement,
 } from '../../adapters/medcom/index.js';
 import { inspectJson } from '../platform/storable-text.js';
@@ -57,6 +62,8 @@ export interface CareCommunicationReceipt {
   /** Set when the message came in a VANSEnvelope: the answer goes back in one. */
   readonly envelope?: { readonly ourEan: string; readonly theirEan: string };
   readonly messageId?: string;
+  /** Set when the message was an OIOXML XDIS91 letter: its XCTL03 positive receipt (ISO-8859-1). */
+  readonly oioxmlReceipt?: Buffer;
 }
 
 export interface AcknowledgementReceipt {
@@ -80,21 +87,25 @@ export async function receiveInbound(deps: ReceiveDeps, caller: Caller, body: Ui
   const json = readJson(body);
   if (json) read = json;
   else {
-    const { root, notes: xmlNotes } = parseXmlOrRefuse(body);
-    if (classifyXmlRoot(root).format === 'vans-envelope') {
+    const parsed = parseXmlOrRefuse(body);
+    if (classifyXmlRoot(parsed.root).format === 'vans-envelope') {
       let opened: ReturnType<typeof openVansEnvelope>;
       try {
-        opened = openVansEnvelope(root, xmlNotes);
+        opened = openVansEnvelope(parsed.root, parsed.notes);
       } catch (error) {
         throw refusal(error);
       }
       envelope = { senderEan: opened.senderEan, receiverEan: opened.receiverEan };
       notes.push(...opened.notes);
       const payload = opened.payload;
-      read = readJson(payload) ?? readXml(parseXmlOrRefuse(payload));
+      const inner = readJson(payload) ?? parseXmlOrRefuse(payload);
+      if ('root' in inner && isXdis91(inner.root)) return receiveXdis91(deps, caller, inner, envelope, notes, requestId);
+      read = 'root' in inner ? readXml(inner) : inner;
       const mime = opened.serviceTags['MCM:MIME'];
       if (mime && !mime.includes(read.encoding)) notes.push('MCM:MIME service tag does not match the payload');
-    } else read = readXml({ root, notes: xmlNotes });
+    } else if (isXdis91(parsed.root)) {
+      return receiveXdis91(deps, caller, parsed, undefined, notes, requestId);
+    } else read = readXml(parsed);
   }
   const { bundle, encoding, bytes } = read;
   notes.push(...read.notes);
@@ -170,7 +181,7 @@ function refusal(error: unknown): ProblemError {
   if (error instanceof XmlLimitError) return tooComplex();
   if (error instanceof MedComFormatError && error.code === 'legacy-oioxml-refused') {
     return new ProblemError(422, 'legacy-oioxml-refused', 'Legacy OIOXML not accepted', {
-      detail: 'OIOXML messages (XDIS91, XCTL) are not accepted yet; send MedCom FHIR CareCommunication 5.0',
+      detail: 'of OIOXML only XDIS91 letters are accepted (not XCTL receipts or other letters); send MedCom FHIR CareCommunication 5.0',
     });
   }
   if (error instanceof MedComFormatError || error instanceof XmlParseError || error instanceof SyntaxError) {
@@ -186,6 +197,8 @@ interface Incoming {
   readonly envelope: { senderEan?: string | undefined; receiverEan?: string | undefined } | undefined;
   readonly bytes: number;
   readonly unstorableText: number;
+  /** The OIOXML letter this Bundle was converted from: its sender is answered with a receipt, not a FHIR Acknowledgement. */
+  readonly legacy?: Xdis91Letter;
 }
 
 async function receiveCareCommunication(deps: ReceiveDeps, caller: Caller, incoming: Incoming, requestId: string): Promise<CareCommunicationReceipt> {
@@ -244,7 +257,7 @@ async function receiveCareCommunication(deps: ReceiveDeps, caller: Caller, incom
 
   if (code !== 'ok' || !receiver) {
     await auditOrFail(deps.audit, auditOf(caller, requestId, parsed, receiver?.sor ?? null, 'failed', { code, rules: issues.map((i) => i.rule), errorCodes: ackIssues.map((i) => i.code) }));
-    await ctx.queue.send(deliverAcknowledgementJob(ctx), ackJob);
+    if (!incoming.legacy) await ctx.queue.send(deliverAcknowledgementJob(ctx), ackJob);
     return { type: 'care-communication', outcome: 'rejected', code, acknowledgement, encoding: incoming.encoding, ...(envelope ? { envelope } : {}) };
   }
 
@@ -279,11 +292,11 @@ async function receiveCareCommunication(deps: ReceiveDeps, caller: Caller, incom
         acknowledged_at: now,
         request_id: requestId,
       });
-      await ctx.queue.send(deliverAcknowledgementJob(ctx), ackJob, { trx });
+      if (!incoming.legacy) await ctx.queue.send(deliverAcknowledgementJob(ctx), ackJob, { trx });
       // Last, so the audit chain's head is locked only for the commit.
       await appendAuditInTransaction(trx, auditOf(caller, requestId, parsed, receiver.sor, 'success', { messageId: id, code, notes: parsed.notes }));
     });
-    ctx.queue.wake({ name: DELIVER_ACKNOWLEDGEMENT });
+    if (!incoming.legacy) ctx.queue.wake({ name: DELIVER_ACKNOWLEDGEMENT });
   } catch (error) {
     // A concurrent copy of the same message won the insert: answer (and audit) as a duplicate.
     const winner = await findInbound(ctx.db, receiver.sor, { messageHeaderId, bundleId });
@@ -321,7 +334,7 @@ async function answerDuplicate(
   const acknowledgement = existing.acknowledgement_sent as JsonObject;
   const code = (existing.acknowledgement_code ?? 'ok') as AcknowledgementCode;
   await auditOrFail(deps.audit, auditOf(caller, requestId, parsed, existing.organisation_sor, 'success', { messageId: existing.id, duplicate: true, code }));
-  await ctx.queue.send(deliverAcknowledgementJob(ctx), {
+  if (!incoming.legacy) await ctx.queue.send(deliverAcknowledgementJob(ctx), {
     acknowledgement,
     code,
     encoding: existing.encoding,
@@ -457,4 +470,72 @@ async function receiveAcknowledgement(deps: ReceiveDeps, caller: Caller, bundle:
     },
   });
   return { type: 'acknowledgement', messageId: row.id, code: ack.code ?? 'unknown', status };
+}
+
+const isXdis91 = (root: XmlElement): boolean => {
+  const detected = classifyXmlRoot(root);
+  return detected.format === 'legacy-oioxml' && detected.detail === 'XDIS91';
+};
+
+/**
+ * An OIOXML XDIS91 letter, from its root as parsed once under the limits: converted to the
+ * CareCommunication MedCom's conversion makes of it (parties' SOR codes from the directory by their
+ * EAN numbers), then received exactly like a FHIR message (validation, duplicates by the ids derived
+ * from the letter, audit and storage in one transaction), and answered with an XCTL03 positive
+ * receipt. A letter that would be answered fatal-error is refused (422).
+ */
+async function receiveXdis91(
+  deps: ReceiveDeps,
+  caller: Caller,
+  xml: { root: XmlElement; notes: string[]; bytes?: number },
+  envelope: { senderEan?: string | undefined; receiverEan?: string | undefined } | undefined,
+  notes: readonly string[],
+  requestId: string,
+): Promise<CareCommunicationReceipt> {
+  let letter: Xdis91Letter;
+  try {
+    letter = readXdis91Root(xml.root);
+  } catch (error) {
+    if (error instanceof MedComFormatError) throw new ProblemError(422, 'oioxml-invalid', 'OIOXML letter not readable', { detail: error.message });
+    throw refusal(error);
+  }
+  const [sender, receiver] = await Promise.all([deps.ctx.parties.byEan(letter.sender.ean), deps.ctx.parties.byEan(letter.receiver.ean)]);
+  if (!sender || !receiver) {
+    throw new ProblemError(422, 'oioxml-party-unknown', 'OIOXML party unknown', {
+      detail: `the letter's ${!receiver ? 'receiver' : 'sender'} EAN number names no organisation in the directory`,
+    });
+  }
+  const bundle = xdis91ToCareCommunication(letter, { senderSor: sender.sor, receiverSor: receiver.sor });
+  const receipt = await receiveCareCommunication(
+    deps,
+    caller,
+    {
+      bundle,
+      encoding: 'xml',
+      notes: [...notes, ...xml.notes, 'received as OIOXML XDIS91 and converted to CareCommunication'],
+      envelope,
+      bytes: xml.bytes ?? 0,
+      // XML 1.0 cannot carry NUL or unpaired surrogates (the parser refuses them, also as references).
+      unstorableText: 0,
+      legacy: letter,
+    },
+    requestId,
+  );
+  if (receipt.code !== 'ok') {
+    throw new ProblemError(422, 'oioxml-rejected', 'OIOXML letter rejected', {
+      detail: 'the letter cannot be accepted; a negative OIOXML receipt is not built by this broker',
+      extensions: { errors: parseAcknowledgement(receipt.acknowledgement).errors.map((e) => ({ code: e.code ?? null, message: e.diagnostics ?? e.text ?? null })) },
+    });
+  }
+  // The same receipt for the letter and any resend of it, as for FHIR duplicates: same ids, and
+  // the time of the acknowledgement stored with the first copy.
+  const ids = oioxmlReceiptIds(letter);
+  return { ...receipt, oioxmlReceipt: buildXctl03({ original: letter, ...ids, clock: answeredAt(receipt.acknowledgement, deps.ctx.clock) }) };
+}
+
+/** The time an acknowledgement was made (its Bundle.timestamp), so a resend is answered as the original. */
+function answeredAt(acknowledgement: JsonObject, clock: () => Date): () => Date {
+  const stamp = acknowledgement['timestamp'];
+  const at = typeof stamp === 'string' ? new Date(stamp) : undefined;
+  return at && Number.isFinite(at.getTime()) ? () => at : clock;
 }
