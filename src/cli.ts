@@ -255,6 +255,8 @@ audit
     const { exportProgressReporter } = await import('./audit/export/progress.js');
     const { database } = await openConfiguredDatabase(cfg);
     const out = opts.out ? createWriteStream(opts.out, { flags: opts.cursor ? 'a' : 'w' }) : process.stdout;
+    // Piped into `head` and the like: the reader has gone, so stop quietly.
+    if (out === process.stdout) process.stdout.on('error', (error: NodeJS.ErrnoException) => (error.code === 'EPIPE' ? process.exit(0) : undefined));
     const progress = exportProgressReporter();
     try {
       const result = await exportAudit(database.db, {
