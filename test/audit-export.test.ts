@@ -47,8 +47,12 @@ interface ProfileRules {
   readonly required: readonly (string | readonly [string, string | boolean])[];
   /** Required when the slice is present (0..1 slices with 1..1 children). */
   readonly requiredIfPresent: readonly (readonly [slice: string, child: string | readonly [string, string | boolean]])[];
+  /** Required of a permit (outcome 0): a denial has no agreement to name. */
+  readonly requiredOnSuccess?: readonly string[];
   /** 0..0 in the profile. */
   readonly absent: readonly string[];
+  /** A closed slicing: every element must fall in one of these slices. */
+  readonly closed?: { readonly element: string; readonly slices: readonly string[] };
 }
 
 const R4_BASE: readonly string[] = ['type', 'recorded', 'source.observer'];
@@ -64,6 +68,7 @@ const entitySlices: Slices = {
   patient: byTypeCode('1'),
   transaction: byTypeCode('XrequestId'),
   consent: byTypeCode('Consent'),
+  token: byTypeCode('UserOauthAgent'),
   userorg: byTypeCode('PROV'),
   authorizer: byTypeCode('authserver'),
   authzClient: byTypeCode('110150'),
@@ -110,7 +115,9 @@ const AUTHZ: ProfileRules = {
     'entity[patient].what', ['entity[patient].role.code', '1'],
   ],
   requiredIfPresent: [['entity[consent]', 'what']],
+  requiredOnSuccess: ['entity[consent].what.identifier.value'],
   absent: ['agent[client].role', 'agent[client].name', 'agent[client].purposeOfUse', 'agent[user].network', 'agent[userorg].role', 'agent[authorizer].network', 'agent[authorizer].purposeOfUse'],
+  closed: { element: 'entity', slices: ['patient', 'consent', 'token'] },
 };
 
 const RULES: Record<string, ProfileRules> = { [PROFILES.patientQuery]: PATIENT_QUERY, [PROFILES.patientRead]: PATIENT_READ, [PROFILES.authZ]: AUTHZ };
@@ -131,7 +138,12 @@ function violations(event: AuditEvent): string[] {
   };
   for (const r of rules.required) check(r);
   for (const [slice, child] of rules.requiredIfPresent) if (resolve(event, slice, rules.slices).length > 0) check(child, `${slice}.`);
+  if (event.outcome === '0') for (const r of rules.requiredOnSuccess ?? []) check(r);
   for (const p of rules.absent) if (resolve(event, p, rules.slices).length > 0) found.push(`${p} must be absent`);
+  if (rules.closed) {
+    const { element, slices } = rules.closed;
+    for (const e of resolve(event, element, {})) if (!slices.some((s) => rules.slices[s]?.(e))) found.push(`${element} outside the closed slices ${slices.join(', ')}`);
+  }
   if (event.outcome !== '0' && !event.outcomeDesc) found.push('outcomeDesc missing on a failure');
   return found;
 }
@@ -191,6 +203,10 @@ describe.each(databaseKinds())('audit export (%s)', (kind) => {
     const query = events.find((e) => e.meta?.profile.includes(PROFILES.patientQuery)) as AuditEvent;
     const broken = { ...query, entity: query.entity.filter((x) => x.type.code !== '1') };
     expect(violations(broken)).toContain('entity[patient].what.identifier.value missing');
+    const decision = events.find((e) => e.meta?.profile.includes(PROFILES.authZ) && e.outcome === '0') as AuditEvent;
+    const extra = { ...decision, entity: [...decision.entity, { type: { system: SYSTEMS.entityType, code: '2' } }] };
+    expect(violations(extra)).toContain('entity outside the closed slices patient, consent, token');
+    expect(violations({ ...decision, entity: decision.entity.filter((x) => x.type.code !== 'Consent') })).toContain('entity[consent].what.identifier.value missing');
   });
 
   it('never writes the CPR number outside the patient entity', () => {

@@ -94,6 +94,9 @@ describe('toAuditEvents', () => {
     expect(permit?.entity.find((e) => e.type.code === 'Consent')?.what?.identifier?.value).toBe('ag-1|3');
     expect(deny?.entity.some((e) => e.type.code === 'Consent')).toBe(false);
     expect(deny?.outcomeDesc).toContain('no-agreement');
+    const custodian = (e: typeof permit) => e?.agent.find((a) => a.type.coding[0]?.code === 'CST');
+    expect([custodian(permit)?.name, custodian(permit)?.who.identifier?.value]).toEqual(['ppr-851', '9520041000016004']);
+    expect([custodian(deny)?.name, custodian(deny)?.who.identifier?.value]).toEqual(['gp-system', '9510011000016001']);
   });
 
   it('a system actor has no user agent', () => {

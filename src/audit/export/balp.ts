@@ -237,6 +237,13 @@ function authZ(r: ExportRecord, ctx: BalpContext, s: SourceDetail, index: number
         ? [{ type: { coding: [{ system: SYSTEMS.roleClass, code: 'PROV', display: 'healthcare provider' }] }, who: { type: 'Organization', identifier: { system: SYSTEMS.sor, value: a.organisation } }, requestor: false }]
         : []),
       { type: { coding: [{ system: SYSTEMS.securityRole, code: 'authserver', display: 'authorization server' }] }, who: { type: 'Device', identifier: { value: ctx.serverUrl }, display: 'child data broker' }, requestor: false },
+      // The source the decision is about, as its custodian (the profile's entities are closed).
+      {
+        type: { coding: [{ system: SYSTEMS.participation, code: 'CST', display: 'custodian' }] },
+        who: { type: 'Organization', identifier: { system: SYSTEMS.sor, value: s.organisation ?? 'unknown' } },
+        name: s.sourceId,
+        requestor: false,
+      },
     ],
     entity: [
       ...(r.patientCpr ? [patientEntity(r.patientCpr)] : []),
@@ -245,12 +252,6 @@ function authZ(r: ExportRecord, ctx: BalpContext, s: SourceDetail, index: number
         type: { system: SYSTEMS.resourceTypes, code: 'Consent', display: 'Consent' },
         description: 'sharing agreement the decision rests on',
       })),
-      {
-        what: { type: 'Organization', identifier: { system: SYSTEMS.sor, value: s.organisation ?? 'unknown' } },
-        type: { system: SYSTEMS.entityType, code: '2', display: 'System Object' },
-        name: s.sourceId,
-        description: 'the source the decision is about',
-      },
     ],
   };
 }
