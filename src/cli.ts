@@ -236,6 +236,53 @@ audit
     }
   });
 
+audit
+  .command('export')
+  .description('export the audit records of a period as NDJSON, CSV or FHIR R4 AuditEvents (IHE BALP), to a file or stdout')
+  .requiredOption('--format <format>', 'ndjson, csv or fhir (NDJSON of AuditEvent resources)', oneOf(['ndjson', 'csv', 'fhir'] as const))
+  .option('--from <instant>', 'first day or instant of the period (recorded at or after)', isoInstant)
+  .option('--to <instant>', 'end of the period (exclusive)', isoInstant)
+  .option('--cursor <seq>', 'resume after this record (the cursor a previous export printed)', (v: string) => {
+    if (!/^[1-9]\d{0,18}$/.test(v)) throw new InvalidArgumentError('expected a record sequence number');
+    return v;
+  })
+  .option('--out <file>', 'write to this file (appended to with --cursor) instead of stdout')
+  .action(async (opts: { format: 'ndjson' | 'csv' | 'fhir'; from?: Date; to?: Date; cursor?: string; out?: string }) => {
+    const cfg = config(undefined, false);
+    const { createWriteStream } = await import('node:fs');
+    const { finished } = await import('node:stream/promises');
+    const { exportAudit } = await import('./audit/export/export.js');
+    const { exportProgressReporter } = await import('./audit/export/progress.js');
+    const { database } = await openConfiguredDatabase(cfg);
+    const out = opts.out ? createWriteStream(opts.out, { flags: opts.cursor ? 'a' : 'w' }) : process.stdout;
+    // Piped into `head` and the like: the reader has gone, so stop quietly.
+    if (out === process.stdout) process.stdout.on('error', (error: NodeJS.ErrnoException) => (error.code === 'EPIPE' ? process.exit(0) : undefined));
+    const progress = exportProgressReporter();
+    try {
+      const result = await exportAudit(database.db, {
+        format: opts.format,
+        out,
+        ...(opts.from ? { from: opts.from } : {}),
+        ...(opts.to ? { to: opts.to } : {}),
+        ...(opts.cursor ? { afterSeq: opts.cursor } : {}),
+        balp: { serverUrl: cfg.audience, codeSystemBase: 'urn:dk:child-data-broker:codes' },
+        onStart: (total) => progress.start(total),
+        onRecord: (seq) => progress.increment(seq),
+      });
+      progress.stop();
+      if (out !== process.stdout) {
+        out.end();
+        await finished(out);
+      }
+      process.stderr.write(`exported ${result.records} records (${result.lines} lines)${result.cursor ? `; cursor ${result.cursor} (continue with --cursor ${result.cursor})` : ''}\n`);
+    } catch (error) {
+      progress.stop();
+      throw error;
+    } finally {
+      await database.close();
+    }
+  });
+
 program
   .command('jobs')
   .description('print the last run of each scheduled job, and the jobs waiting, retrying, active or failed per queue')

@@ -1,0 +1,43 @@
+/**
+ * Audit records over a period, in chain order, a page at a time (keyset on seq): memory stays
+ * constant however long the period, and the last seq written is a cursor to resume from.
+ */
+import type { Kysely } from 'kysely';
+import type { Database } from '../../../db/schema/index.js';
+import { type ExportRecord, exportRecordFromRow } from './record.js';
+
+export interface ExportPeriod {
+  /** recorded_at at or after (inclusive). */
+  readonly from?: Date;
+  /** recorded_at before (exclusive). */
+  readonly to?: Date;
+  /** Resume after this seq (the cursor a previous export ended at). */
+  readonly afterSeq?: string;
+}
+
+function periodQuery(db: Kysely<Database>, p: ExportPeriod) {
+  let q = db.selectFrom('audit_event');
+  if (p.from) q = q.where('recorded_at', '>=', p.from);
+  if (p.to) q = q.where('recorded_at', '<', p.to);
+  if (p.afterSeq) q = q.where('seq', '>', p.afterSeq);
+  return q;
+}
+
+export async function countAuditRecords(db: Kysely<Database>, p: ExportPeriod): Promise<number> {
+  const row = await periodQuery(db, p).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export async function* readAuditRecords(db: Kysely<Database>, p: ExportPeriod, pageSize = 1000): AsyncGenerator<ExportRecord> {
+  let after = p.afterSeq;
+  for (;;) {
+    const rows = await periodQuery(db, { ...p, ...(after ? { afterSeq: after } : {}) })
+      .selectAll()
+      .orderBy('seq', 'asc')
+      .limit(pageSize)
+      .execute();
+    for (const row of rows) yield exportRecordFromRow(row);
+    if (rows.length < pageSize) return;
+    after = String(rows[rows.length - 1]?.seq);
+  }
+}
