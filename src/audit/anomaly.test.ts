@@ -24,6 +24,11 @@ describe('anomaly explanations (Danish)', () => {
       { rule: 'organisations-per-child', subjectName: null, subjectUser: null, count: 5, limit: 4, periodStart: new Date('2026-12-02T00:00:00Z'), periodEnd: new Date('2026-12-03T00:00:00Z') },
       'Samme barn blev slået op fra 5 forskellige organisationer mellem 2. december 2026 kl. 01 og 3. december 2026 kl. 01 (grænse 4); 3 af opslagene kom fra 9520041000016004.',
     ],
+    [
+      'off hours, with the working hours',
+      { rule: 'off-hours', count: 3, workingHours: { start: 7, end: 19 } },
+      'Bruger Karen Holm hos 9520041000016004 lavede 3 opslag uden for normal arbejdstid (07-19 på hverdage) den 2. december 2026.',
+    ],
   ])('%s', (_name, change, text) => {
     expect(explainFinding({ ...base, ...change })).toBe(text);
   });

@@ -10,7 +10,7 @@ import { type Kysely, type Selectable, sql } from 'kysely';
 import type { Database } from '../../db/schema/index.js';
 import type { AnomalyStatus } from '../../db/schema/anomaly.js';
 
-export const ANOMALY_RULES = ['distinct-children-per-day', 'denials-per-hour', 'organisations-per-child'] as const;
+export const ANOMALY_RULES = ['distinct-children-per-day', 'denials-per-hour', 'organisations-per-child', 'off-hours'] as const;
 export type AnomalyRule = (typeof ANOMALY_RULES)[number];
 export const ANOMALY_DECISIONS = ['justified', 'unjustified', 'needs-follow-up'] as const satisfies readonly AnomalyStatus[];
 
@@ -23,6 +23,10 @@ export interface AnomalyRulesConfig {
   readonly organisationsPerChild: number;
   /** ... within a window of this many hours. */
   readonly organisationsWindowHours: number;
+  /** (d) Working hours, Copenhagen time, Monday to Friday: [start, end) hours; a lookup outside them is flagged. */
+  readonly workingHours: { readonly start: number; readonly end: number };
+  /** Organisations that work around the clock (exact SOR codes): their staff's off-hours lookups are not flagged. */
+  readonly offHoursExempt: readonly string[];
   /** How far back each run looks; periods already flagged are not flagged again. */
   readonly lookbackHours: number;
 }
@@ -32,6 +36,8 @@ export const DEFAULT_ANOMALY_RULES: AnomalyRulesConfig = {
   denialsPerHour: 5,
   organisationsPerChild: 4,
   organisationsWindowHours: 24,
+  workingHours: { start: 7, end: 19 },
+  offHoursExempt: [],
   lookbackHours: 48,
 };
 
@@ -47,6 +53,8 @@ export interface AnomalyFinding {
   readonly auditEventIds: readonly string[];
   readonly count: number;
   readonly limit: number;
+  /** For off-hours: the working hours it was measured against. */
+  readonly workingHours?: { readonly start: number; readonly end: number };
 }
 
 const MONTHS = ['januar', 'februar', 'marts', 'april', 'maj', 'juni', 'juli', 'august', 'september', 'oktober', 'november', 'december'];
@@ -75,6 +83,11 @@ export function explainFinding(f: AnomalyFinding): string {
         `Samme barn blev slået op fra ${f.count} forskellige organisationer mellem ${danishDate(f.periodStart, true)} og ${danishDate(f.periodEnd, true)} ` +
         `(grænse ${f.limit}); ${f.auditEventIds.length} af opslagene kom fra ${f.organisationSor}.`
       );
+    case 'off-hours': {
+      const h = f.workingHours ?? DEFAULT_ANOMALY_RULES.workingHours;
+      const hours = `${String(h.start).padStart(2, '0')}-${String(h.end).padStart(2, '0')}`;
+      return `${who} lavede ${f.count} opslag uden for normal arbejdstid (${hours} på hverdage) den ${danishDate(f.periodStart)}.`;
+    }
   }
 }
 
@@ -119,6 +132,22 @@ async function denialsPerHour(db: Kysely<Database>, since: Date, limit: number):
     group by actor_issuer, actor_subject, actor_organisation, date_trunc('hour', occurred_at)
     having count(*) > ${limit}`.execute(db);
   return rows.rows.map((r) => userFinding('denials-per-hour', r, limit));
+}
+
+/** (d) Users' lookups outside working hours (Copenhagen time, weekdays), one flag per user and Copenhagen day. */
+async function offHours(db: Kysely<Database>, since: Date, hours: AnomalyRulesConfig['workingHours'], exempt: readonly string[]): Promise<AnomalyFinding[]> {
+  const rows = await sql<UserPeriodRow>`
+    with l as (
+      select e.*, e.occurred_at at time zone 'Europe/Copenhagen' as local from audit_event e
+      where e.kind = 'lookup' and e.actor_organisation is not null and e.occurred_at >= ${since}
+        and not (e.actor_organisation = any(${[...exempt]}::text[])))
+    select actor_issuer as issuer, actor_subject as subject, max(actor_name) as name, actor_organisation as organisation,
+      (local::date::timestamp at time zone 'Europe/Copenhagen') as period_start, ((local::date + 1)::timestamp at time zone 'Europe/Copenhagen') as period_end,
+      count(*)::text as n, array_agg(id order by seq) as ids
+    from l
+    where not (extract(isodow from local) between 1 and 5 and extract(hour from local) >= ${hours.start} and extract(hour from local) < ${hours.end})
+    group by actor_issuer, actor_subject, actor_organisation, local::date`.execute(db);
+  return rows.rows.map((r) => ({ ...userFinding('off-hours', r, 0), workingHours: hours }));
 }
 
 function userFinding(rule: AnomalyRule, r: UserPeriodRow, limit: number): AnomalyFinding {
@@ -177,6 +206,7 @@ export async function runAnomalyRules(db: Kysely<Database>, config: AnomalyRules
   const findings: { finding: AnomalyFinding; key: string }[] = [
     ...(await distinctChildrenPerDay(db, since, config.distinctChildrenPerDay)).map((finding) => ({ finding, key: dedupeKey(finding) })),
     ...(await denialsPerHour(db, since, config.denialsPerHour)).map((finding) => ({ finding, key: dedupeKey(finding) })),
+    ...(await offHours(db, since, config.workingHours, config.offHoursExempt)).map((finding) => ({ finding, key: dedupeKey(finding) })),
     // The child is keyed by a hash of its CPR: the key tells flags apart without holding the number.
     ...(await organisationsPerChild(db, since, config.organisationsPerChild, config.organisationsWindowHours)).map(({ child, ...finding }) => ({ finding, key: dedupeKey(finding, child) })),
   ];

@@ -94,6 +94,15 @@ const envSchema = z.object({
   BROKER_ANOMALY_DENIALS_PER_HOUR: z.coerce.number().int().min(1).max(100000).default(5),
   BROKER_ANOMALY_ORGANISATIONS_PER_CHILD: z.coerce.number().int().min(1).max(1000).default(4),
   BROKER_ANOMALY_ORGANISATIONS_WINDOW_HOURS: z.coerce.number().int().min(1).max(24 * 31).default(24),
+  BROKER_ANOMALY_WORKING_HOURS: z
+    .string()
+    .regex(/^([01]\d|2[0-4])-([01]\d|2[0-4])$/, 'must be hours as HH-HH, e.g. 07-19')
+    .refine((v) => Number(v.slice(0, 2)) < Number(v.slice(3)), 'the start must be before the end')
+    .default('07-19'),
+  BROKER_ANOMALY_OFF_HOURS_EXEMPT: z
+    .string()
+    .regex(/^\s*(\d{6,18}\s*(,\s*\d{6,18}\s*)*)?$/, 'must be a comma-separated list of SOR codes')
+    .optional(),
   BROKER_JOBS_SCHEDULE_CHECK_SECONDS: z.coerce.number().int().min(1).max(30).default(30),
   BROKER_SOR_IMPORT_SOURCE: z.string().min(1).optional(),
   BROKER_SOR_IMPORT_AT: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day as HH:MM').default('03:30'),
@@ -297,6 +306,8 @@ export function loadConfig(
         denialsPerHour: e.BROKER_ANOMALY_DENIALS_PER_HOUR,
         organisationsPerChild: e.BROKER_ANOMALY_ORGANISATIONS_PER_CHILD,
         organisationsWindowHours: e.BROKER_ANOMALY_ORGANISATIONS_WINDOW_HOURS,
+        workingHours: { start: Number(e.BROKER_ANOMALY_WORKING_HOURS.slice(0, 2)), end: Number(e.BROKER_ANOMALY_WORKING_HOURS.slice(3)) },
+        offHoursExempt: (e.BROKER_ANOMALY_OFF_HOURS_EXEMPT ?? '').split(',').map((v) => v.trim()).filter((v) => v.length > 0),
         lookbackHours: e.BROKER_ANOMALY_LOOKBACK_HOURS,
       },
     },
