@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../db/connection.js';
 import { DEFAULT_ANOMALY_RULES, runAnomalyRules } from '../src/audit/anomaly.js';
+import { anomalyReviewJob } from '../src/audit/jobs/anomaly-review.js';
 import type { AuditEventInput } from '../src/audit/audit-event.js';
 import { createAuditWriter, verifyAuditChain } from '../src/audit/audit-writer.js';
 import { importSorSnapshot } from '../src/directory/sor-import.js';
@@ -88,6 +89,12 @@ describe.each(databaseKinds())('anomaly rules on %s', (kind) => {
     const again = await runAnomalyRules(database.db, DEFAULT_ANOMALY_RULES, now);
     expect(again.found).toBe(10);
     expect(again.flagged).toEqual([]);
+  });
+
+  it('runs as an hourly job whose reruns store nothing twice', async () => {
+    const job = anomalyReviewJob({ db: database.db, rules: { ...DEFAULT_ANOMALY_RULES, lookbackHours: 24 * 365 }, everyMinutes: 60 });
+    expect(job.schedule.cron).toBe('*/60 * * * *');
+    expect(await job.handle({}, { id: 'j1' })).toEqual({ found: 10, flagged: 0 });
   });
 
   it('follows its configuration, and looks only as far back as told', async () => {
