@@ -82,7 +82,9 @@ describe.each(databaseKinds())('anomaly rules on %s', (kind) => {
     expect(heavy?.period_start.toISOString()).toBe(t0.toISOString());
     // No explanation names a child.
     const cprs = new Set(scenario(t0).map((e) => e.patientCpr as string));
-    for (const f of flags) for (const cpr of cprs) expect(f.explanation).not.toContain(cpr);
+    // Nor does a flag's dedupe key hold one, or a hash of one.
+    for (const f of flags) for (const cpr of cprs) expect(`${f.explanation} ${f.dedupe_key}`).not.toContain(cpr);
+    for (const f of flags) expect(f.dedupe_key).not.toMatch(/[0-9a-f]{32}(?![0-9a-f-])/);
   });
 
   it('flags nothing twice on a rerun', async () => {

@@ -170,15 +170,18 @@ function userFinding(rule: AnomalyRule, r: UserPeriodRow, limit: number): Anomal
  * windows from the epoch). One flag per organisation involved, resting on that organisation's own
  * records, so each organisation's auditor reviews its own staff's part.
  */
-async function organisationsPerChild(db: Kysely<Database>, since: Date, limit: number, hours: number): Promise<(AnomalyFinding & { child: string })[]> {
+async function organisationsPerChild(db: Kysely<Database>, lookbackSince: Date, limit: number, hours: number): Promise<(AnomalyFinding & { child: string })[]> {
   const seconds = hours * 3600;
+  // From the start of the window the lookback begins in, so a window is always read whole.
+  const since = new Date(Math.floor(lookbackSince.getTime() / (seconds * 1000)) * seconds * 1000);
   const rows = await sql<{ child: string; organisation: string; period_start: Date; n: string; ids: string[] }>`
     with l as (
       select e.*, floor(extract(epoch from e.occurred_at) / ${seconds})::bigint as w from audit_event e
       where e.kind = 'lookup' and e.patient_cpr is not null and e.actor_organisation is not null and e.occurred_at >= ${since}),
     hit as (
-      select patient_cpr, w, count(distinct actor_organisation) as n from l group by patient_cpr, w having count(distinct actor_organisation) > ${limit})
-    select md5(l.patient_cpr) as child, l.actor_organisation as organisation, to_timestamp(l.w * ${seconds}) as period_start,
+      select patient_cpr, w, count(distinct actor_organisation) as n, (array_agg(id order by seq))[1]::text as first_id
+      from l group by patient_cpr, w having count(distinct actor_organisation) > ${limit})
+    select max(hit.first_id) as child, l.actor_organisation as organisation, to_timestamp(l.w * ${seconds}) as period_start,
       max(hit.n)::text as n, array_agg(l.id order by l.seq) as ids
     from l join hit on hit.patient_cpr = l.patient_cpr and hit.w = l.w
     group by l.patient_cpr, l.w, l.actor_organisation`.execute(db);
@@ -207,7 +210,8 @@ export async function runAnomalyRules(db: Kysely<Database>, config: AnomalyRules
     ...(await distinctChildrenPerDay(db, since, config.distinctChildrenPerDay)).map((finding) => ({ finding, key: dedupeKey(finding) })),
     ...(await denialsPerHour(db, since, config.denialsPerHour)).map((finding) => ({ finding, key: dedupeKey(finding) })),
     ...(await offHours(db, since, config.workingHours, config.offHoursExempt)).map((finding) => ({ finding, key: dedupeKey(finding) })),
-    // The child is keyed by a hash of its CPR: the key tells flags apart without holding the number.
+    // The child is keyed by the id of the window's first lookup of it: the key tells children apart
+    // without holding the number or anything it can be recovered from (a hash of a CPR can be).
     ...(await organisationsPerChild(db, since, config.organisationsPerChild, config.organisationsWindowHours)).map(({ child, ...finding }) => ({ finding, key: dedupeKey(finding, child) })),
   ];
   const flagged: string[] = [];
