@@ -15,6 +15,8 @@ import { auditRoutes } from './audit/routes.js';
 import { checkpointKeysFromConfig } from './audit/checkpoints.js';
 import { auditIntegrityRoutes } from './audit/integrity-routes.js';
 import { AUDIT_CHECKPOINT, auditCheckpointJob } from './audit/jobs/audit-checkpoint.js';
+import { anomalyReviewJob } from './audit/jobs/anomaly-review.js';
+import { anomalyRoutes } from './audit/anomaly-routes.js';
 import { seedDemoData } from './demo/seed-demo-data.js';
 import { startDemoSources } from './demo/demo-sources.js';
 import { createLookupCapability } from './lookup/index.js';
@@ -158,6 +160,7 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
     } else {
       jobs.unschedule(AUDIT_CHECKPOINT);
     }
+    jobs.schedule(anomalyReviewJob({ db: database.db, rules: config.anomalies.rules, everyMinutes: config.anomalies.everyMinutes }));
     if (config.sorImport.source) {
       const { source, at, timeZone } = config.sorImport;
       const job = sorImportJob({ db: database.db, source, at, timeZone, changes, logger });
@@ -208,6 +211,7 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
         ...correspondence.capabilities,
         { path: '/audit', router: auditRoutes({ db: database.db, audit, logger }), bodyLimitBytes: 16 * 1024 },
         { path: '/audit', router: auditIntegrityRoutes({ db: database.db, checkpoints }), bodyLimitBytes: 16 * 1024 },
+        { path: '/audit', router: anomalyRoutes({ db: database.db, isWithin: (sor, root) => directory.view().isWithin(sor, root), rules: config.anomalies.rules }), bodyLimitBytes: 16 * 1024 },
       ],
     });
 

@@ -152,6 +152,9 @@ describe.each(databaseKinds())('lookup deadline on %s', { retry: 2 }, (kind) => 
     expect(r.body.personRegister.status).toBe('timeout');
     expect(r.body.sources).toEqual([]);
     // Authentication alone took the deadline: the answer follows it with no source to wait for.
-    expect(r.elapsed).toBeLessThanOrEqual(1000 + MARGIN_MS);
+    // On PGlite the database's one-second sleep runs inside this very process and stops its event
+    // loop, timers included, so what follows it (audit, answer) is late by however busy the machine
+    // is: there the bound is looser, and the point of the test is that nothing was asked.
+    expect(r.elapsed).toBeLessThanOrEqual(1000 + (kind === 'pglite' ? 3 * MARGIN_MS : MARGIN_MS));
   });
 });

@@ -5,6 +5,7 @@ import type { AuditChainHeadTable, AuditCheckpointTable, AuditEventTable } from 
 import type { TokenUseTable } from './token-use.js';
 import type { CorrespondenceMessageTable } from './correspondence.js';
 import type { JobRunTable } from './job-run.js';
+import type { AnomalyFlagTable } from './anomaly.js';
 
 /** The database as Kysely sees it: one entry per table, snake_case as in PostgreSQL. */
 export interface Database {
@@ -21,4 +22,5 @@ export interface Database {
   audit_checkpoint: AuditCheckpointTable;
   correspondence_message: CorrespondenceMessageTable;
   job_run: JobRunTable;
+  anomaly_flag: AnomalyFlagTable;
 }

@@ -14,6 +14,7 @@ export const AUDIT_KINDS = [
   'agreement-change',
   'directory-change',
   'audit-search',
+  'anomaly-review',
 ] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 

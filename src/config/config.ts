@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { sorCodeSchema } from '../http/schemas.js';
 import { ROLES } from '../identity/caller.js';
 import type { DatabaseTimeouts } from '../../db/connection.js';
+import type { AnomalyRulesConfig } from '../audit/anomaly.js';
 
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
 export type SigningAlgorithm = (typeof ALGORITHMS)[number];
@@ -87,6 +88,21 @@ const envSchema = z.object({
   BROKER_AUDIT_RETIRED_KEYS_FILE: z.string().min(1).optional(),
   BROKER_AUDIT_CHECKPOINT_FILE: z.string().min(1).optional(),
   BROKER_AUDIT_CHECKPOINT_MINUTES: z.coerce.number().int().refine((m) => m >= 1 && m <= 60 && 60 % m === 0, 'must divide an hour (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60)').default(5),
+  BROKER_ANOMALY_EVERY_MINUTES: z.coerce.number().int().refine((m) => m >= 1 && m <= 60 && 60 % m === 0, 'must divide an hour (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60)').default(60),
+  BROKER_ANOMALY_LOOKBACK_HOURS: z.coerce.number().int().min(1).max(24 * 31).default(48),
+  BROKER_ANOMALY_CHILDREN_PER_DAY: z.coerce.number().int().min(1).max(100000).default(30),
+  BROKER_ANOMALY_DENIALS_PER_HOUR: z.coerce.number().int().min(1).max(100000).default(5),
+  BROKER_ANOMALY_ORGANISATIONS_PER_CHILD: z.coerce.number().int().min(1).max(1000).default(4),
+  BROKER_ANOMALY_ORGANISATIONS_WINDOW_HOURS: z.coerce.number().int().min(1).max(24 * 31).default(24),
+  BROKER_ANOMALY_WORKING_HOURS: z
+    .string()
+    .regex(/^([01]\d|2[0-4])-([01]\d|2[0-4])$/, 'must be hours as HH-HH, e.g. 07-19')
+    .refine((v) => Number(v.slice(0, 2)) < Number(v.slice(3)), 'the start must be before the end')
+    .default('07-19'),
+  BROKER_ANOMALY_OFF_HOURS_EXEMPT: z
+    .string()
+    .regex(/^\s*(\d{6,18}\s*(,\s*\d{6,18}\s*)*)?$/, 'must be a comma-separated list of SOR codes')
+    .optional(),
   BROKER_JOBS_SCHEDULE_CHECK_SECONDS: z.coerce.number().int().min(1).max(30).default(30),
   BROKER_SOR_IMPORT_SOURCE: z.string().min(1).optional(),
   BROKER_SOR_IMPORT_AT: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day as HH:MM').default('03:30'),
@@ -175,6 +191,8 @@ export interface BrokerConfig {
     readonly exportFile: string | null;
     readonly everyMinutes: number;
   };
+  /** Anomaly review of the audit log: how often the rules run, how far back, and their thresholds. */
+  readonly anomalies: { readonly everyMinutes: number; readonly rules: AnomalyRulesConfig };
   /** Nightly SOR import: source (URL, file, or directory whose newest .xml is taken; null: off), Copenhagen local time. */
   readonly sorImport: { readonly source: string | null; readonly at: string; readonly timeZone: string };
 }
@@ -280,6 +298,18 @@ export function loadConfig(
           ? path.join(path.resolve(e.BROKER_DATA_DIR), 'audit', 'checkpoints.jsonl')
           : null,
       everyMinutes: e.BROKER_AUDIT_CHECKPOINT_MINUTES,
+    },
+    anomalies: {
+      everyMinutes: e.BROKER_ANOMALY_EVERY_MINUTES,
+      rules: {
+        distinctChildrenPerDay: e.BROKER_ANOMALY_CHILDREN_PER_DAY,
+        denialsPerHour: e.BROKER_ANOMALY_DENIALS_PER_HOUR,
+        organisationsPerChild: e.BROKER_ANOMALY_ORGANISATIONS_PER_CHILD,
+        organisationsWindowHours: e.BROKER_ANOMALY_ORGANISATIONS_WINDOW_HOURS,
+        workingHours: { start: Number(e.BROKER_ANOMALY_WORKING_HOURS.slice(0, 2)), end: Number(e.BROKER_ANOMALY_WORKING_HOURS.slice(3)) },
+        offHoursExempt: (e.BROKER_ANOMALY_OFF_HOURS_EXEMPT ?? '').split(',').map((v) => v.trim()).filter((v) => v.length > 0),
+        lookbackHours: e.BROKER_ANOMALY_LOOKBACK_HOURS,
+      },
     },
     sorImport: {
       source: e.BROKER_SOR_IMPORT_SOURCE ? (/^https?:\/\//i.test(e.BROKER_SOR_IMPORT_SOURCE) ? e.BROKER_SOR_IMPORT_SOURCE : path.resolve(e.BROKER_SOR_IMPORT_SOURCE)) : null,
