@@ -14,7 +14,7 @@ const inScope = (sor: string) => [MUNICIPALITY, PPR, FAMILY].includes(sor);
 const source = (sourceId: string, organisation: string, status: string) => ({ sourceId, kind: 'x', organisation, status, reason: null, deniedBecause: status === 'denied' ? ['no-agreement'] : null, agreements: [], dataElementsReturned: [], cases: status === 'found' ? 1 : 0, durationMs: 3 });
 const record = (kind: string, actorOrg: string | null, details: Record<string, unknown>, outcome = 'success'): AuditRecordView => ({
   id: 'r1', seq: '7', occurredAt: '2026-11-30T10:00:00.000Z', recordedAt: '2026-11-30T10:00:00.010Z', kind, outcome, requestId: 'req-1',
-  actor: { issuer: 'https://idp.gp.example', subject: 'gp-user-17', name: 'Anders Holm', role: 'clinician', organisation: actorOrg, assurance: 'substantial' },
+  actor: { issuer: 'https://idp.gp.example', subject: 'gp-user-17', name: 'Anders Holm', role: 'clinician', organisation: actorOrg, assurance: 'substantial', callingSystem: null },
   purpose: 'child-welfare-concern', reason: 'Bekymring fra skolen', patientCpr: '0209144026', details,
 });
 const lookupDetails = (sources: unknown[], named: string[] = []) => ({ personRegister: { status: 'found' }, namedOrganisations: named, unservedOrganisations: [], kinds: null, deadlineMs: 3000, durationMs: 412, sources });

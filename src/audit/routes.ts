@@ -58,6 +58,7 @@ export function auditRoutes(deps: { db: Kysely<Database>; audit: AuditWriter; lo
       role: z.string().nullable(),
       organisation: z.string().nullable(),
       assurance: z.string().nullable(),
+      callingSystem: z.string().nullable().openapi({ description: 'The integration that called on the user\u2019s behalf, or the system acting' }),
     }),
     purpose: z.string().nullable(),
     reason: z.string().nullable(),

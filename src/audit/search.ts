@@ -5,10 +5,11 @@
  * or receiver), each record projected onto what it may see (projection.ts). Newest first,
  * keyset-paginated on the chain sequence.
  */
-import { type Kysely, type Selectable, sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/schema/index.js';
 import type { AuditKind, AuditOutcome } from './audit-event.js';
 import { type ProjectedRecord, projectAuditRecord } from './projection.js';
+import { auditRecordFromRow } from './record-view.js';
 
 export interface AuditSearch {
   /** The auditor's organisation: the subtree whose records may be seen. */
@@ -25,27 +26,7 @@ export interface AuditSearch {
   readonly limit: number;
 }
 
-export interface AuditRecordView {
-  readonly id: string;
-  readonly seq: string;
-  readonly occurredAt: string;
-  readonly recordedAt: string;
-  readonly kind: string;
-  readonly outcome: string;
-  readonly requestId: string | null;
-  readonly actor: {
-    readonly issuer: string | null;
-    readonly subject: string | null;
-    readonly name: string | null;
-    readonly role: string | null;
-    readonly organisation: string | null;
-    readonly assurance: string | null;
-  };
-  readonly purpose: string | null;
-  readonly reason: string | null;
-  readonly patientCpr: string | null;
-  readonly details: Record<string, unknown>;
-}
+export type { AuditRecordView } from './record-view.js';
 
 /** Rows read per round while filling a page, and rounds at most before answering a short page. */
 const MAX_ROUNDS = 10;
@@ -92,7 +73,7 @@ export async function searchAudit(db: Kysely<Database>, q: AuditSearch): Promise
     more = rows.length === batch;
     for (const r of rows) {
       cursor = r.seq;
-      const seen = projectAuditRecord(toView(r), (sor) => scope.has(sor));
+      const seen = projectAuditRecord(auditRecordFromRow(r), (sor) => scope.has(sor));
       if (!seen || (q.outcomes && q.outcomes.length > 0 && !(q.outcomes as readonly string[]).includes(seen.outcome))) continue;
       page.push(seen);
       if (page.length > q.limit) break;
@@ -105,21 +86,3 @@ export async function searchAudit(db: Kysely<Database>, q: AuditSearch): Promise
   return { items, nextCursor };
 }
 
-type AuditRow = Selectable<Database['audit_event']>;
-
-function toView(r: AuditRow): AuditRecordView {
-  return {
-    id: r.id,
-    seq: r.seq,
-    occurredAt: r.occurred_at.toISOString(),
-    recordedAt: r.recorded_at.toISOString(),
-    kind: r.kind,
-    outcome: r.outcome,
-    requestId: r.request_id,
-    actor: { issuer: r.actor_issuer, subject: r.actor_subject, name: r.actor_name, role: r.actor_role, organisation: r.actor_organisation, assurance: r.actor_assurance },
-    purpose: r.purpose,
-    reason: r.reason,
-    patientCpr: r.patient_cpr,
-    details: r.details,
-  };
-}
