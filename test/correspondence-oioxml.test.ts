@@ -200,6 +200,10 @@ describe.each(databaseKinds())('OIOXML parties (%s)', (kind) => {
     expect(await res.json()).toEqual({ messageId: fhirMessage.id, code: 'ok', status: 'acknowledged' });
     const settled = await row(fhirMessage.id);
     expect(settled).toMatchObject({ status: 'acknowledged', acknowledgement_code: 'ok' });
+    // The sender sees it acknowledged, as after a FHIR Acknowledgement ok.
+    const detail = await api(`/v1/correspondence/${fhirMessage.id}`, HJEMMEPLEJEN.sor);
+    expect(detail.status).toBe(200);
+    expect(await detail.json()).toMatchObject({ status: 'acknowledged', acknowledgementErrors: [] });
     // Again, this time in a VANSEnvelope as the gateway may deliver it.
     const receipt = receiptFor(fhirMessage.letter);
     const wrapped = fixtureBytes('vans/VANSEnvelope_1.0.4_XDIS22_extracted.xml').toString('utf8')

@@ -5,7 +5,7 @@
  * retried with the same Bundle.id, which the receiver recognises as a duplicate. Once delivered,
  * the acknowledgement timeout is scheduled in the same transaction that marks the message sent.
  */
-import { careCommunicationToXdis91, parseCareCommunication, wrapInVansEnvelope, wrapXdis91InVansEnvelope, xdis91Ids, type JsonObject } from '../../../adapters/medcom/index.js';
+import { MedComFormatError, careCommunicationToXdis91, parseCareCommunication, wrapInVansEnvelope, wrapXdis91InVansEnvelope, xdis91Ids, type JsonObject } from '../../../adapters/medcom/index.js';
 import type { JobDefinition } from '../../jobs/queue.js';
 import type { CorrespondenceContext } from '../context.js';
 import { findMessage, markSent, updateMessage } from '../store.js';
@@ -31,11 +31,23 @@ export function deliverMessageJob(ctx: CorrespondenceContext): JobDefinition<Del
     async handle(data) {
       const row = await findMessage(ctx.db, data.messageId);
       if (!row || row.direction !== 'out' || row.status !== 'queued') return;
+      let letter: Buffer | undefined;
+      if (row.encoding === 'oioxml') {
+        try {
+          // The same letter id on every resend; a new envelope id per Bundle.id.
+          letter = careCommunicationToXdis91({ message: parseCareCommunication(row.bundle), ids: xdis91Ids({ bundleId: row.bundle_id, messageHeaderId: row.message_header_id }), sentAt: ctx.clock() });
+        } catch (error) {
+          // Refused at send time already; should a stored message still not fit a letter, retrying will not help.
+          if (!(error instanceof MedComFormatError)) throw error;
+          await updateMessage(ctx.db, row.id, { status: 'failed', failure: `cannot be written as an OIOXML letter: ${error.message}` });
+          ctx.logger.warn({ requestId: data.requestId, messageId: row.id }, 'message failed: not expressible as XDIS91');
+          return;
+        }
+      }
       const xml =
-        row.encoding === 'oioxml'
+        letter
           ? wrapXdis91InVansEnvelope({
-              // The same letter id on every resend; a new envelope id per Bundle.id.
-              letter: careCommunicationToXdis91({ message: parseCareCommunication(row.bundle), ids: xdis91Ids({ bundleId: row.bundle_id, messageHeaderId: row.message_header_id }), sentAt: ctx.clock() }),
+              letter,
               senderEan: row.organisation_ean,
               receiverEan: row.counterpart_ean,
               envelopeId: row.bundle_id,
@@ -43,7 +55,7 @@ export function deliverMessageJob(ctx: CorrespondenceContext): JobDefinition<Del
             })
           : wrapInVansEnvelope({
               bundle: row.bundle as JsonObject,
-              encoding: row.encoding,
+              encoding: row.encoding === 'xml' ? 'xml' : 'json',
               category: row.category,
               senderEan: row.organisation_ean,
               receiverEan: row.counterpart_ean,
