@@ -6,6 +6,9 @@
  * - inbound: CareCommunications posted to /v1/medcom/inbound at a fixed concurrency, each
  *   validated, stored, audited and answered with its Acknowledgement in the response; also the
  *   time until every Acknowledgement was delivered back through the gateway (job queue).
+ * - OIOXML inbound: in the same run and at the same concurrency, XDIS91 letters (MedCom's Flow1
+ *   example with fresh envelope and letter ids) converted, validated, stored, audited and answered
+ *   with their XCTL03 receipt in the response; printed beside the FHIR rate with their ratio.
  * - send: POST /v1/correspondence at a fixed concurrency (stored, audited, enqueued), and the
  *   steady-state delivery rate through the job queue to the gateway.
  *
@@ -21,7 +24,7 @@ import pg from 'pg';
 import { openDatabase } from '../db/connection.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { parseCareCommunication, type JsonObject } from '../adapters/medcom/index.js';
-import { fixtureBundle } from '../test/helpers/medcom-samples.js';
+import { fixtureBundle, fixtureBytes } from '../test/helpers/medcom-samples.js';
 import { createTestIssuer, TEST_AUDIENCE, type TestIssuer } from '../test/helpers/issuers.js';
 import { MC, ROOTS, createTestGatewayIssuer, gatewayEnv, seedCorrespondenceDirectory } from '../test/helpers/medcom-orgs.js';
 import { fmt, printTable, summarise } from './lib/stats.js';
@@ -129,6 +132,15 @@ function inboundMessages(n: number): string[] {
   });
 }
 
+/** MedCom's Flow1 XDIS91 letter with fresh envelope and letter identifiers: a distinct letter each time. */
+function inboundLetters(n: number, run: string): string[] {
+  const sample = fixtureBytes('Flow1-XDIS91_Ex_to_FHIR.xml').toString('utf8');
+  return Array.from({ length: n }, (_, i) => {
+    const id = `${run}${i.toString(36).padStart(8, '0')}`.toUpperCase().slice(-12);
+    return sample.replace('<Identifier>KuvNrerwerwe99</Identifier>', `<Identifier>K${id}</Identifier>`).replace('<Identifier>Brevt23400929</Identifier>', `<Identifier>B${id}</Identifier>`);
+  });
+}
+
 async function tokens(issuer: TestIssuer, n: number, request: Parameters<TestIssuer['token']>[0]): Promise<string[]> {
   const out: string[] = [];
   for (let i = 0; i < n; i++) out.push(await issuer.token(request));
@@ -142,6 +154,10 @@ interface Row {
   inboundP99: number;
   inboundBrokerCpuMs: number;
   ackDeliveredPerSecond: number;
+  oioxmlPerSecond: number;
+  oioxmlP50: number;
+  oioxmlP99: number;
+  oioxmlBrokerCpuMs: number;
   sendPerSecond: number;
   sendP99: number;
   sendBrokerCpuMs: number;
@@ -216,6 +232,17 @@ async function run(kind: 'postgres' | 'pglite', sts: TestIssuer, gatewayIssuer: 
     const ackMs = performance.now() - inboundStart;
     const inboundCpu = cpuMs(broker.child.pid) - cpuBeforeInbound;
 
+    // OIOXML inbound: XDIS91 letters answered with XCTL03 in the response.
+    const letters = inboundLetters(MESSAGES, randomBytes(2).toString('hex'));
+    const letterTokens = await tokens(gatewayIssuer, MESSAGES, { organisationSor: MC.region, role: 'medcom-gateway', assurance: 'high', purposeOfUse: 'treatment' });
+    const cpuBeforeOioxml = cpuMs(broker.child.pid);
+    const oioxml = await load(MESSAGES, CONCURRENCY, async (i) => {
+      const res = await fetch(`${broker.url}/v1/medcom/inbound`, { method: 'POST', headers: { Authorization: `Bearer ${letterTokens[i]}`, 'Content-Type': 'application/xml' }, body: letters[i] });
+      await res.arrayBuffer();
+      if (res.status !== 200 || res.headers.get('x-medcom-outcome') !== 'stored') throw new Error(`XDIS91 inbound answered ${res.status} ${res.headers.get('x-medcom-outcome')}`);
+    });
+    const oioxmlCpu = cpuMs(broker.child.pid) - cpuBeforeOioxml;
+
     // Send: accepted (stored, audited, enqueued) and delivered through the queue.
     const clinicianTokens = await tokens(sts, MESSAGES, { organisationSor: MC.gpClinic, role: 'clinician', assurance: 'substantial', purposeOfUse: 'coordinated-care' });
     const body = JSON.stringify({
@@ -239,6 +266,7 @@ async function run(kind: 'postgres' | 'pglite', sts: TestIssuer, gatewayIssuer: 
 
     const inboundStats = summarise(inbound.latencies);
     const sendStats = summarise(send.latencies);
+    const oioxmlStats = summarise(oioxml.latencies);
     return {
       database: kind === 'postgres' ? 'PostgreSQL server' : 'PGlite (embedded)',
       inboundPerSecond: (MESSAGES / inbound.wallMs) * 1000,
@@ -246,6 +274,10 @@ async function run(kind: 'postgres' | 'pglite', sts: TestIssuer, gatewayIssuer: 
       inboundP99: inboundStats.p99,
       inboundBrokerCpuMs: inboundCpu / MESSAGES,
       ackDeliveredPerSecond: (MESSAGES / ackMs) * 1000,
+      oioxmlPerSecond: (MESSAGES / oioxml.wallMs) * 1000,
+      oioxmlP50: oioxmlStats.p50,
+      oioxmlP99: oioxmlStats.p99,
+      oioxmlBrokerCpuMs: oioxmlCpu / MESSAGES,
       sendPerSecond: (MESSAGES / send.wallMs) * 1000,
       sendP99: sendStats.p99,
       sendBrokerCpuMs: sendCpu / MESSAGES,
@@ -269,7 +301,7 @@ for (const kind of ['postgres', 'pglite'] as const) {
 }
 printTable(
   `MedCom correspondence, ${MESSAGES} messages, concurrency ${CONCURRENCY} (broker in its own process; durable audit; 2 cores shared with the load generator)`,
-  ['database', 'inbound msg/s (ack in response)', 'inbound p50 ms', 'inbound p99 ms', 'inbound incl. ack delivered, msg/s', 'broker CPU ms/inbound msg', 'send accepted/s', 'send p99 ms', 'send delivered/s (steady state)', 'broker CPU ms/sent msg'],
-  rows.map((r) => [r.database, fmt(r.inboundPerSecond), fmt(r.inboundP50), fmt(r.inboundP99), fmt(r.ackDeliveredPerSecond), fmt(r.inboundBrokerCpuMs, 2), fmt(r.sendPerSecond), fmt(r.sendP99), fmt(r.deliveredPerSecond), fmt(r.sendBrokerCpuMs, 2)]),
+  ['database', 'inbound msg/s (ack in response)', 'inbound p50 ms', 'inbound p99 ms', 'inbound incl. ack delivered, msg/s', 'broker CPU ms/inbound msg', 'OIOXML XDIS91 inbound msg/s (XCTL03 in response)', 'OIOXML p50 ms', 'OIOXML p99 ms', 'OIOXML / FHIR inbound', 'broker CPU ms/XDIS91 msg', 'send accepted/s', 'send p99 ms', 'send delivered/s (steady state)', 'broker CPU ms/sent msg'],
+  rows.map((r) => [r.database, fmt(r.inboundPerSecond), fmt(r.inboundP50), fmt(r.inboundP99), fmt(r.ackDeliveredPerSecond), fmt(r.inboundBrokerCpuMs, 2), fmt(r.oioxmlPerSecond), fmt(r.oioxmlP50), fmt(r.oioxmlP99), fmt(r.oioxmlPerSecond / r.inboundPerSecond, 2), fmt(r.oioxmlBrokerCpuMs, 2), fmt(r.sendPerSecond), fmt(r.sendP99), fmt(r.deliveredPerSecond), fmt(r.sendBrokerCpuMs, 2)]),
 );
 console.log(`load average during the run: ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')} (on ${(await import('node:os')).cpus().length} cores)`);

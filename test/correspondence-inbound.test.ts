@@ -317,8 +317,10 @@ describe.each(databaseKinds())('MedCom inbound (%s)', (kind) => {
     expect(fetched).toBe(0);
     bait.close();
 
-    // XDIS91 letters are received (test/medcom-testprotocol.test.ts); other OIOXML is refused.
-    for (const legacy of ['Flow2-XCTL03_Ex_from_FHIR_XDIS91.xml', 'vans/VANSEnvelope_1.0.4_XDIS22_extracted.xml']) {
+    // XDIS91 letters and XCTL03 receipts are received (test/medcom-testprotocol.test.ts,
+    // test/correspondence-oioxml.test.ts: a receipt for no letter of ours is 422 unknown-message);
+    // other OIOXML is refused.
+    for (const legacy of ['vans/VANSEnvelope_1.0.4_XDIS22_extracted.xml']) {
       const answer = await inbound(fixtureBytes(legacy), 'application/xml');
       expect(answer.status).toBe(422);
       const problem = (await answer.json()) as { type: string; detail: string };

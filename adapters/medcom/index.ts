@@ -57,8 +57,20 @@ export {
   readXctl03,
   readXctl03Root,
   oioxmlReceiptIds,
+  danishDateTime,
   danishLocalTime,
   XDIS91_NAMESPACE,
   XCTL03_NAMESPACE,
 } from './oioxml.js';
 export type { Xdis91Letter, Xdis91Binary, Xdis91Parties, Xctl03Input, Xctl03Receipt } from './oioxml.js';
+export {
+  careCommunicationToXdis91,
+  oioxmlLetterReference,
+  readOioxmlLetterReference,
+  withOioxmlPredecessor,
+  wrapXdis91InVansEnvelope,
+  xdis91Ids,
+  xdis91Limitations,
+  XDIS91_VERSION_CODE,
+} from './oioxml-send.js';
+export type { CareCommunicationToXdis91Input, WrapXdis91Input, Xdis91Ids } from './oioxml-send.js';

@@ -138,6 +138,14 @@ export function danishLocalTime(date: string, time: string): Date {
   return new Date(local - 3_600_000);
 }
 
+/** An instant as OIOXML writes it: Danish local date (YYYY-MM-DD) and time (HH:MM), no offset. */
+export function danishDateTime(at: Date): { date: string; time: string } {
+  const [date = '', time = ''] = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Copenhagen', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+    .format(at)
+    .split(' ');
+  return { date, time };
+}
+
 /** A stable UUID for an OIOXML identifier, so a resent letter converts to the same ids (UUID v5 layout over SHA-256). */
 export function oioxmlUuid(...parts: string[]): string {
   const h = createHash('sha256').update(`oioxml:${parts.join('#')}`).digest('hex');
@@ -236,15 +244,12 @@ export interface Xctl03Input {
 
 /** A positive receipt (XCTL03) for a letter, in ISO-8859-1 as MedCom's example. */
 export function buildXctl03(input: Xctl03Input): Buffer {
-  const now = input.clock();
-  const local = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Copenhagen', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
-    .format(now)
-    .split(' ');
+  const local = danishDateTime(input.clock());
   const doc = create({ version: '1.0', encoding: 'ISO-8859-1' }).ele(XCTL03_NAMESPACE, 'Emessage');
   const envelope = doc.ele('Envelope');
   const sent = envelope.ele('Sent');
-  sent.ele('Date').txt(local[0] ?? '');
-  sent.ele('Time').txt(local[1] ?? '');
+  sent.ele('Date').txt(local.date);
+  sent.ele('Time').txt(local.time);
   envelope.ele('Identifier').txt(input.envelopeId);
   envelope.ele('AcknowledgementCode').txt('minuspositivkvitt');
   const receipt = doc.ele('PositiveReceipt');
@@ -270,6 +275,7 @@ export interface Xctl03Receipt {
   readonly originalEnvelopeId?: string;
   readonly originalLetterId?: string;
   readonly originalSenderEan?: string;
+  readonly originalReceiverEan?: string;
 }
 
 /** Reads a positive receipt (XCTL03): which letter it answers. */
@@ -290,6 +296,7 @@ export function readXctl03Root(root: XmlElement): Xctl03Receipt {
     originalEnvelopeId: text(original, 'OriginalEnvelopeIdentifier'),
     originalLetterId: text(child(original, 'OriginalLetter'), 'OriginalLetterIdentifier'),
     originalSenderEan: text(child(original, 'OriginalSender'), 'EANIdentifier'),
+    originalReceiverEan: text(child(original, 'OriginalReceiver'), 'EANIdentifier'),
   };
   return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined)) as Xctl03Receipt;
 }

@@ -26,7 +26,8 @@ export interface CorrespondenceMessageTable {
   episode_of_care_id: string | null;
   thread_key: string;
   status: CorrespondenceStatus;
-  encoding: 'json' | 'xml';
+  /** 'oioxml': sent to an OIOXML-only receiver as an XDIS91 letter (the stored Bundle is what it was made from). */
+  encoding: 'json' | 'xml' | 'oioxml';
   bundle: Json<Record<string, unknown>>;
   acknowledgement_sent: Json<Record<string, unknown>> | null;
   acknowledgement_received: Json<Record<string, unknown>> | null;
@@ -40,4 +41,6 @@ export interface CorrespondenceMessageTable {
   sent_at: Timestamp | null;
   acknowledged_at: Timestamp | null;
   request_id: string | null;
+  /** `[lokationsnummer]#[brevid]` of the OIOXML letter this message was received or sent as. */
+  oioxml_letter: ColumnType<string | null, string | null | undefined, string | null>;
 }

@@ -71,6 +71,7 @@ const envSchema = z.object({
   MEDCOM_GATEWAY_URL: z.url().optional(),
   MEDCOM_FILE_DROP_DIR: z.string().min(1).optional(),
   MEDCOM_XML_RECEIVERS: z.string().optional(),
+  MEDCOM_OIOXML_RECEIVERS: z.string().optional(),
   MEDCOM_GATEWAY_IDENTITIES: z.string().optional(),
   MEDCOM_ACK_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(7 * 86_400).default(1800),
   MEDCOM_MAX_RESENDS: z.coerce.number().int().min(0).max(10).default(2),
@@ -119,6 +120,8 @@ export interface MedComConfig {
   readonly fileDropDir: string | null;
   /** SOR codes of receivers that want FHIR XML instead of JSON. */
   readonly xmlReceivers: readonly string[];
+  /** SOR codes of receivers that take only OIOXML: they are sent XDIS91 letters instead of FHIR. */
+  readonly oioxmlReceivers: readonly string[];
   /**
    * Who may post to the inbound door (issuer and subject); none: inbound is refused. Demo mode
    * without any configured: the demo issuer's gateway subject (added by the composition root).
@@ -279,6 +282,7 @@ export function loadConfig(
           ? path.join(path.resolve(e.BROKER_DATA_DIR), 'medcom-outbox')
           : null,
       xmlReceivers: (e.MEDCOM_XML_RECEIVERS ?? '').split(',').map((v) => v.trim()).filter((v) => v.length > 0),
+      oioxmlReceivers: (e.MEDCOM_OIOXML_RECEIVERS ?? '').split(',').map((v) => v.trim()).filter((v) => v.length > 0),
       gatewayIdentities,
       ackTimeoutSeconds: e.MEDCOM_ACK_TIMEOUT_SECONDS,
       maxResends: e.MEDCOM_MAX_RESENDS,

@@ -53,6 +53,7 @@ export function medcomInboundRoutes(deps: { readonly ctx: CorrespondenceContext;
       'A CareCommunication is answered with a MedCom Acknowledgement (ok, fatal-error with an OperationOutcome) in the request encoding, ' +
       'wrapped in a VANSEnvelope when the request was one; duplicates get the original acknowledgement. An Acknowledgement updates the message it answers. ' +
       'An OIOXML XDIS91 letter (bare or in a VANSEnvelope) is converted to a CareCommunication, received the same way and answered with an XCTL03 positive receipt (422 oioxml-rejected when it cannot be accepted); ' +
+      'An XCTL03 positive receipt settles the XDIS91 letter it names as an Acknowledgement ok would (422 unknown-message when it names no letter sent to its sender); ' +
       'other legacy OIOXML is refused (422 legacy-oioxml-refused); XML with a DTD or entities is refused (400 xml-refused). ' +
       'Role medcom-gateway from a configured gateway identity (MEDCOM_GATEWAY_IDENTITIES: issuer and subject) only; anyone else 403 gateway-identity-refused. ' +
       "An acknowledgement whose sender is not the answered message's receiver changes nothing (422 unknown-message).",

@@ -23,6 +23,8 @@ import {
   parseAcknowledgement,
   parseCareCommunication,
   parseXml,
+  oioxmlLetterReference,
+  readXctl03Root,
   readXdis91Root,
   validateCareCommunication,
   xdis91ToCareCommunication,
@@ -30,7 +32,9 @@ import {
   type AcknowledgementIssueInput,
   type JsonObject,
   type MedComParty,
+  type ParsedAcknowledgement,
   type ParsedCareCommunication,
+  type Xctl03Receipt,
   type Xdis91Letter,
   type XmlElement,
 } from '../../adapters/medcom/index.js';
@@ -44,7 +48,8 @@ import { auditOrFail } from './audit.js';
 import type { CorrespondenceContext } from './context.js';
 import { ackTimeoutJob, TRANSIENT_ERROR } from './jobs/ack-timeout.js';
 import { DELIVER_ACKNOWLEDGEMENT, deliverAcknowledgementJob } from './jobs/deliver-acknowledgement.js';
-import { findInbound, findOutboundByHeader, insertMessage, lockMessage, updateMessage, type MessageRow } from './store.js';
+import { checkXctl03Receipt, receiptLetterReference } from './oioxml-receipt.js';
+import { findInbound, findOutboundByHeader, findOutboundByOioxmlLetter, insertMessage, lockMessage, updateMessage, type MessageRow } from './store.js';
 import { messageKindOf, previousHeaderOf, threadKeyOf } from './thread.js';
 
 export interface ReceiveDeps {
@@ -100,11 +105,14 @@ export async function receiveInbound(deps: ReceiveDeps, caller: Caller, body: Ui
       const payload = opened.payload;
       const inner = readJson(payload) ?? parseXmlOrRefuse(payload);
       if ('root' in inner && isXdis91(inner.root)) return receiveXdis91(deps, caller, inner, envelope, notes, requestId);
+      if ('root' in inner && isXctl03(inner.root)) return receiveXctl03(deps, caller, inner.root, requestId);
       read = 'root' in inner ? readXml(inner) : inner;
       const mime = opened.serviceTags['MCM:MIME'];
       if (mime && !mime.includes(read.encoding)) notes.push('MCM:MIME service tag does not match the payload');
     } else if (isXdis91(parsed.root)) {
       return receiveXdis91(deps, caller, parsed, undefined, notes, requestId);
+    } else if (isXctl03(parsed.root)) {
+      return receiveXctl03(deps, caller, parsed.root, requestId);
     } else read = readXml(parsed);
   }
   const { bundle, encoding, bytes } = read;
@@ -181,7 +189,7 @@ function refusal(error: unknown): ProblemError {
   if (error instanceof XmlLimitError) return tooComplex();
   if (error instanceof MedComFormatError && error.code === 'legacy-oioxml-refused') {
     return new ProblemError(422, 'legacy-oioxml-refused', 'Legacy OIOXML not accepted', {
-      detail: 'of OIOXML only XDIS91 letters are accepted (not XCTL receipts or other letters); send MedCom FHIR CareCommunication 5.0',
+      detail: 'of OIOXML only XDIS91 letters and XCTL03 positive receipts are accepted (not other receipts or letters); send MedCom FHIR CareCommunication 5.0',
     });
   }
   if (error instanceof MedComFormatError || error instanceof XmlParseError || error instanceof SyntaxError) {
@@ -291,6 +299,7 @@ async function receiveCareCommunication(deps: ReceiveDeps, caller: Caller, incom
         created_at: now,
         acknowledged_at: now,
         request_id: requestId,
+        oioxml_letter: incoming.legacy ? oioxmlLetterReference(incoming.legacy.sender.ean, incoming.legacy.letterId) : null,
       });
       if (!incoming.legacy) await ctx.queue.send(deliverAcknowledgementJob(ctx), ackJob, { trx });
       // Last, so the audit chain's head is locked only for the commit.
@@ -337,7 +346,7 @@ async function answerDuplicate(
   if (!incoming.legacy) await ctx.queue.send(deliverAcknowledgementJob(ctx), {
     acknowledgement,
     code,
-    encoding: existing.encoding,
+    encoding: existing.encoding === 'json' ? 'json' : 'xml',
     ourEan: existing.organisation_ean,
     theirEan: existing.counterpart_ean,
     requestId,
@@ -428,32 +437,7 @@ async function receiveAcknowledgement(deps: ReceiveDeps, caller: Caller, bundle:
     });
     throw unknownMessage();
   }
-  let status = row.status;
-  await ctx.db.transaction().execute(async (trx) => {
-    const current = await lockMessage(trx, row.id);
-    if (!current) return;
-    status = current.status;
-    // The first final answer wins; a repeated acknowledgement changes nothing.
-    if (current.status === 'acknowledged' || current.status === 'rejected') return;
-    const now = ctx.clock();
-    if (ack.code === 'ok') status = 'acknowledged';
-    else if (ack.code === 'fatal-error') status = 'rejected';
-    const errorCodes = ack.errors.map((e) => e.code ?? e.text ?? 'error').join(', ');
-    await updateMessage(trx, row.id, {
-      status,
-      acknowledgement_received: bundle,
-      acknowledgement_code: ack.code ?? 'unknown',
-      acknowledged_at: now,
-      ...(ack.code === 'fatal-error' ? { failure: errorCodes } : {}),
-      ...(ack.code === 'transient-error' ? { failure: `${TRANSIENT_ERROR}: ${errorCodes}` } : {}),
-    });
-    // "Try again later": resend this Bundle's message soon rather than at the acknowledgement
-    // timeout. The resend is the timeout job's, keyed to the current Bundle.id, so whichever
-    // comes first resends and the other finds itself stale.
-    if (ack.code === 'transient-error' && current.status === 'sent') {
-      await ctx.queue.send(ackTimeoutJob(ctx), { messageId: row.id, bundleId: current.bundle_id, requestId }, { trx, startAfterSeconds: ctx.config.transientResendSeconds });
-    }
-  });
+  const status = await settleOutbound(ctx, row, { code: ack.code, errors: ack.errors, received: bundle }, requestId);
   await auditOrFail(deps.audit, {
     ...base,
     kind: 'acknowledgement-received',
@@ -470,6 +454,98 @@ async function receiveAcknowledgement(deps: ReceiveDeps, caller: Caller, bundle:
     },
   });
   return { type: 'acknowledgement', messageId: row.id, code: ack.code ?? 'unknown', status };
+}
+
+/**
+ * An answer to a message we sent (a FHIR Acknowledgement, or an OIOXML receipt mapped to its
+ * code) applied under the row lock: ok -> acknowledged, fatal-error -> rejected, transient-error
+ * brings the resend forward. The first final answer wins; a repeated one changes nothing.
+ */
+async function settleOutbound(
+  ctx: CorrespondenceContext,
+  row: MessageRow,
+  answer: { readonly code: AcknowledgementCode | undefined; readonly errors: ParsedAcknowledgement['errors']; readonly received: JsonObject },
+  requestId: string,
+): Promise<MessageRow['status']> {
+  let status = row.status;
+  await ctx.db.transaction().execute(async (trx) => {
+    const current = await lockMessage(trx, row.id);
+    if (!current) return;
+    status = current.status;
+    if (current.status === 'acknowledged' || current.status === 'rejected') return;
+    const now = ctx.clock();
+    if (answer.code === 'ok') status = 'acknowledged';
+    else if (answer.code === 'fatal-error') status = 'rejected';
+    const errorCodes = answer.errors.map((e) => e.code ?? e.text ?? 'error').join(', ');
+    await updateMessage(trx, row.id, {
+      status,
+      acknowledgement_received: answer.received,
+      acknowledgement_code: answer.code ?? 'unknown',
+      acknowledged_at: now,
+      ...(answer.code === 'fatal-error' ? { failure: errorCodes } : {}),
+      ...(answer.code === 'transient-error' ? { failure: `${TRANSIENT_ERROR}: ${errorCodes}` } : {}),
+    });
+    // "Try again later": resend this Bundle's message soon rather than at the acknowledgement
+    // timeout. The resend is the timeout job's, keyed to the current Bundle.id, so whichever
+    // comes first resends and the other finds itself stale.
+    if (answer.code === 'transient-error' && current.status === 'sent') {
+      await ctx.queue.send(ackTimeoutJob(ctx), { messageId: row.id, bundleId: current.bundle_id, requestId }, { trx, startAfterSeconds: ctx.config.transientResendSeconds });
+    }
+  });
+  return status;
+}
+
+const isXctl03 = (root: XmlElement): boolean => {
+  const detected = classifyXmlRoot(root);
+  return detected.format === 'legacy-oioxml' && detected.detail === 'XCTL03';
+};
+
+/**
+ * An XCTL03 positive receipt from an OIOXML receiver: it settles the letter we sent as a FHIR
+ * Acknowledgement `ok` would. The letter is found by the `[lokationsnummer]#[brevid]` the receipt
+ * names; a receipt for no letter of ours, or not from that letter's receiver, changes nothing and
+ * is answered like an acknowledgement for an unknown message (no oracle for which letters exist).
+ */
+async function receiveXctl03(deps: ReceiveDeps, caller: Caller, root: XmlElement, requestId: string): Promise<AcknowledgementReceipt> {
+  const { ctx } = deps;
+  let receipt: Xctl03Receipt;
+  try {
+    receipt = readXctl03Root(root);
+  } catch (error) {
+    if (error instanceof MedComFormatError) throw new ProblemError(422, 'oioxml-invalid', 'OIOXML receipt not readable', { detail: error.message });
+    throw refusal(error);
+  }
+  const letter = receiptLetterReference(receipt);
+  const row = letter ? await findOutboundByOioxmlLetter(ctx.db, letter) : undefined;
+  const base = { occurredAt: new Date(), requestId, actor: actorFromCaller(caller), purpose: null, reason: null, kind: 'acknowledgement-received' as const };
+  const named = { letter: letter ?? null, originalEnvelopeId: receipt.originalEnvelopeId ?? null, senderEan: receipt.senderEan ?? null, receiverEan: receipt.receiverEan ?? null };
+  const check = row ? checkXctl03Receipt(receipt, { organisationEan: row.organisation_ean, counterpartEan: row.counterpart_ean }) : undefined;
+  if (!row || !check?.ok) {
+    const because = !row ? 'unknown-letter' : check && !check.ok ? check.because : 'unknown-letter';
+    if (row) {
+      ctx.logger.warn(
+        { security: 'oioxml-receipt-refused', requestId, messageId: row.id, because, senderEan: receipt.senderEan ?? null, issuer: caller.issuer, subject: caller.subject },
+        "OIOXML receipt refused: it does not come from the letter's receiver; the message is unchanged",
+      );
+    }
+    await auditOrFail(deps.audit, {
+      ...base,
+      outcome: 'failed',
+      patientCpr: row?.patient_cpr ?? null,
+      details: { format: 'XCTL03', ...named, ...(row ? { messageId: row.id, status: row.status } : {}), reason: because },
+    });
+    throw new ProblemError(422, 'unknown-message', 'Acknowledgement for an unknown message', {
+      detail: 'the receipt answers no letter this broker sent to its sender',
+    });
+  }
+  const status = await settleOutbound(ctx, row, { code: 'ok', errors: [], received: { format: 'XCTL03', ...named } }, requestId);
+  await auditOrFail(deps.audit, {
+    ...base,
+    outcome: 'success',
+    patientCpr: row.patient_cpr,
+    details: { format: 'XCTL03', messageId: row.id, counterpartSor: row.counterpart_sor, ...named, code: 'ok', status },
+  });
+  return { type: 'acknowledgement', messageId: row.id, code: 'ok', status };
 }
 
 const isXdis91 = (root: XmlElement): boolean => {

@@ -9,7 +9,11 @@ import {
   decodeBase64,
   normaliseContentType,
   parseCareCommunication,
+  oioxmlLetterReference,
   validateCareCommunication,
+  withOioxmlPredecessor,
+  xdis91Ids,
+  xdis91Limitations,
   type CareCommunicationCategory,
   type ParsedCareCommunication,
   type Priority,
@@ -110,8 +114,14 @@ export async function sendMessage(deps: SendDeps, caller: Caller, request: SendR
     throw new ProblemError(403, 'access-denied', 'Access denied', { detail: decision.detail, extensions: { reasons: decision.reasons } });
   }
 
+  // An OIOXML-only receiver gets an XDIS91 letter: what a letter cannot carry is refused now.
+  const oioxml = ctx.config.oioxmlReceivers.includes(receiver.sor);
+  const limitations = oioxml ? xdis91Limitations({ cpr: patient.cpr, newAttachments: request.attachments?.length ?? 0 }) : [];
+  if (limitations.length > 0) {
+    throw unprocessable('oioxml-not-expressible', 'Message cannot be sent as OIOXML', `the receiver takes OIOXML letters only: ${limitations.join('; ')}`);
+  }
   const attachments = (request.attachments ?? []).map((a, i) => checkAttachment(a, i, ctx.config.maxAttachmentBytes));
-  const bundle = buildCareCommunication({
+  const built = buildCareCommunication({
     kind: request.kind,
     previous: previous?.parsed,
     sender: { sor: sender.sor, gln: sender.ean, name: sender.name },
@@ -127,6 +137,8 @@ export async function sendMessage(deps: SendDeps, caller: Caller, request: SendR
     ids: ctx.ids,
     clock: ctx.clock,
   });
+  // A reply to a letter received as OIOXML names that letter as OIOXML parties know it.
+  const bundle = previous?.row.direction === 'in' && previous.row.oioxml_letter ? withOioxmlPredecessor(built, previous.row.oioxml_letter) : built;
   const messageBytes = Buffer.byteLength(JSON.stringify(bundle), 'utf8');
   if (messageBytes > ctx.config.maxMessageBytes) {
     throw new ProblemError(413, 'message-too-large', 'Message too large', { detail: `the message is ${messageBytes} bytes; the limit is ${ctx.config.maxMessageBytes}` });
@@ -168,7 +180,8 @@ export async function sendMessage(deps: SendDeps, caller: Caller, request: SendR
       episode_of_care_id: parsed.episodeOfCareIdentifier ?? null,
       thread_key: threadKey,
       status: 'queued',
-      encoding: ctx.config.xmlReceivers.includes(receiver.sor) ? 'xml' : 'json',
+      encoding: oioxml ? 'oioxml' : ctx.config.xmlReceivers.includes(receiver.sor) ? 'xml' : 'json',
+      oioxml_letter: oioxml ? oioxmlLetterReference(sender.ean as string, xdis91Ids({ bundleId, messageHeaderId }).letterId) : null,
       bundle,
       created_at: now,
       request_id: requestId,

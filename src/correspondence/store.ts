@@ -17,7 +17,9 @@ export type NewMessageRow = Omit<MessageRow, 'bundle' | 'acknowledgement_sent' |
 type LifecycleColumn =
   | 'acknowledgement_sent' | 'acknowledgement_received' | 'acknowledgement_code' | 'attempts' | 'resends'
   | 'failure' | 'read_at' | 'sent_at' | 'acknowledged_at' | 'updated_at';
-export type NewMessage = Omit<NewMessageRow, LifecycleColumn> & Partial<Pick<NewMessageRow, LifecycleColumn>>;
+/** Set only for messages received or sent as OIOXML letters. */
+type OptionalColumn = 'oioxml_letter';
+export type NewMessage = Omit<NewMessageRow, LifecycleColumn | OptionalColumn> & Partial<Pick<NewMessageRow, LifecycleColumn | OptionalColumn>>;
 
 export async function insertMessage(db: Kysely<Database>, message: NewMessage): Promise<void> {
   const row: NewMessageRow = {
@@ -30,6 +32,7 @@ export async function insertMessage(db: Kysely<Database>, message: NewMessage): 
     read_at: null,
     sent_at: null,
     acknowledged_at: null,
+    oioxml_letter: null,
     updated_at: message.created_at,
     ...message,
   };
@@ -76,6 +79,11 @@ export async function findOutboundByHeader(db: Kysely<Database>, messageHeaderId
     .where('direction', '=', 'out')
     .where('message_header_id', '=', messageHeaderId)
     .executeTakeFirst();
+}
+
+/** The message we sent as this OIOXML letter (`[lokationsnummer]#[brevid]`), which an XCTL03 receipt names. */
+export async function findOutboundByOioxmlLetter(db: Kysely<Database>, letter: string): Promise<MessageRow | undefined> {
+  return db.selectFrom('correspondence_message').selectAll().where('direction', '=', 'out').where('oioxml_letter', '=', letter).executeTakeFirst();
 }
 
 export async function updateMessage(

@@ -1,10 +1,11 @@
 /**
- * Job: hand one outbound CareCommunication to the transport in a VANSEnvelope. Transient failures
+ * Job: hand one outbound CareCommunication to the transport in a VANSEnvelope (as FHIR, or as an
+ * XDIS91 letter for an OIOXML-only receiver). Transient failures
  * throw, so pg-boss retries with backoff; a delivery that never finishes (crash) expires and is
  * retried with the same Bundle.id, which the receiver recognises as a duplicate. Once delivered,
  * the acknowledgement timeout is scheduled in the same transaction that marks the message sent.
  */
-import { wrapInVansEnvelope, type JsonObject } from '../../../adapters/medcom/index.js';
+import { MedComFormatError, careCommunicationToXdis91, parseCareCommunication, wrapInVansEnvelope, wrapXdis91InVansEnvelope, xdis91Ids, type JsonObject } from '../../../adapters/medcom/index.js';
 import type { JobDefinition } from '../../jobs/queue.js';
 import type { CorrespondenceContext } from '../context.js';
 import { findMessage, markSent, updateMessage } from '../store.js';
@@ -30,15 +31,37 @@ export function deliverMessageJob(ctx: CorrespondenceContext): JobDefinition<Del
     async handle(data) {
       const row = await findMessage(ctx.db, data.messageId);
       if (!row || row.direction !== 'out' || row.status !== 'queued') return;
-      const xml = wrapInVansEnvelope({
-        bundle: row.bundle as JsonObject,
-        encoding: row.encoding,
-        category: row.category,
-        senderEan: row.organisation_ean,
-        receiverEan: row.counterpart_ean,
-        envelopeId: row.bundle_id,
-        clock: ctx.clock,
-      });
+      let letter: Buffer | undefined;
+      if (row.encoding === 'oioxml') {
+        try {
+          // The same letter id on every resend; a new envelope id per Bundle.id.
+          letter = careCommunicationToXdis91({ message: parseCareCommunication(row.bundle), ids: xdis91Ids({ bundleId: row.bundle_id, messageHeaderId: row.message_header_id }), sentAt: ctx.clock() });
+        } catch (error) {
+          // Refused at send time already; should a stored message still not fit a letter, retrying will not help.
+          if (!(error instanceof MedComFormatError)) throw error;
+          await updateMessage(ctx.db, row.id, { status: 'failed', failure: `cannot be written as an OIOXML letter: ${error.message}` });
+          ctx.logger.warn({ requestId: data.requestId, messageId: row.id }, 'message failed: not expressible as XDIS91');
+          return;
+        }
+      }
+      const xml =
+        letter
+          ? wrapXdis91InVansEnvelope({
+              letter,
+              senderEan: row.organisation_ean,
+              receiverEan: row.counterpart_ean,
+              envelopeId: row.bundle_id,
+              clock: ctx.clock,
+            })
+          : wrapInVansEnvelope({
+              bundle: row.bundle as JsonObject,
+              encoding: row.encoding === 'xml' ? 'xml' : 'json',
+              category: row.category,
+              senderEan: row.organisation_ean,
+              receiverEan: row.counterpart_ean,
+              envelopeId: row.bundle_id,
+              clock: ctx.clock,
+            });
       const result = await ctx.transport.deliver({ envelopeId: row.bundle_id, receiverEan: row.counterpart_ean, xml });
       const log = ctx.logger.child({ requestId: data.requestId, messageId: row.id });
       if (result.outcome === 'transient') {
