@@ -11,12 +11,10 @@ import { type DatabaseHandle, openDatabase } from '../db/connection.js';
 import { migrateAs } from '../db/migrate.js';
 import { createApp } from './app.js';
 import { type AuditWriter, createAuditWriter } from './audit/audit-writer.js';
-import { auditRoutes } from './audit/routes.js';
 import { checkpointKeysFromConfig } from './audit/checkpoints.js';
-import { auditIntegrityRoutes } from './audit/integrity-routes.js';
 import { AUDIT_CHECKPOINT, auditCheckpointJob } from './audit/jobs/audit-checkpoint.js';
 import { anomalyReviewJob } from './audit/jobs/anomaly-review.js';
-import { anomalyRoutes } from './audit/anomaly-routes.js';
+import { auditCapabilityRouter } from './audit/audit-router.js';
 import { seedDemoData } from './demo/seed-demo-data.js';
 import { startDemoSources } from './demo/demo-sources.js';
 import { createLookupCapability } from './lookup/index.js';
@@ -209,9 +207,11 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
         ...agreements.capabilities,
         lookup.capability,
         ...correspondence.capabilities,
-        { path: '/audit', router: auditRoutes({ db: database.db, audit, logger }), bodyLimitBytes: 16 * 1024 },
-        { path: '/audit', router: auditIntegrityRoutes({ db: database.db, checkpoints }), bodyLimitBytes: 16 * 1024 },
-        { path: '/audit', router: anomalyRoutes({ db: database.db, isWithin: (sor, root) => directory.view().isWithin(sor, root), rules: config.anomalies.rules }), bodyLimitBytes: 16 * 1024 },
+        {
+          path: '/audit',
+          router: auditCapabilityRouter({ db: database.db, audit, logger, checkpoints, isWithin: (sor, root) => directory.view().isWithin(sor, root), rules: config.anomalies.rules }),
+          bodyLimitBytes: 16 * 1024,
+        },
       ],
     });
 

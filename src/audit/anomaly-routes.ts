@@ -7,7 +7,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema/index.js';
-import { requireRole } from '../http/middleware.js';
 import { ProblemError } from '../http/problem.js';
 import { createRouter, problemResponses } from '../http/router.js';
 import { ANOMALY_DECISIONS, ANOMALY_RULES, type AnomalyRulesConfig, listAnomalyFlags, runAnomalyRules, toFlagView } from './anomaly.js';
@@ -32,7 +31,6 @@ const notFound = () => new ProblemError(404, 'not-found', 'Not found', { detail:
 
 export function anomalyRoutes(deps: { db: Kysely<Database>; isWithin: (sor: string, root: string) => boolean; rules: AnomalyRulesConfig }) {
   const router = createRouter();
-  router.use('*', requireRole('auditor'));
   router.openapi(
     createRoute({
       method: 'get',

@@ -7,7 +7,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema/index.js';
-import { requireRole } from '../http/middleware.js';
 import { ProblemError } from '../http/problem.js';
 import { createRouter, problemResponses } from '../http/router.js';
 import { type CheckpointKeyMaterial, readExportedCheckpoints, writeCheckpoint } from './checkpoints.js';
@@ -41,7 +40,6 @@ const reportSchema = z
 
 export function auditIntegrityRoutes(deps: { db: Kysely<Database>; checkpoints: (CheckpointKeyMaterial & { exportFile: string | null }) | null }) {
   const router = createRouter();
-  router.use('*', requireRole('auditor'));
   router.openapi(
     createRoute({
       method: 'get',
