@@ -14,6 +14,7 @@ import { type AuditWriter, createAuditWriter } from './audit/audit-writer.js';
 import { checkpointKeysFromConfig } from './audit/checkpoints.js';
 import { AUDIT_CHECKPOINT, auditCheckpointJob } from './audit/jobs/audit-checkpoint.js';
 import { anomalyReviewJob } from './audit/jobs/anomaly-review.js';
+import { auditRetentionJob } from './audit/jobs/audit-retention.js';
 import { auditCapabilityRouter } from './audit/audit-router.js';
 import { seedDemoData } from './demo/seed-demo-data.js';
 import { startDemoSources } from './demo/demo-sources.js';
@@ -158,6 +159,10 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
     } else {
       jobs.unschedule(AUDIT_CHECKPOINT);
     }
+    // Partitions and expiry need the schema owner: its connection for the run, or ours where we own it.
+    const ownerUrl = config.database.migrationUrl;
+    const owner = async () => (ownerUrl ? openDatabase({ kind: 'server', url: ownerUrl, poolSize: 1 }) : { db: database.db, close: async () => undefined });
+    jobs.schedule(auditRetentionJob({ owner, policy: config.auditRetention.policy, monthsAhead: config.auditRetention.monthsAhead, signer: checkpoints?.signer ?? null, at: config.auditRetention.at }));
     jobs.schedule(anomalyReviewJob({ db: database.db, rules: config.anomalies.rules, everyMinutes: config.anomalies.everyMinutes }));
     if (config.sorImport.source) {
       const { source, at, timeZone } = config.sorImport;

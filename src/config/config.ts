@@ -10,6 +10,7 @@ import { sorCodeSchema } from '../http/schemas.js';
 import { ROLES } from '../identity/caller.js';
 import type { DatabaseTimeouts } from '../../db/connection.js';
 import type { AnomalyRulesConfig } from '../audit/anomaly.js';
+import { type RetentionPolicy, parseRetentionPolicy } from '../audit/retention.js';
 
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
 export type SigningAlgorithm = (typeof ALGORITHMS)[number];
@@ -88,6 +89,9 @@ const envSchema = z.object({
   BROKER_AUDIT_RETIRED_KEYS_FILE: z.string().min(1).optional(),
   BROKER_AUDIT_CHECKPOINT_FILE: z.string().min(1).optional(),
   BROKER_AUDIT_CHECKPOINT_MINUTES: z.coerce.number().int().refine((m) => m >= 1 && m <= 60 && 60 % m === 0, 'must divide an hour (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60)').default(5),
+  BROKER_AUDIT_RETENTION_MONTHS: z.string().optional(),
+  BROKER_AUDIT_PARTITIONS_AHEAD: z.coerce.number().int().min(1).max(24).default(3),
+  BROKER_AUDIT_RETENTION_AT: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day as HH:MM').default('02:30'),
   BROKER_ANOMALY_EVERY_MINUTES: z.coerce.number().int().refine((m) => m >= 1 && m <= 60 && 60 % m === 0, 'must divide an hour (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60)').default(60),
   BROKER_ANOMALY_LOOKBACK_HOURS: z.coerce.number().int().min(1).max(24 * 31).default(48),
   BROKER_ANOMALY_CHILDREN_PER_DAY: z.coerce.number().int().min(1).max(100000).default(30),
@@ -191,6 +195,8 @@ export interface BrokerConfig {
     readonly exportFile: string | null;
     readonly everyMinutes: number;
   };
+  /** Audit retention: months kept per record class, partitions made ahead, the daily run's time (Copenhagen). */
+  readonly auditRetention: { readonly policy: RetentionPolicy; readonly monthsAhead: number; readonly at: string };
   /** Anomaly review of the audit log: how often the rules run, how far back, and their thresholds. */
   readonly anomalies: { readonly everyMinutes: number; readonly rules: AnomalyRulesConfig };
   /** Nightly SOR import: source (URL, file, or directory whose newest .xml is taken; null: off), Copenhagen local time. */
@@ -229,6 +235,7 @@ export function loadConfig(
   if (e.NODE_ENV === 'production' && !demo && !auditKeys.signingKey) {
     problems.push('BROKER_AUDIT_SIGNING_KEY / BROKER_AUDIT_SIGNING_KEY_FILE: required in production, to sign audit checkpoints');
   }
+  const retentionPolicy = parseRetentionPolicy(e.BROKER_AUDIT_RETENTION_MONTHS, problems);
   const trustedIssuers = readTrustedIssuers(e.BROKER_TRUSTED_ISSUERS, e.BROKER_TRUSTED_ISSUERS_FILE, problems);
   const gatewayIdentities = readGatewayIdentities(e.MEDCOM_GATEWAY_IDENTITIES, problems);
   if (!demo && overrides.requireIssuers !== false && !e.BROKER_TRUSTED_ISSUERS && !e.BROKER_TRUSTED_ISSUERS_FILE) {
@@ -299,6 +306,7 @@ export function loadConfig(
           : null,
       everyMinutes: e.BROKER_AUDIT_CHECKPOINT_MINUTES,
     },
+    auditRetention: { policy: retentionPolicy, monthsAhead: e.BROKER_AUDIT_PARTITIONS_AHEAD, at: e.BROKER_AUDIT_RETENTION_AT },
     anomalies: {
       everyMinutes: e.BROKER_ANOMALY_EVERY_MINUTES,
       rules: {
