@@ -15,6 +15,8 @@ import { checkpointKeysFromConfig } from './audit/checkpoints.js';
 import { AUDIT_CHECKPOINT, auditCheckpointJob } from './audit/jobs/audit-checkpoint.js';
 import { anomalyReviewJob } from './audit/jobs/anomaly-review.js';
 import { auditRetentionJob } from './audit/jobs/audit-retention.js';
+import { createSecurityEvents } from './security-events/security-events.js';
+import { reportingAuditWriter } from './security-events/reporting-audit-writer.js';
 import { auditCapabilityRouter } from './audit/audit-router.js';
 import { seedDemoData } from './demo/seed-demo-data.js';
 import { startDemoSources } from './demo/demo-sources.js';
@@ -113,7 +115,9 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
     });
     stoppers.push(() => agreements.stop());
 
-    const audit = createAuditWriter(database.db, { maxQueue: config.writeQueueMax, observeBatch: (size, seconds) => metrics.auditBatch(size, seconds) });
+    const securityEvents = createSecurityEvents(config.securityEvents, { logger });
+    stoppers.push(() => securityEvents.close());
+    const audit = reportingAuditWriter(createAuditWriter(database.db, { maxQueue: config.writeQueueMax, observeBatch: (size, seconds) => metrics.auditBatch(size, seconds) }), securityEvents);
     stoppers.push(() => audit.drain());
     const checkpointKeys = await checkpointKeysFromConfig(config);
     const checkpoints = checkpointKeys ? { ...checkpointKeys, exportFile: config.auditCheckpoints.exportFile } : null;
@@ -163,7 +167,7 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
     const ownerUrl = config.database.migrationUrl;
     const owner = async () => (ownerUrl ? openDatabase({ kind: 'server', url: ownerUrl, poolSize: 1 }) : { db: database.db, close: async () => undefined });
     jobs.schedule(auditRetentionJob({ owner, policy: config.auditRetention.policy, monthsAhead: config.auditRetention.monthsAhead, signer: checkpoints?.signer ?? null, at: config.auditRetention.at }));
-    jobs.schedule(anomalyReviewJob({ db: database.db, rules: config.anomalies.rules, everyMinutes: config.anomalies.everyMinutes }));
+    jobs.schedule(anomalyReviewJob({ db: database.db, rules: config.anomalies.rules, everyMinutes: config.anomalies.everyMinutes, securityEvents }));
     if (config.sorImport.source) {
       const { source, at, timeZone } = config.sorImport;
       const job = sorImportJob({ db: database.db, source, at, timeZone, changes, logger });
@@ -207,6 +211,7 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
       verifyToken,
       bodyLimitBytes: config.bodyLimitBytes,
       metrics: { metrics, token: config.metricsToken },
+      securityEvents,
       capabilities: [
         { path: '/organisations', router: directoryRoutes({ db: database.db, directory, changes }) },
         ...agreements.capabilities,
@@ -214,7 +219,7 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
         ...correspondence.capabilities,
         {
           path: '/audit',
-          router: auditCapabilityRouter({ db: database.db, audit, logger, checkpoints, isWithin: (sor, root) => directory.view().isWithin(sor, root), rules: config.anomalies.rules }),
+          router: auditCapabilityRouter({ db: database.db, audit, logger, checkpoints, isWithin: (sor, root) => directory.view().isWithin(sor, root), rules: config.anomalies.rules, securityEvents }),
           bodyLimitBytes: 16 * 1024,
         },
       ],

@@ -203,8 +203,24 @@ async function organisationsPerChild(db: Kysely<Database>, lookbackSince: Date, 
   });
 }
 
+/** A new flag, as the SIEM feed is told of it. */
+export interface StoredFlag {
+  readonly id: string;
+  readonly rule: AnomalyRule;
+  readonly organisationSor: string;
+  readonly subjectIssuer: string | null;
+  readonly subjectUser: string | null;
+  readonly periodStart: Date;
+  readonly count: number;
+}
+
 /** Runs every rule over the lookback window and stores new flags; returns the ids of those stored. */
-export async function runAnomalyRules(db: Kysely<Database>, config: AnomalyRulesConfig, now: Date = new Date()): Promise<{ flagged: string[]; found: number }> {
+export async function runAnomalyRules(
+  db: Kysely<Database>,
+  config: AnomalyRulesConfig,
+  now: Date = new Date(),
+  onFlag?: (flag: StoredFlag) => void,
+): Promise<{ flagged: string[]; found: number }> {
   const since = new Date(now.getTime() - config.lookbackHours * 3600 * 1000);
   const findings: { finding: AnomalyFinding; key: string }[] = [
     ...(await distinctChildrenPerDay(db, since, config.distinctChildrenPerDay)).map((finding) => ({ finding, key: dedupeKey(finding) })),
@@ -236,7 +252,10 @@ export async function runAnomalyRules(db: Kysely<Database>, config: AnomalyRules
       .onConflict((oc) => oc.column('dedupe_key').doNothing())
       .returning('id')
       .executeTakeFirst();
-    if (inserted) flagged.push(inserted.id);
+    if (inserted) {
+      flagged.push(inserted.id);
+      onFlag?.({ id: inserted.id, rule: f.rule, organisationSor: f.organisationSor, subjectIssuer: f.subjectIssuer, subjectUser: f.subjectUser, periodStart: f.periodStart, count: f.count });
+    }
   }
   return { flagged, found: findings.length };
 }
@@ -297,4 +316,15 @@ export async function listAnomalyFlags(
   const items = page.slice(0, q.limit);
   const nextCursor = page.length > q.limit ? (items.at(-1)?.seq ?? null) : more ? (cursor ?? null) : null;
   return { items: items.map(toFlagView), nextCursor };
+}
+
+/** The flag as a security event for the SIEM feed: rule, user, organisation and period, no child. */
+export function flagSecurityEvent(flag: StoredFlag, at: Date) {
+  return {
+    type: 'anomaly-flag' as const,
+    at,
+    actor: { issuer: flag.subjectIssuer, subject: flag.subjectUser, organisation: flag.organisationSor },
+    reason: flag.rule,
+    details: { flagId: flag.id, periodStart: flag.periodStart.toISOString(), count: flag.count },
+  };
 }

@@ -15,6 +15,7 @@ import type { AuditWriter } from './audit-writer.js';
 import type { CheckpointKeyMaterial } from './checkpoints.js';
 import { auditIntegrityRoutes } from './integrity-routes.js';
 import { auditRoutes } from './routes.js';
+import type { SecurityEvents } from '../security-events/security-events.js';
 
 export interface AuditCapabilityDeps {
   readonly db: Kysely<Database>;
@@ -23,13 +24,15 @@ export interface AuditCapabilityDeps {
   readonly checkpoints: (CheckpointKeyMaterial & { readonly exportFile: string | null }) | null;
   readonly isWithin: (sor: string, root: string) => boolean;
   readonly rules: AnomalyRulesConfig;
+  /** The SIEM feed: integrity failures found on request, new anomaly flags. */
+  readonly securityEvents?: SecurityEvents;
 }
 
 export function auditCapabilityRouter(deps: AuditCapabilityDeps) {
   const router = createRouter();
   router.use('*', requireRole('auditor'));
   router.route('/', auditRoutes({ db: deps.db, audit: deps.audit, logger: deps.logger }));
-  router.route('/', auditIntegrityRoutes({ db: deps.db, checkpoints: deps.checkpoints }));
-  router.route('/', anomalyRoutes({ db: deps.db, isWithin: deps.isWithin, rules: deps.rules }));
+  router.route('/', auditIntegrityRoutes({ db: deps.db, checkpoints: deps.checkpoints, ...(deps.securityEvents ? { securityEvents: deps.securityEvents } : {}) }));
+  router.route('/', anomalyRoutes({ db: deps.db, isWithin: deps.isWithin, rules: deps.rules, ...(deps.securityEvents ? { securityEvents: deps.securityEvents } : {}) }));
   return router;
 }

@@ -11,6 +11,7 @@ import { ROLES } from '../identity/caller.js';
 import type { DatabaseTimeouts } from '../../db/connection.js';
 import type { AnomalyRulesConfig } from '../audit/anomaly.js';
 import { type RetentionPolicy, parseRetentionPolicy } from '../audit/retention.js';
+import { type SecurityEventsSink, parseSecurityEventsSink } from '../security-events/security-events.js';
 
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
 export type SigningAlgorithm = (typeof ALGORITHMS)[number];
@@ -90,6 +91,7 @@ const envSchema = z.object({
   BROKER_AUDIT_CHECKPOINT_FILE: z.string().min(1).optional(),
   BROKER_AUDIT_CHECKPOINT_MINUTES: z.coerce.number().int().refine((m) => m >= 1 && m <= 60 && 60 % m === 0, 'must divide an hour (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60)').default(5),
   BROKER_AUDIT_RETENTION_MONTHS: z.string().optional(),
+  BROKER_SECURITY_EVENTS: z.string().optional(),
   BROKER_AUDIT_PARTITIONS_AHEAD: z.coerce.number().int().min(1).max(24).default(3),
   BROKER_AUDIT_RETENTION_AT: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day as HH:MM').default('02:30'),
   BROKER_ANOMALY_EVERY_MINUTES: z.coerce.number().int().refine((m) => m >= 1 && m <= 60 && 60 % m === 0, 'must divide an hour (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60)').default(60),
@@ -196,6 +198,8 @@ export interface BrokerConfig {
     readonly everyMinutes: number;
   };
   /** Audit retention: months kept per record class, partitions made ahead, the daily run's time (Copenhagen). */
+  /** The SIEM feed of security events: off, stdout, or syslog over UDP/TCP. */
+  readonly securityEvents: SecurityEventsSink;
   readonly auditRetention: { readonly policy: RetentionPolicy; readonly monthsAhead: number; readonly at: string };
   /** Anomaly review of the audit log: how often the rules run, how far back, and their thresholds. */
   readonly anomalies: { readonly everyMinutes: number; readonly rules: AnomalyRulesConfig };
@@ -236,6 +240,7 @@ export function loadConfig(
     problems.push('BROKER_AUDIT_SIGNING_KEY / BROKER_AUDIT_SIGNING_KEY_FILE: required in production, to sign audit checkpoints');
   }
   const retentionPolicy = parseRetentionPolicy(e.BROKER_AUDIT_RETENTION_MONTHS, problems);
+  const securityEvents = parseSecurityEventsSink(e.BROKER_SECURITY_EVENTS, problems);
   const trustedIssuers = readTrustedIssuers(e.BROKER_TRUSTED_ISSUERS, e.BROKER_TRUSTED_ISSUERS_FILE, problems);
   const gatewayIdentities = readGatewayIdentities(e.MEDCOM_GATEWAY_IDENTITIES, problems);
   if (!demo && overrides.requireIssuers !== false && !e.BROKER_TRUSTED_ISSUERS && !e.BROKER_TRUSTED_ISSUERS_FILE) {
@@ -306,6 +311,7 @@ export function loadConfig(
           : null,
       everyMinutes: e.BROKER_AUDIT_CHECKPOINT_MINUTES,
     },
+    securityEvents,
     auditRetention: { policy: retentionPolicy, monthsAhead: e.BROKER_AUDIT_PARTITIONS_AHEAD, at: e.BROKER_AUDIT_RETENTION_AT },
     anomalies: {
       everyMinutes: e.BROKER_ANOMALY_EVERY_MINUTES,
