@@ -20,6 +20,8 @@ import type { TokenVerifier } from './identity/verify-token.js';
 import { systemRoutes } from './system/routes.js';
 import type { BrokerMetrics } from './metrics/metrics.js';
 import { metricsRoutes } from './metrics/routes.js';
+import { ProblemError } from './http/problem.js';
+import type { SecurityEvents } from './security-events/security-events.js';
 
 export interface Capability {
   /** Mount point below /v1, e.g. `/organisations`. */
@@ -40,6 +42,8 @@ export interface AppDependencies {
   readonly version?: string;
   /** Request metrics, and GET /metrics when a token is configured. */
   readonly metrics?: { readonly metrics: BrokerMetrics; readonly token: string | null };
+  /** The SIEM feed: refused tokens (401) and refused roles (403) are reported to it. */
+  readonly securityEvents?: SecurityEvents;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -105,6 +109,24 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
     if ((declaredLength(incoming) ?? 0) > limit.maxBytes) throw bodyTooLarge();
     return next();
   });
+  const securityEvents = deps.securityEvents;
+  if (securityEvents) {
+    // After the error handler has answered: the problem's type is the reason, never its detail.
+    app.use('/v1/*', async (c, next) => {
+      await next();
+      const status = c.res.status;
+      if (status !== 401 && status !== 403) return;
+      const caller = c.var.caller;
+      securityEvents.emit({
+        type: status === 401 ? 'authentication-failure' : 'access-denied',
+        at: new Date(),
+        requestId: c.get('requestId'),
+        ...(caller ? { actor: { issuer: caller.issuer, subject: caller.subject, organisation: caller.organisationSor, role: caller.role } } : {}),
+        reason: c.error instanceof ProblemError ? c.error.slug : status === 401 ? 'unauthenticated' : 'forbidden',
+        details: { method: c.req.method, route: c.req.routePath, status },
+      });
+    });
+  }
   app.use('/v1/*', authenticate(deps.verifyToken));
   app.use('/v1/*', async (c, next) => {
     refuseUnstorableUrl(c.req.url);

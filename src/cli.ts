@@ -188,6 +188,7 @@ async function verifyAudit(opts: { from?: Date; to?: Date; checkpoints?: string 
         ? `audit chain intact: ${c.checked} records (${c.fromSeq}..${c.toSeq ?? 'head'}${c.anchoredAt ? `, from the signed checkpoint at ${c.anchoredAt}` : ''})`
         : `audit chain BROKEN at record ${c.brokenAt} (after ${c.checked} good records)`,
     );
+    if (report.retention) console.log(`retention: retained history starts after record ${report.retention.startsAfter} (signed ${report.retention.signedAt}, key ${report.retention.keyId}: ${report.retention.signature}); ${c.tombstones} expired records crossed by their tombstones`);
     if (!report.checkpoints.configured) console.log('checkpoints: no signing key configured (BROKER_AUDIT_SIGNING_KEY): a truncation of the newest records cannot be seen');
     else {
       const last = report.checkpoints.last;

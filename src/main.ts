@@ -11,12 +11,13 @@ import { type DatabaseHandle, openDatabase } from '../db/connection.js';
 import { migrateAs } from '../db/migrate.js';
 import { createApp } from './app.js';
 import { type AuditWriter, createAuditWriter } from './audit/audit-writer.js';
-import { auditRoutes } from './audit/routes.js';
 import { checkpointKeysFromConfig } from './audit/checkpoints.js';
-import { auditIntegrityRoutes } from './audit/integrity-routes.js';
 import { AUDIT_CHECKPOINT, auditCheckpointJob } from './audit/jobs/audit-checkpoint.js';
 import { anomalyReviewJob } from './audit/jobs/anomaly-review.js';
-import { anomalyRoutes } from './audit/anomaly-routes.js';
+import { auditRetentionJob } from './audit/jobs/audit-retention.js';
+import { createSecurityEvents } from './security-events/security-events.js';
+import { reportingAuditWriter } from './security-events/reporting-audit-writer.js';
+import { auditCapabilityRouter } from './audit/audit-router.js';
 import { seedDemoData } from './demo/seed-demo-data.js';
 import { startDemoSources } from './demo/demo-sources.js';
 import { createLookupCapability } from './lookup/index.js';
@@ -114,7 +115,9 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
     });
     stoppers.push(() => agreements.stop());
 
-    const audit = createAuditWriter(database.db, { maxQueue: config.writeQueueMax, observeBatch: (size, seconds) => metrics.auditBatch(size, seconds) });
+    const securityEvents = createSecurityEvents(config.securityEvents, { logger });
+    stoppers.push(() => securityEvents.close());
+    const audit = reportingAuditWriter(createAuditWriter(database.db, { maxQueue: config.writeQueueMax, observeBatch: (size, seconds) => metrics.auditBatch(size, seconds) }), securityEvents);
     stoppers.push(() => audit.drain());
     const checkpointKeys = await checkpointKeysFromConfig(config);
     const checkpoints = checkpointKeys ? { ...checkpointKeys, exportFile: config.auditCheckpoints.exportFile } : null;
@@ -160,7 +163,11 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
     } else {
       jobs.unschedule(AUDIT_CHECKPOINT);
     }
-    jobs.schedule(anomalyReviewJob({ db: database.db, rules: config.anomalies.rules, everyMinutes: config.anomalies.everyMinutes }));
+    // Partitions and expiry need the schema owner: its connection for the run, or ours where we own it.
+    const ownerUrl = config.database.migrationUrl;
+    const owner = async () => (ownerUrl ? openDatabase({ kind: 'server', url: ownerUrl, poolSize: 1 }) : { db: database.db, close: async () => undefined });
+    jobs.schedule(auditRetentionJob({ owner, policy: config.auditRetention.policy, monthsAhead: config.auditRetention.monthsAhead, signer: checkpoints?.signer ?? null, at: config.auditRetention.at }));
+    jobs.schedule(anomalyReviewJob({ db: database.db, rules: config.anomalies.rules, everyMinutes: config.anomalies.everyMinutes, securityEvents }));
     if (config.sorImport.source) {
       const { source, at, timeZone } = config.sorImport;
       const job = sorImportJob({ db: database.db, source, at, timeZone, changes, logger });
@@ -204,14 +211,17 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
       verifyToken,
       bodyLimitBytes: config.bodyLimitBytes,
       metrics: { metrics, token: config.metricsToken },
+      securityEvents,
       capabilities: [
         { path: '/organisations', router: directoryRoutes({ db: database.db, directory, changes }) },
         ...agreements.capabilities,
         lookup.capability,
         ...correspondence.capabilities,
-        { path: '/audit', router: auditRoutes({ db: database.db, audit, logger }), bodyLimitBytes: 16 * 1024 },
-        { path: '/audit', router: auditIntegrityRoutes({ db: database.db, checkpoints }), bodyLimitBytes: 16 * 1024 },
-        { path: '/audit', router: anomalyRoutes({ db: database.db, isWithin: (sor, root) => directory.view().isWithin(sor, root), rules: config.anomalies.rules }), bodyLimitBytes: 16 * 1024 },
+        {
+          path: '/audit',
+          router: auditCapabilityRouter({ db: database.db, audit, logger, checkpoints, isWithin: (sor, root) => directory.view().isWithin(sor, root), rules: config.anomalies.rules, securityEvents }),
+          bodyLimitBytes: 16 * 1024,
+        },
       ],
     });
 

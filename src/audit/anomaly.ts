@@ -10,7 +10,7 @@ import { type Kysely, type Selectable, sql } from 'kysely';
 import type { Database } from '../../db/schema/index.js';
 import type { AnomalyStatus } from '../../db/schema/anomaly.js';
 
-export const ANOMALY_RULES = ['distinct-children-per-day', 'denials-per-hour', 'organisations-per-child', 'off-hours'] as const;
+export const ANOMALY_RULES = ['distinct-children-per-day', 'denials-per-hour', 'organisations-per-child', 'off-hours', 'no-follow-up'] as const;
 export type AnomalyRule = (typeof ANOMALY_RULES)[number];
 export const ANOMALY_DECISIONS = ['justified', 'unjustified', 'needs-follow-up'] as const satisfies readonly AnomalyStatus[];
 
@@ -27,6 +27,13 @@ export interface AnomalyRulesConfig {
   readonly workingHours: { readonly start: number; readonly end: number };
   /** Organisations that work around the clock (exact SOR codes): their staff's off-hours lookups are not flagged. */
   readonly offHoursExempt: readonly string[];
+  /**
+   * (e) A lookup after which, within this many days, the user's organisation neither exchanged
+   * correspondence about the child (sent, or received addressed to it) nor found a case for the
+   * child at any source (that lookup or a later one). The broker does not see the organisation's
+   * own case system: a case here is one a source showed through the broker.
+   */
+  readonly noFollowUpDays: number;
   /** How far back each run looks; periods already flagged are not flagged again. */
   readonly lookbackHours: number;
 }
@@ -38,6 +45,7 @@ export const DEFAULT_ANOMALY_RULES: AnomalyRulesConfig = {
   organisationsWindowHours: 24,
   workingHours: { start: 7, end: 19 },
   offHoursExempt: [],
+  noFollowUpDays: 14,
   lookbackHours: 48,
 };
 
@@ -55,6 +63,8 @@ export interface AnomalyFinding {
   readonly limit: number;
   /** For off-hours: the working hours it was measured against. */
   readonly workingHours?: { readonly start: number; readonly end: number };
+  /** For no-follow-up: the days waited for a follow-up. */
+  readonly followUpDays?: number;
 }
 
 const MONTHS = ['januar', 'februar', 'marts', 'april', 'maj', 'juni', 'juli', 'august', 'september', 'oktober', 'november', 'december'];
@@ -87,6 +97,14 @@ export function explainFinding(f: AnomalyFinding): string {
       const h = f.workingHours ?? DEFAULT_ANOMALY_RULES.workingHours;
       const hours = `${String(h.start).padStart(2, '0')}-${String(h.end).padStart(2, '0')}`;
       return `${who} lavede ${f.count} opslag uden for normal arbejdstid (${hours} på hverdage) den ${danishDate(f.periodStart)}.`;
+    }
+    case 'no-follow-up': {
+      const days = f.followUpDays ?? DEFAULT_ANOMALY_RULES.noFollowUpDays;
+      const lookups = f.count === 1 ? 'et barn' : `${f.count} børn`;
+      return (
+        `${who} slog ${lookups} op den ${danishDate(f.periodStart)}, uden at organisationen inden for ${days} dage ` +
+        `skrev eller modtog en korrespondancemeddelelse om ${f.count === 1 ? 'barnet' : 'børnene'} eller fandt en sag hos en kilde.`
+      );
     }
   }
 }
@@ -150,6 +168,41 @@ async function offHours(db: Kysely<Database>, since: Date, hours: AnomalyRulesCo
   return rows.rows.map((r) => ({ ...userFinding('off-hours', r, 0), workingHours: hours }));
 }
 
+/**
+ * (e) Lookups with no follow-up: per user and Copenhagen day, the lookups (permitted, at least in
+ * part) of children about whom, within `days` after the lookup, the user's organisation neither
+ * sent nor received correspondence nor found a case at any source. Only lookups whose waiting time
+ * has passed are judged: those from `days` before the lookback window to `days` ago.
+ */
+async function noFollowUp(db: Kysely<Database>, now: Date, lookbackHours: number, days: number): Promise<AnomalyFinding[]> {
+  const until = new Date(now.getTime() - days * 86_400_000);
+  // From the start of the Copenhagen day the window begins in, so a day is always judged whole.
+  const since = new Date(until.getTime() - lookbackHours * 3_600_000 - 86_400_000);
+  const rows = await sql<UserPeriodRow>`
+    with l as (
+      select e.*, (e.occurred_at at time zone 'Europe/Copenhagen')::date as day from audit_event e
+      where e.kind = 'lookup' and e.outcome in ('success', 'partial') and e.patient_cpr is not null and e.actor_organisation is not null
+        and e.occurred_at >= ${since} and e.occurred_at < ${until})
+    select actor_issuer as issuer, actor_subject as subject, max(actor_name) as name, actor_organisation as organisation,
+      (day::timestamp at time zone 'Europe/Copenhagen') as period_start, ((day + 1)::timestamp at time zone 'Europe/Copenhagen') as period_end,
+      count(distinct patient_cpr)::text as n, array_agg(id order by seq) as ids
+    from l
+    where day < (${until}::timestamptz at time zone 'Europe/Copenhagen')::date
+      and not exists (
+        select 1 from audit_event f
+        where f.patient_cpr = l.patient_cpr and f.outcome = 'success' and f.occurred_at >= l.occurred_at and f.occurred_at < l.occurred_at + make_interval(days => ${days})
+          and ((f.kind = 'correspondence-sent' and f.actor_organisation = l.actor_organisation)
+            or (f.kind = 'correspondence-received' and f.details->>'receiverSor' = l.actor_organisation)))
+      and not exists (
+        select 1 from audit_event g
+        where g.kind = 'lookup' and g.patient_cpr = l.patient_cpr and g.actor_organisation = l.actor_organisation
+          and g.occurred_at >= l.occurred_at and g.occurred_at < l.occurred_at + make_interval(days => ${days})
+          and exists (select 1 from jsonb_array_elements(case when jsonb_typeof(g.details->'sources') = 'array' then g.details->'sources' else '[]'::jsonb end) s
+            where (s->>'cases') ~ '^[0-9]+$' and (s->>'cases')::int > 0))
+    group by actor_issuer, actor_subject, actor_organisation, day`.execute(db);
+  return rows.rows.map((r) => ({ ...userFinding('no-follow-up', r, 0), followUpDays: days }));
+}
+
 function userFinding(rule: AnomalyRule, r: UserPeriodRow, limit: number): AnomalyFinding {
   return {
     rule,
@@ -203,13 +256,30 @@ async function organisationsPerChild(db: Kysely<Database>, lookbackSince: Date, 
   });
 }
 
+/** A new flag, as the SIEM feed is told of it. */
+export interface StoredFlag {
+  readonly id: string;
+  readonly rule: AnomalyRule;
+  readonly organisationSor: string;
+  readonly subjectIssuer: string | null;
+  readonly subjectUser: string | null;
+  readonly periodStart: Date;
+  readonly count: number;
+}
+
 /** Runs every rule over the lookback window and stores new flags; returns the ids of those stored. */
-export async function runAnomalyRules(db: Kysely<Database>, config: AnomalyRulesConfig, now: Date = new Date()): Promise<{ flagged: string[]; found: number }> {
+export async function runAnomalyRules(
+  db: Kysely<Database>,
+  config: AnomalyRulesConfig,
+  now: Date = new Date(),
+  onFlag?: (flag: StoredFlag) => void,
+): Promise<{ flagged: string[]; found: number }> {
   const since = new Date(now.getTime() - config.lookbackHours * 3600 * 1000);
   const findings: { finding: AnomalyFinding; key: string }[] = [
     ...(await distinctChildrenPerDay(db, since, config.distinctChildrenPerDay)).map((finding) => ({ finding, key: dedupeKey(finding) })),
     ...(await denialsPerHour(db, since, config.denialsPerHour)).map((finding) => ({ finding, key: dedupeKey(finding) })),
     ...(await offHours(db, since, config.workingHours, config.offHoursExempt)).map((finding) => ({ finding, key: dedupeKey(finding) })),
+    ...(await noFollowUp(db, now, config.lookbackHours, config.noFollowUpDays)).map((finding) => ({ finding, key: dedupeKey(finding) })),
     // The child is keyed by the id of the window's first lookup of it: the key tells children apart
     // without holding the number or anything it can be recovered from (a hash of a CPR can be).
     ...(await organisationsPerChild(db, since, config.organisationsPerChild, config.organisationsWindowHours)).map(({ child, ...finding }) => ({ finding, key: dedupeKey(finding, child) })),
@@ -236,7 +306,10 @@ export async function runAnomalyRules(db: Kysely<Database>, config: AnomalyRules
       .onConflict((oc) => oc.column('dedupe_key').doNothing())
       .returning('id')
       .executeTakeFirst();
-    if (inserted) flagged.push(inserted.id);
+    if (inserted) {
+      flagged.push(inserted.id);
+      onFlag?.({ id: inserted.id, rule: f.rule, organisationSor: f.organisationSor, subjectIssuer: f.subjectIssuer, subjectUser: f.subjectUser, periodStart: f.periodStart, count: f.count });
+    }
   }
   return { flagged, found: findings.length };
 }
@@ -297,4 +370,15 @@ export async function listAnomalyFlags(
   const items = page.slice(0, q.limit);
   const nextCursor = page.length > q.limit ? (items.at(-1)?.seq ?? null) : more ? (cursor ?? null) : null;
   return { items: items.map(toFlagView), nextCursor };
+}
+
+/** The flag as a security event for the SIEM feed: rule, user, organisation and period, no child. */
+export function flagSecurityEvent(flag: StoredFlag, at: Date) {
+  return {
+    type: 'anomaly-flag' as const,
+    at,
+    actor: { issuer: flag.subjectIssuer, subject: flag.subjectUser, organisation: flag.organisationSor },
+    reason: flag.rule,
+    details: { flagId: flag.id, periodStart: flag.periodStart.toISOString(), count: flag.count },
+  };
 }

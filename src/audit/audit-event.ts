@@ -15,6 +15,8 @@ export const AUDIT_KINDS = [
   'directory-change',
   'audit-search',
   'anomaly-review',
+  /** An expiry of audit records past their retention (src/audit/retention.ts). */
+  'audit-retention',
 ] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 

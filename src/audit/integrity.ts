@@ -5,7 +5,7 @@
  */
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/schema/index.js';
-import { verifyAuditChain } from './audit-writer.js';
+import { verifyRetainedChain } from './chain-verify.js';
 import { type Checkpoint, type CheckpointFinding, type CheckpointKeys, checkpointSignatureValid, verifyCheckpoints } from './checkpoints.js';
 
 export interface IntegrityReport {
@@ -19,7 +19,11 @@ export interface IntegrityReport {
     readonly brokenAt: string | null;
     /** The signed checkpoint the check started from, when the period starts after one. */
     readonly anchoredAt: string | null;
+    /** Tombstones of expired records the chain was followed across. */
+    readonly tombstones: number;
   };
+  /** Where retained history starts (a signed checkpoint written by the last expiry); null before any expiry. */
+  readonly retention: { readonly startsAfter: string; readonly signedAt: string; readonly keyId: string; readonly signature: 'ok' | 'bad-signature' | 'unknown-key' | 'not-checked' } | null;
   readonly checkpoints: {
     /** False when the broker has no signing key: the chain alone cannot show a truncation. */
     readonly configured: boolean;
@@ -44,16 +48,20 @@ export async function checkAuditIntegrity(
   const { keys } = options;
   const minSeq = (a: string | null, b: string | null): string | null => (a === null ? b : b === null ? a : BigInt(a) <= BigInt(b) ? a : b);
 
-  // Where to start: the newest valid checkpoint before the period vouches for the hash there.
-  let afterSeq = '0';
-  let afterHash = '0'.repeat(64);
-  let anchoredAt: string | null = null;
+  // Where to start: where retained history starts (or the beginning), or the newest valid
+  // checkpoint before the period, whichever is later.
+  const retention = await retentionStart(db, keys);
+  const retained = retention && retention.signature !== 'bad-signature' && retention.signature !== 'unknown-key';
+  let afterSeq = retained ? retention.seq : '0';
+  let afterHash = retained ? retention.hash : '0'.repeat(64);
+  let anchoredAt: string | null = retained ? retention.seq : null;
   const firstInPeriod = options.from ? await seqAt(db, options.from, 'first-at-or-after') : '1';
   if (options.from && firstInPeriod && keys) {
     const candidates = await db
       .selectFrom('audit_checkpoint')
       .select([sql<string>`seq::text`.as('seq'), 'hash', 'signed_at', 'key_id', 'jws'])
       .where(sql<boolean>`seq < ${firstInPeriod}::bigint`)
+      .where(sql<boolean>`seq > ${afterSeq}::bigint`)
       .orderBy('seq', 'desc')
       .limit(5)
       .execute();
@@ -68,9 +76,13 @@ export async function checkAuditIntegrity(
     }
   }
   const toSeq = options.to ? ((await seqAt(db, options.to, 'last-before')) ?? afterSeq) : undefined;
-  const chain = await verifyAuditChain(db, { afterSeq, afterHash, ...(toSeq !== undefined ? { toSeq } : {}) });
+  const chain = await verifyRetainedChain(db, { afterSeq, afterHash, ...(toSeq !== undefined ? { toSeq } : {}) });
 
-  const checkpoints = keys ? await verifyCheckpoints(db, keys, options.exported ?? []) : { checked: 0, findings: [], last: null, matching: [] };
+  const checkpoints = keys
+    ? await verifyCheckpoints(db, keys, options.exported ?? [], retained ? retention.seq : '0')
+    : { checked: 0, findings: [], last: null, matching: [] };
+  // A retention start that does not verify is itself a finding: history cannot be trusted from the start.
+  const retentionFinding = retention && !retained ? '1' : null;
   const head = (await db.selectFrom('audit_chain_head').select(sql<string>`seq::text`.as('seq')).where('id', '=', 1).executeTakeFirstOrThrow()).seq;
   // A checkpoint that no longer matches says the chain was rewritten somewhere after the last one
   // that still does; a checkpoint beyond the chain says records after the chain's end are gone.
@@ -84,11 +96,12 @@ export async function checkAuditIntegrity(
     return null;
   };
   const firstFinding = checkpoints.findings.reduce<string | null>((m, f) => minSeq(m, untrustedFrom(f)), null);
-  const firstBrokenRecord = minSeq(chain.brokenAt, firstFinding);
+  const firstBrokenRecord = minSeq(minSeq(chain.brokenAt, firstFinding), retentionFinding);
   return {
-    ok: chain.ok && checkpoints.findings.length === 0,
+    ok: chain.ok && checkpoints.findings.length === 0 && retentionFinding === null,
     firstBrokenRecord,
-    chain: { fromSeq: (BigInt(afterSeq) + 1n).toString(), toSeq: toSeq ?? null, checked: chain.checked, brokenAt: chain.brokenAt, anchoredAt },
+    chain: { fromSeq: (BigInt(afterSeq) + 1n).toString(), toSeq: toSeq ?? null, checked: chain.checked, brokenAt: chain.brokenAt, anchoredAt, tombstones: chain.tombstones },
+    retention: retention ? { startsAfter: retention.seq, signedAt: retention.signedAt, keyId: retention.keyId, signature: retention.signature } : null,
     checkpoints: {
       configured: keys !== null,
       checked: checkpoints.checked,
@@ -96,4 +109,19 @@ export async function checkAuditIntegrity(
       findings: checkpoints.findings,
     },
   };
+}
+
+/** The newest signed start of retained history, and whether its signature holds (not checked without keys). */
+async function retentionStart(
+  db: Kysely<Database>,
+  keys: CheckpointKeys | null,
+): Promise<{ seq: string; hash: string; signedAt: string; keyId: string; signature: 'ok' | 'bad-signature' | 'unknown-key' | 'not-checked' } | null> {
+  const row = (
+    await sql<{ seq: string; hash: string; signed_at: Date; key_id: string; jws: string }>`
+      select seq::text, hash, signed_at, key_id, jws from audit_retention_start order by seq desc limit 1`.execute(db)
+  ).rows[0];
+  if (!row) return null;
+  const signedAt = new Date(row.signed_at).toISOString();
+  const signature = keys ? await checkpointSignatureValid({ seq: row.seq, hash: row.hash, signedAt, keyId: row.key_id, jws: row.jws }, keys, { retentionStart: true }) : 'not-checked';
+  return { seq: row.seq, hash: row.hash, signedAt, keyId: row.key_id, signature };
 }

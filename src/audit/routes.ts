@@ -5,7 +5,6 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Logger } from 'pino';
-import { requireRole } from '../http/middleware.js';
 import { ProblemError } from '../http/problem.js';
 import { GroupCommitOverloadedError } from '../platform/group-commit.js';
 import type { Kysely } from 'kysely';
@@ -70,7 +69,6 @@ export function auditRoutes(deps: { db: Kysely<Database>; audit: AuditWriter; lo
     .openapi('AuditSearchResponse');
 
   const router = createRouter();
-  router.use('*', requireRole('auditor'));
   router.openapi(
     createRoute({
       method: 'post',

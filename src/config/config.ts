@@ -10,6 +10,8 @@ import { sorCodeSchema } from '../http/schemas.js';
 import { ROLES } from '../identity/caller.js';
 import type { DatabaseTimeouts } from '../../db/connection.js';
 import type { AnomalyRulesConfig } from '../audit/anomaly.js';
+import { type RetentionPolicy, parseRetentionPolicy } from '../audit/retention.js';
+import { type SecurityEventsSink, parseSecurityEventsSink } from '../security-events/security-events.js';
 
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
 export type SigningAlgorithm = (typeof ALGORITHMS)[number];
@@ -89,6 +91,11 @@ const envSchema = z.object({
   BROKER_AUDIT_RETIRED_KEYS_FILE: z.string().min(1).optional(),
   BROKER_AUDIT_CHECKPOINT_FILE: z.string().min(1).optional(),
   BROKER_AUDIT_CHECKPOINT_MINUTES: z.coerce.number().int().refine((m) => m >= 1 && m <= 60 && 60 % m === 0, 'must divide an hour (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60)').default(5),
+  BROKER_AUDIT_RETENTION_MONTHS: z.string().optional(),
+  BROKER_ANOMALY_NO_FOLLOW_UP_DAYS: z.coerce.number().int().min(1).max(365).default(14),
+  BROKER_SECURITY_EVENTS: z.string().optional(),
+  BROKER_AUDIT_PARTITIONS_AHEAD: z.coerce.number().int().min(1).max(24).default(3),
+  BROKER_AUDIT_RETENTION_AT: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day as HH:MM').default('02:30'),
   BROKER_ANOMALY_EVERY_MINUTES: z.coerce.number().int().refine((m) => m >= 1 && m <= 60 && 60 % m === 0, 'must divide an hour (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60)').default(60),
   BROKER_ANOMALY_LOOKBACK_HOURS: z.coerce.number().int().min(1).max(24 * 31).default(48),
   BROKER_ANOMALY_CHILDREN_PER_DAY: z.coerce.number().int().min(1).max(100000).default(30),
@@ -194,6 +201,10 @@ export interface BrokerConfig {
     readonly exportFile: string | null;
     readonly everyMinutes: number;
   };
+  /** Audit retention: months kept per record class, partitions made ahead, the daily run's time (Copenhagen). */
+  /** The SIEM feed of security events: off, stdout, or syslog over UDP/TCP. */
+  readonly securityEvents: SecurityEventsSink;
+  readonly auditRetention: { readonly policy: RetentionPolicy; readonly monthsAhead: number; readonly at: string };
   /** Anomaly review of the audit log: how often the rules run, how far back, and their thresholds. */
   readonly anomalies: { readonly everyMinutes: number; readonly rules: AnomalyRulesConfig };
   /** Nightly SOR import: source (URL, file, or directory whose newest .xml is taken; null: off), Copenhagen local time. */
@@ -232,6 +243,8 @@ export function loadConfig(
   if (e.NODE_ENV === 'production' && !demo && !auditKeys.signingKey) {
     problems.push('BROKER_AUDIT_SIGNING_KEY / BROKER_AUDIT_SIGNING_KEY_FILE: required in production, to sign audit checkpoints');
   }
+  const retentionPolicy = parseRetentionPolicy(e.BROKER_AUDIT_RETENTION_MONTHS, problems);
+  const securityEvents = parseSecurityEventsSink(e.BROKER_SECURITY_EVENTS, problems);
   const trustedIssuers = readTrustedIssuers(e.BROKER_TRUSTED_ISSUERS, e.BROKER_TRUSTED_ISSUERS_FILE, problems);
   const gatewayIdentities = readGatewayIdentities(e.MEDCOM_GATEWAY_IDENTITIES, problems);
   if (!demo && overrides.requireIssuers !== false && !e.BROKER_TRUSTED_ISSUERS && !e.BROKER_TRUSTED_ISSUERS_FILE) {
@@ -303,6 +316,8 @@ export function loadConfig(
           : null,
       everyMinutes: e.BROKER_AUDIT_CHECKPOINT_MINUTES,
     },
+    securityEvents,
+    auditRetention: { policy: retentionPolicy, monthsAhead: e.BROKER_AUDIT_PARTITIONS_AHEAD, at: e.BROKER_AUDIT_RETENTION_AT },
     anomalies: {
       everyMinutes: e.BROKER_ANOMALY_EVERY_MINUTES,
       rules: {
@@ -312,6 +327,7 @@ export function loadConfig(
         organisationsWindowHours: e.BROKER_ANOMALY_ORGANISATIONS_WINDOW_HOURS,
         workingHours: { start: Number(e.BROKER_ANOMALY_WORKING_HOURS.slice(0, 2)), end: Number(e.BROKER_ANOMALY_WORKING_HOURS.slice(3)) },
         offHoursExempt: (e.BROKER_ANOMALY_OFF_HOURS_EXEMPT ?? '').split(',').map((v) => v.trim()).filter((v) => v.length > 0),
+        noFollowUpDays: e.BROKER_ANOMALY_NO_FOLLOW_UP_DAYS,
         lookbackHours: e.BROKER_ANOMALY_LOOKBACK_HOURS,
       },
     },

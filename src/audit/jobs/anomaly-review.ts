@@ -7,13 +7,20 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../../db/schema/index.js';
 import type { ScheduledJob } from '../../jobs/queue.js';
 import { everyMinutes } from '../../jobs/schedule.js';
-import { type AnomalyRulesConfig, runAnomalyRules } from '../anomaly.js';
+import { type AnomalyRulesConfig, flagSecurityEvent, runAnomalyRules } from '../anomaly.js';
+import type { SecurityEvents } from '../../security-events/security-events.js';
 
 export const ANOMALY_REVIEW = 'anomaly-review';
 
 export type AnomalyReviewData = Record<string, never>;
 
-export function anomalyReviewJob(deps: { readonly db: Kysely<Database>; readonly rules: AnomalyRulesConfig; readonly everyMinutes: number }): ScheduledJob<AnomalyReviewData> {
+export function anomalyReviewJob(deps: {
+  readonly db: Kysely<Database>;
+  readonly rules: AnomalyRulesConfig;
+  readonly everyMinutes: number;
+  /** Told of each new flag. */
+  readonly securityEvents?: SecurityEvents;
+}): ScheduledJob<AnomalyReviewData> {
   return {
     name: ANOMALY_REVIEW,
     schedule: everyMinutes(deps.everyMinutes),
@@ -23,7 +30,8 @@ export function anomalyReviewJob(deps: { readonly db: Kysely<Database>; readonly
     retryBackoff: true,
     expireInSeconds: 15 * 60,
     async handle() {
-      const { flagged, found } = await runAnomalyRules(deps.db, deps.rules);
+      const now = new Date();
+      const { flagged, found } = await runAnomalyRules(deps.db, deps.rules, now, (flag) => deps.securityEvents?.emit(flagSecurityEvent(flag, now)));
       return { found, flagged: flagged.length };
     },
   };
