@@ -21,6 +21,7 @@ export const NAV: readonly NavItem[] = [
   { href: '/console/directory', label: 'navDirectory', roles: ['agreement-admin', 'auditor'] },
   { href: '/console/directory/imports', label: 'navImports', roles: ['agreement-admin', 'auditor'] },
   { href: '/console/directory/local-units', label: 'navLocalUnits', roles: ['agreement-admin'] },
+  { href: '/console/dashboard', label: 'navDashboard', roles: ['agreement-admin', 'auditor'] },
 ];
 
 export interface PageFrame {
