@@ -39,8 +39,14 @@ describe('chart geometry', () => {
 
   it('puts line points at the band centres, on a fixed 0-100 axis for shares', () => {
     const layout = lineLayout(plot, 3, [{ name: 'src', values: [100, 50, 0] }], 100);
-    expect(layout.lines[0]?.points).toEqual([{ x: 50, y: 10, value: 100 }, { x: 110, y: 60, value: 50 }, { x: 170, y: 110, value: 0 }]);
+    expect(layout.lines[0]?.points).toEqual([{ x: 50, y: 10, value: 100, category: 0 }, { x: 110, y: 60, value: 50, category: 1 }, { x: 170, y: 110, value: 0, category: 2 }]);
     expect(pathOf(layout.lines[0]?.points ?? [])).toBe('M50 10 L110 60 L170 110');
+  });
+
+  it('leaves a gap in a line where a value is missing (NaN)', () => {
+    const layout = lineLayout(plot, 4, [{ name: 'src', values: [100, Number.NaN, 50, 50] }], 100);
+    expect(layout.lines[0]?.points.map((p) => p.category)).toEqual([0, 2, 3]);
+    expect(pathOf(layout.lines[0]?.points ?? [])).toBe('M42.5 10 M132.5 60 L177.5 60');
   });
 
   it('an empty chart still has an axis', () => {

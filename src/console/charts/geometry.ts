@@ -94,8 +94,8 @@ export function barLayout(plot: Plot, categories: number, series: readonly Serie
 }
 
 /** Lines: a point per category at the centre of its band, so bar and line charts line up. */
-export function lineLayout(plot: Plot, categories: number, series: readonly Series[], fixedMax?: number): Layout & { lines: { series: number; points: { x: number; y: number; value: number }[] }[] } {
-  const ticks = fixedMax !== undefined ? valueTicks(fixedMax, 4, false) : valueTicks(Math.max(0, ...series.flatMap((s) => s.values)));
+export function lineLayout(plot: Plot, categories: number, series: readonly Series[], fixedMax?: number): Layout & { lines: { series: number; points: { x: number; y: number; value: number; category: number }[] }[] } {
+  const ticks = fixedMax !== undefined ? valueTicks(fixedMax, 4, false) : valueTicks(Math.max(0, ...series.flatMap((s) => s.values.filter(Number.isFinite))));
   const max = ticks.at(-1) ?? 1;
   const inner = plot.width - plot.left - plot.right;
   const band = categories > 0 ? inner / categories : inner;
@@ -106,14 +106,24 @@ export function lineLayout(plot: Plot, categories: number, series: readonly Seri
     max,
     lines: series.map((s, si) => ({
       series: si,
-      points: categoryX.map((x, ci) => ({ x, y: yOf(plot, max, s.values[ci] ?? 0), value: s.values[ci] ?? 0 })),
+      // A value that is not a number (NaN) is a gap: no point, and the line breaks there.
+      points: categoryX.flatMap((x, ci) => {
+        const value = s.values[ci] ?? 0;
+        return Number.isFinite(value) ? [{ x, y: yOf(plot, max, value), value, category: ci }] : [];
+      }),
     })),
   };
 }
 
-/** An SVG path through the points ("M x y L x y ..."), rounded to tenths. */
-export function pathOf(points: readonly { x: number; y: number }[]): string {
-  return points.map((p, i) => `${i === 0 ? 'M' : 'L'}${round(p.x)} ${round(p.y)}`).join(' ');
+/** An SVG path through the points ("M x y L x y ..."), rounded to tenths; a gap in the categories starts a new stroke. */
+export function pathOf(points: readonly { x: number; y: number; category?: number }[]): string {
+  return points
+    .map((p, i) => {
+      const prev = points[i - 1];
+      const joined = prev !== undefined && (p.category === undefined || prev.category === undefined || p.category === prev.category + 1);
+      return `${joined ? 'L' : 'M'}${round(p.x)} ${round(p.y)}`;
+    })
+    .join(' ');
 }
 
 export const round = (v: number): number => Math.round(v * 10) / 10;

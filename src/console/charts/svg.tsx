@@ -24,6 +24,7 @@ export interface ChartProps {
   readonly plot?: Plot;
   /** For the value axis of a line of shares: a fixed top such as 100 (per cent). */
   readonly fixedMax?: number;
+  /** In a line chart a NaN value is a gap (no data that day), shown as a dash in the table. */
   readonly unit?: string;
 }
 
@@ -88,7 +89,7 @@ function DataTable(props: ChartProps) {
             <tr>
               <th scope="row">{c}</th>
               {props.series.map((s) => (
-                <td>{`${s.values[ci] ?? 0}${props.unit ?? ''}`}</td>
+                <td>{Number.isFinite(s.values[ci] ?? 0) ? `${s.values[ci] ?? 0}${props.unit ?? ''}` : '–'}</td>
               ))}
             </tr>
           ))}
@@ -104,7 +105,7 @@ function Frame(props: ChartProps & { children: unknown; plot: Plot }) {
   return (
     <figure class="chart" id={props.id}>
       <figcaption>{props.title}</figcaption>
-      <svg xmlns="http://www.w3.org/2000/svg" viewBox={`0 0 ${props.plot.width} ${props.plot.height}`} width="100%" role="img" aria-labelledby={`${titleId} ${descId}`}>
+      <svg xmlns="http://www.w3.org/2000/svg" viewBox={`0 0 ${props.plot.width} ${props.plot.height}`} width={props.plot.width} height={props.plot.height} role="img" aria-labelledby={`${titleId} ${descId}`}>
         <title id={titleId}>{props.title}</title>
         <desc id={descId}>{props.description}</desc>
         {props.children}
@@ -144,9 +145,9 @@ export function LineChart(props: ChartProps) {
         {layout.lines.map((l) => (
           <g>
             <path d={pathOf(l.points)} fill="none" stroke={colour(l.series)} stroke-width="2" />
-            {l.points.map((p, ci) => (
+            {l.points.map((p) => (
               <circle cx={round(p.x)} cy={round(p.y)} r="3" fill={colour(l.series)}>
-                <title>{`${props.series[l.series]?.name ?? ''}, ${props.categories[ci] ?? ''}: ${p.value}${props.unit ?? ''}`}</title>
+                <title>{`${props.series[l.series]?.name ?? ''}, ${props.categories[p.category] ?? ''}: ${p.value}${props.unit ?? ''}`}</title>
               </circle>
             ))}
           </g>

@@ -85,7 +85,7 @@ export function dashboardPage(deps: { db: Kysely<Database>; now?: () => Date }):
           description={w('availabilityDesc')}
           fixedMax={100}
           unit=" %"
-          series={summary.availability.map((s) => ({ name: s.key === OTHERS ? w('others') : s.key, values: s.values.map((v) => v ?? 0) }))}
+          series={summary.availability.map((s) => ({ name: s.key === OTHERS ? w('others') : s.key, values: s.values.map((v) => v ?? Number.NaN) }))}
           {...common}
         />
       </>,
