@@ -16,6 +16,7 @@ import type { ConsoleEnv } from './context.js';
 import { type ConsolePage, createConsole } from './index.js';
 import { createSignIn } from './sign-in.js';
 import { agreementPages, explainPage } from './agreement-pages.js';
+import { directoryPages } from './directory-pages.js';
 
 export interface BrokerConsoleDeps {
   readonly db: Kysely<Database>;
@@ -55,5 +56,6 @@ function consolePages(deps: BrokerConsoleDeps): readonly ConsolePage[] {
   return [
     { path: '/agreements', router: agreementPages(agreements) },
     { path: '/explain', router: explainPage(agreements) },
+    { path: '/directory', router: directoryPages({ db: deps.db, directory: deps.directory, changes: deps.changes }) },
   ];
 }
