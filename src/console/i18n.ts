@@ -197,6 +197,8 @@ const da = {
   closeUnit: 'Luk enheden',
   localOnlyMunicipal: 'Kun kommunale aftaleadministratorer kan registrere lokale enheder.',
   more: 'Flere',
+  'done.registered': 'Den lokale enhed er registreret.',
+  'done.closed': 'Den lokale enhed er lukket.',
   next: 'Næste side',
 };
 
@@ -390,6 +392,8 @@ const en: Record<MessageKey, string> = {
   closeUnit: 'Close the unit',
   localOnlyMunicipal: 'Only municipal agreement administrators can register local units.',
   more: 'More',
+  'done.registered': 'The local unit was registered.',
+  'done.closed': 'The local unit was closed.',
   next: 'Next page',
 };
 

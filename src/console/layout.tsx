@@ -4,7 +4,7 @@
  * then the page's own content in <main>. Every console page renders through here.
  */
 import type { Child } from 'hono/jsx';
-import type { Role } from '../identity/caller.js';
+import { type Role, STAFF_ROLES } from '../identity/caller.js';
 import type { Lang, MessageKey, Translate } from './i18n.js';
 import type { ConsoleSession } from './session-store.js';
 
@@ -18,8 +18,9 @@ export interface NavItem {
 export const NAV: readonly NavItem[] = [
   { href: '/console/agreements', label: 'navAgreements', roles: ['agreement-admin', 'auditor'] },
   { href: '/console/explain', label: 'navExplain', roles: ['agreement-admin', 'auditor'] },
-  { href: '/console/directory', label: 'navDirectory', roles: ['agreement-admin', 'auditor'] },
-  { href: '/console/directory/imports', label: 'navImports', roles: ['agreement-admin', 'auditor'] },
+  // The directory is read by every staff role, as in the API.
+  { href: '/console/directory', label: 'navDirectory', roles: STAFF_ROLES },
+  { href: '/console/directory/imports', label: 'navImports', roles: STAFF_ROLES },
   { href: '/console/directory/local-units', label: 'navLocalUnits', roles: ['agreement-admin'] },
   { href: '/console/dashboard', label: 'navDashboard', roles: ['agreement-admin', 'auditor'] },
 ];

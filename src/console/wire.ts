@@ -15,6 +15,8 @@ import type { ChangeFeed } from '../platform/change-feed.js';
 import type { ConsoleEnv } from './context.js';
 import { type ConsolePage, createConsole } from './index.js';
 import { createSignIn } from './sign-in.js';
+import { agreementPages, explainPage } from './agreement-pages.js';
+import { directoryPages } from './directory-pages.js';
 
 export interface BrokerConsoleDeps {
   readonly db: Kysely<Database>;
@@ -32,7 +34,7 @@ export interface BrokerConsoleDeps {
   readonly nationalOversightOrgs: readonly string[];
 }
 
-export function createBrokerConsole(deps: BrokerConsoleDeps, pagesFor: (deps: BrokerConsoleDeps) => readonly ConsolePage[] = () => []): Hono<ConsoleEnv> {
+export function createBrokerConsole(deps: BrokerConsoleDeps): Hono<ConsoleEnv> {
   const signIn = deps.issuer
     ? createSignIn({ db: deps.db, issuer: deps.issuer, clientId: deps.config.clientId, clientSecret: deps.config.clientSecret, verifyIdToken: deps.verifyIdToken })
     : null;
@@ -44,6 +46,16 @@ export function createBrokerConsole(deps: BrokerConsoleDeps, pagesFor: (deps: Br
     idleTimeoutSeconds: deps.config.idleTimeoutSeconds,
     absoluteTimeoutSeconds: deps.config.absoluteTimeoutSeconds,
     organisationName: (sor) => deps.directory.view().get(sor)?.name ?? null,
-    pages: pagesFor(deps),
+    pages: consolePages(deps),
   });
+}
+
+/** Every page router, mounted below /console. */
+function consolePages(deps: BrokerConsoleDeps): readonly ConsolePage[] {
+  const agreements = { agreements: deps.agreements, decisions: deps.decisions, directory: deps.directory };
+  return [
+    { path: '/agreements', router: agreementPages(agreements) },
+    { path: '/explain', router: explainPage(agreements) },
+    { path: '/directory', router: directoryPages({ db: deps.db, directory: deps.directory, changes: deps.changes }) },
+  ];
 }
