@@ -41,7 +41,6 @@ import { createReplayGuard } from './identity/replay-guard.js';
 import { type OrganisationScope, createTokenVerifier } from './identity/verify-token.js';
 import { STAFF_ROLES } from './identity/caller.js';
 import { createBrokerConsole } from './console/wire.js';
-import { dashboardPage } from './console/dashboard/routes.js';
 import { startDevIdentityProvider } from './demo/dev-identity-provider.js';
 
 export interface Broker {
@@ -229,7 +228,7 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
       agreements: agreements.service,
       decisions: agreements.decisions,
       nationalOversightOrgs: config.agreements.nationalOversightOrgs,
-    }, (d) => [dashboardPage({ db: d.db })]);
+    });
 
     const app = createApp({
       logger,

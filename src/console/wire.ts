@@ -17,6 +17,7 @@ import { type ConsolePage, createConsole } from './index.js';
 import { createSignIn } from './sign-in.js';
 import { agreementPages, explainPage } from './agreement-pages.js';
 import { directoryPages } from './directory-pages.js';
+import { dashboardPage } from './dashboard/routes.js';
 
 export interface BrokerConsoleDeps {
   readonly db: Kysely<Database>;
@@ -57,5 +58,6 @@ function consolePages(deps: BrokerConsoleDeps): readonly ConsolePage[] {
     { path: '/agreements', router: agreementPages(agreements) },
     { path: '/explain', router: explainPage(agreements) },
     { path: '/directory', router: directoryPages({ db: deps.db, directory: deps.directory, changes: deps.changes }) },
+    dashboardPage({ db: deps.db }),
   ];
 }
