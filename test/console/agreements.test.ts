@@ -25,7 +25,8 @@ async function agreementId(title: string): Promise<string> {
 const BUP_AALBORG = 'Børne- og Ungdomspsykiatrien og PPR og Børne- og Familieafdelingen, Aalborg Kommune';
 const BUP_HJOERRING = 'Børne- og Ungdomspsykiatrien og PPR og Børne- og Familieafdelingen, Hjørring Kommune';
 
-describe('agreement pages', () => {
+// Browser steps on two shared cores: a generous bound per test.
+describe('agreement pages', { timeout: 120_000 }, () => {
   it('filters the overview with the filters in the URL, sorts, exports the filtered CSV', async () => {
     const { context, page } = await world.newPage();
     try {
@@ -149,8 +150,9 @@ describe('agreement pages', () => {
       // A clinician has no console pages at all.
       await signIn(world, clinician.page, 'child-psychiatrist', '9500031000016003');
       // Only the directory, which every staff role reads in the API too.
-      expect(await clinician.page.getByRole('link', { name: 'Aftaler' }).count()).toBe(0);
-      expect(await clinician.page.getByRole('link', { name: 'Organisationer' }).count()).toBe(1);
+      const nav = clinician.page.getByRole('navigation', { name: 'Hovedmenu' });
+      expect(await nav.getByRole('link', { name: 'Aftaler' }).count()).toBe(0);
+      expect(await nav.getByRole('link', { name: 'Organisationer' }).count()).toBe(1);
       const forbidden = await clinician.page.goto(`${world.broker.url}/console/agreements`);
       expect(forbidden?.status()).toBe(403);
       expect(await clinician.page.content()).not.toContain('Aalborg Kommune');

@@ -13,7 +13,8 @@ afterAll(async () => {
   await world?.close();
 });
 
-describe('directory pages', () => {
+// Browser steps on two shared cores: a generous bound per test.
+describe('directory pages', { timeout: 120_000 }, () => {
   it('searches, shows a subtree as a tree, and the import history with its changes', async () => {
     const { context, page } = await world.newPage();
     try {

@@ -15,7 +15,8 @@ afterAll(async () => {
   await world?.close();
 });
 
-describe('console sign-in', () => {
+// Browser steps on two shared cores: a generous bound per test.
+describe('console sign-in', { timeout: 120_000 }, () => {
   it('signs in with the authorization code flow, shows who acts for which organisation, in Danish; signs out', async () => {
     const { context, page } = await world.newPage();
     try {
