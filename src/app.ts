@@ -22,6 +22,8 @@ import type { BrokerMetrics } from './metrics/metrics.js';
 import { metricsRoutes } from './metrics/routes.js';
 import { ProblemError } from './http/problem.js';
 import type { SecurityEvents } from './security-events/security-events.js';
+import type { Hono } from 'hono';
+import type { ConsoleEnv } from './console/context.js';
 
 export interface Capability {
   /** Mount point below /v1, e.g. `/organisations`. */
@@ -44,6 +46,8 @@ export interface AppDependencies {
   readonly metrics?: { readonly metrics: BrokerMetrics; readonly token: string | null };
   /** The SIEM feed: refused tokens (401) and refused roles (403) are reported to it. */
   readonly securityEvents?: SecurityEvents;
+  /** The web console's pages, mounted at /console (src/console). */
+  readonly console?: Hono<ConsoleEnv>;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -84,7 +88,23 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
       frameAncestors: ["'none'"],
     },
   });
-  app.use('*', (c, next) => (c.req.path === '/docs' || c.req.path.startsWith('/docs/') ? docsHeaders : apiHeaders)(c, next));
+  // The console's pages load their script and stylesheet from this origin only, never inline.
+  // Referrer same-origin: with no-referrer a browser sends `Origin: null` on the console's own
+  // forms, and the console's CSRF check wants its own origin there.
+  const consoleHeaders = secureHeaders({
+    ...headers,
+    referrerPolicy: 'same-origin',
+    contentSecurityPolicy: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'self'"],
+      styleSrc: ["'self'"],
+      imgSrc: ["'self'", 'data:'],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+    },
+  });
+  const isUnder = (path: string, prefix: string) => path === prefix || path.startsWith(`${prefix}/`);
+  app.use('*', (c, next) => (isUnder(c.req.path, '/docs') ? docsHeaders : isUnder(c.req.path, '/console') ? consoleHeaders : apiHeaders)(c, next));
   app.use('/v1/*', async (c, next) => {
     c.header('Cache-Control', 'no-store');
     await next();
@@ -143,6 +163,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
   if (deps.metrics?.token) app.route('/', metricsRoutes({ registry: deps.metrics.metrics.registry, token: deps.metrics.token }));
   app.route('/v1', identityRoutes());
   for (const cap of deps.capabilities) app.route(`/v1${cap.path}`, cap.router);
+  if (deps.console) app.route('/console', deps.console);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',

@@ -107,6 +107,7 @@ function printBanner(url: string, cfg: BrokerConfig, database: 'embedded' | 'ser
   ];
   if (cfg.demo) {
     lines.push(
+      `  Console:           ${url}/console   (sign in as a demo user at the development identity provider)`,
       '  Demo token:        npm run -s broker -- token --role clinician --org <SOR code>',
       `  Try it:            curl -s -H "Authorization: Bearer $(npm run -s broker -- token --role clinician --org 1000000000000000)" ${url}/v1/me`,
     );

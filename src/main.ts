@@ -40,6 +40,9 @@ import { type TrustedIssuer, trustedIssuerFromConfig } from './identity/issuers.
 import { purgeTokenUsesJob } from './identity/jobs/purge-token-uses.js';
 import { createReplayGuard } from './identity/replay-guard.js';
 import { type OrganisationScope, createTokenVerifier } from './identity/verify-token.js';
+import { STAFF_ROLES } from './identity/caller.js';
+import { createBrokerConsole } from './console/wire.js';
+import { startDevIdentityProvider } from './demo/dev-identity-provider.js';
 
 export interface Broker {
   readonly app: ReturnType<typeof createApp>;
@@ -89,7 +92,21 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
 
     const issuers: TrustedIssuer[] = config.trustedIssuers.map((i) => trustedIssuerFromConfig(i, { jwksCacheSeconds: config.jwksCacheSeconds }));
-    if (config.demo) issuers.push(demoTrustedIssuer(await ensureDemoIssuerKey(config.dataDir)));
+    let consoleIssuer = config.console.issuer;
+    if (config.demo) {
+      const demoKey = await ensureDemoIssuerKey(config.dataDir);
+      const demoIssuer = demoTrustedIssuer(demoKey);
+      issuers.push(demoIssuer);
+      // The console's development identity provider signs with the demo key, under its own issuer
+      // URL, and speaks for staff only (never the MedCom gateway).
+      if (!consoleIssuer) {
+        const idp = await startDevIdentityProvider({ signingKey: { ...demoKey.privateJwk, kid: demoKey.kid }, port: config.console.devIdpPort, clientId: config.console.clientId });
+        stoppers.push(() => idp.close());
+        issuers.push({ ...demoIssuer, issuer: idp.issuer, roles: STAFF_ROLES });
+        consoleIssuer = idp.issuer;
+        logger.info({ issuer: idp.issuer }, 'demo: development identity provider for the console started on loopback');
+      }
+    }
     issuers.push(...(options.extraIssuers ?? []));
 
     const replayGuard = createReplayGuard(database.db, { maxQueue: config.writeQueueMax });
@@ -196,13 +213,28 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
 
     // An issuer may speak for an organisation only if it lies in one of the issuer's SOR subtrees.
     const organisations: OrganisationScope = options.organisations ?? { isWithin: (sor, root) => directory.view().isWithin(sor, root) };
-    const verifyToken = createTokenVerifier({
+    const verifierOptions = {
       issuers,
       audience: config.audience,
       maxTokenLifetimeSeconds: config.maxTokenLifetimeSeconds,
       clockSkewSeconds: config.clockSkewSeconds,
       replayGuard,
       organisations,
+    };
+    const verifyToken = createTokenVerifier(verifierOptions);
+    // The console's ID tokens pass the same verifier (issuers, roles, organisations, replay); only
+    // their audience differs: the console's client id.
+    const consoleApp = createBrokerConsole({
+      db: database.db,
+      logger,
+      config: config.console,
+      issuer: consoleIssuer,
+      verifyIdToken: createTokenVerifier({ ...verifierOptions, audience: config.console.clientId }),
+      directory,
+      changes,
+      agreements: agreements.service,
+      decisions: agreements.decisions,
+      nationalOversightOrgs: config.agreements.nationalOversightOrgs,
     });
 
     const app = createApp({
@@ -212,6 +244,7 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
       bodyLimitBytes: config.bodyLimitBytes,
       metrics: { metrics, token: config.metricsToken },
       securityEvents,
+      console: consoleApp,
       capabilities: [
         { path: '/organisations', router: directoryRoutes({ db: database.db, directory, changes }) },
         ...agreements.capabilities,

@@ -114,6 +114,13 @@ const envSchema = z.object({
   BROKER_JOBS_SCHEDULE_CHECK_SECONDS: z.coerce.number().int().min(1).max(30).default(30),
   BROKER_SOR_IMPORT_SOURCE: z.string().min(1).optional(),
   BROKER_SOR_IMPORT_AT: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day as HH:MM').default('03:30'),
+  BROKER_CONSOLE_ISSUER: z.url().optional(),
+  BROKER_CONSOLE_CLIENT_ID: z.string().min(1).max(200).default('broker-console'),
+  BROKER_CONSOLE_CLIENT_SECRET: z.string().min(16).optional(),
+  BROKER_CONSOLE_URL: z.url().optional(),
+  BROKER_CONSOLE_IDLE_TIMEOUT_SECONDS: z.coerce.number().int().min(60).max(86_400).default(1800),
+  BROKER_CONSOLE_ABSOLUTE_TIMEOUT_SECONDS: z.coerce.number().int().min(300).max(7 * 86_400).default(8 * 3600),
+  BROKER_CONSOLE_DEV_IDP_PORT: z.coerce.number().int().min(0).max(65_535).default(0),
   BROKER_NATIONAL_OVERSIGHT_ORGS: z
     .string()
     .regex(/^\s*(\d{6,18}\s*(,\s*\d{6,18}\s*)*)?$/, 'must be a comma-separated list of SOR codes')
@@ -207,6 +214,20 @@ export interface BrokerConfig {
   readonly auditRetention: { readonly policy: RetentionPolicy; readonly monthsAhead: number; readonly at: string };
   /** Anomaly review of the audit log: how often the rules run, how far back, and their thresholds. */
   readonly anomalies: { readonly everyMinutes: number; readonly rules: AnomalyRulesConfig };
+  /**
+   * The web console (/console): the identity provider it signs in against (OpenID Connect; demo:
+   * the development identity provider, whose issuer is known only once it listens), its client,
+   * its public URL (the redirect URI's base; required outside demo and test), and session timeouts.
+   */
+  readonly console: {
+    readonly issuer: string | null;
+    readonly clientId: string;
+    readonly clientSecret: string | null;
+    readonly publicUrl: string | null;
+    readonly idleTimeoutSeconds: number;
+    readonly absoluteTimeoutSeconds: number;
+    readonly devIdpPort: number;
+  };
   /** Nightly SOR import: source (URL, file, or directory whose newest .xml is taken; null: off), Copenhagen local time. */
   readonly sorImport: { readonly source: string | null; readonly at: string; readonly timeZone: string };
 }
@@ -249,6 +270,12 @@ export function loadConfig(
   const gatewayIdentities = readGatewayIdentities(e.MEDCOM_GATEWAY_IDENTITIES, problems);
   if (!demo && overrides.requireIssuers !== false && !e.BROKER_TRUSTED_ISSUERS && !e.BROKER_TRUSTED_ISSUERS_FILE) {
     problems.push('BROKER_TRUSTED_ISSUERS / BROKER_TRUSTED_ISSUERS_FILE: no trusted issuer configured; every call would be refused');
+  }
+  if (e.BROKER_CONSOLE_ISSUER && !e.BROKER_CONSOLE_URL && e.NODE_ENV === 'production') {
+    problems.push('BROKER_CONSOLE_URL: required with BROKER_CONSOLE_ISSUER in production (the base of the sign-in redirect URI)');
+  }
+  if (e.BROKER_CONSOLE_IDLE_TIMEOUT_SECONDS > e.BROKER_CONSOLE_ABSOLUTE_TIMEOUT_SECONDS) {
+    problems.push('BROKER_CONSOLE_IDLE_TIMEOUT_SECONDS: must not exceed BROKER_CONSOLE_ABSOLUTE_TIMEOUT_SECONDS');
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -330,6 +357,15 @@ export function loadConfig(
         noFollowUpDays: e.BROKER_ANOMALY_NO_FOLLOW_UP_DAYS,
         lookbackHours: e.BROKER_ANOMALY_LOOKBACK_HOURS,
       },
+    },
+    console: {
+      issuer: e.BROKER_CONSOLE_ISSUER ?? null,
+      clientId: e.BROKER_CONSOLE_CLIENT_ID,
+      clientSecret: e.BROKER_CONSOLE_CLIENT_SECRET ?? null,
+      publicUrl: e.BROKER_CONSOLE_URL ? e.BROKER_CONSOLE_URL.replace(/\/+$/, '') : null,
+      idleTimeoutSeconds: e.BROKER_CONSOLE_IDLE_TIMEOUT_SECONDS,
+      absoluteTimeoutSeconds: e.BROKER_CONSOLE_ABSOLUTE_TIMEOUT_SECONDS,
+      devIdpPort: e.BROKER_CONSOLE_DEV_IDP_PORT,
     },
     sorImport: {
       source: e.BROKER_SOR_IMPORT_SOURCE ? (/^https?:\/\//i.test(e.BROKER_SOR_IMPORT_SOURCE) ? e.BROKER_SOR_IMPORT_SOURCE : path.resolve(e.BROKER_SOR_IMPORT_SOURCE)) : null,
