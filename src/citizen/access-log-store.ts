@@ -47,7 +47,10 @@ export async function readAccessLog(
       ),
     );
   if (query.after) {
-    q = q.where(sql<boolean>`(e.occurred_at, e.seq) < (${query.after.occurredAt}, ${query.after.seq}::bigint)`);
+    // Spelt out rather than a row comparison, so that `occurred_at <=` bounds the index scan
+    // (the index is (patient_cpr, occurred_at); seq only breaks ties).
+    const { occurredAt, seq } = query.after;
+    q = q.where('e.occurred_at', '<=', occurredAt).where((eb) => eb.or([eb('e.occurred_at', '<', occurredAt), eb('e.seq', '<', seq)]));
   }
   const rows = await q.orderBy('e.occurred_at', 'desc').orderBy('e.seq', 'desc').limit(query.limit + 1).execute();
   const page = rows.slice(0, query.limit);
