@@ -49,6 +49,8 @@ try {
   let filled = 0;
   for (const size of SIZES) {
     const started = performance.now();
+    // The broker's own records (the citizen reads of the last size) sit after the generated ones.
+    filled = Number((await filler.query<{ seq: string }>('select seq from audit_chain_head where id = 1')).rows[0]?.seq ?? filled);
     // Every 100th row of the first million is the person's (10,000 in all), within the last two years.
     await filler.query(
       `insert into audit_event (seq, id, occurred_at, recorded_at, kind, outcome, request_id, actor_issuer, actor_subject, actor_name, actor_role,
@@ -65,7 +67,7 @@ try {
     );
     filled = size;
     // The broker appends after the chain head: move it past the generated rows.
-    await filler.query(`update audit_chain_head set seq = $1 where id = 1`, [filled]);
+    await filler.query(`update audit_chain_head set seq = greatest(seq, $1) where id = 1`, [filled]);
     await filler.query('analyze audit_event');
     const fillSeconds = (performance.now() - started) / 1000;
     console.error(`filled to ${size.toLocaleString('en')} records in ${fmt(fillSeconds, 0)} s`);
