@@ -58,6 +58,11 @@ describe.each(databaseKinds())('citizen identity (%s)', (kind) => {
     expect(await problemOf(await broker.request('/v1/citizen/access-log', bearer(token, { cpr: FREJA })))).toEqual({ status: 403, type: `${PROBLEM}forbidden-role` });
   });
 
+  it('the citizen and staff routes of the citizen side are in the API reference', async () => {
+    const doc = (await (await broker.request('/openapi.json')).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/citizen/access-log', '/v1/access-log/withholdings', '/v1/access-log/withholdings/{id}/review', '/v1/access-log/name-protection']));
+  });
+
   it('a citizen token without a valid CPR claim is refused without echoing it', async () => {
     const token = await mitid.citizenToken({ cpr: '3213991234' });
     const res = await broker.request('/v1/citizen/access-log', bearer(token, { cpr: FREJA }));
