@@ -117,6 +117,7 @@ try {
       row('HTTP, first page (50)', first);
       row('HTTP, page after 5,000', deeper);
       row('store query only', query);
+      console.error(results.slice(-3).map((r) => r.join(' | ')).join('\n'));
     } finally {
       await broker.close();
     }
