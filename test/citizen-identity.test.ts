@@ -26,7 +26,7 @@ describe.each(databaseKinds())('citizen identity (%s)', (kind) => {
     mitid = await createTestCitizenIssuer();
     staffIdp = await createTestIssuer({ issuer: 'https://idp.aalborg.example', organisations: [AALBORG] });
     broker = await startTestBroker({ database, issuers: [mitid, staffIdp], organisations: { isWithin: (sor, root) => sor === root } });
-  });
+  }, 60_000);
   afterAll(async () => {
     await broker?.close();
     await database?.close();
