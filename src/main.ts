@@ -19,6 +19,7 @@ import { createSecurityEvents } from './security-events/security-events.js';
 import { reportingAuditWriter } from './security-events/reporting-audit-writer.js';
 import { auditCapabilityRouter } from './audit/audit-router.js';
 import { seedDemoData } from './demo/seed-demo-data.js';
+import { createCitizenCapability } from './citizen/index.js';
 import { startDemoSources } from './demo/demo-sources.js';
 import { createLookupCapability } from './lookup/index.js';
 import { readSourcesFile, type SourcesConfig } from './lookup/sources.js';
@@ -39,7 +40,7 @@ import { DEMO_GATEWAY_IDENTITY, demoTrustedIssuer, ensureDemoIssuerKey } from '.
 import { type TrustedIssuer, trustedIssuerFromConfig } from './identity/issuers.js';
 import { purgeTokenUsesJob } from './identity/jobs/purge-token-uses.js';
 import { createReplayGuard } from './identity/replay-guard.js';
-import { type OrganisationScope, createTokenVerifier } from './identity/verify-token.js';
+import { type OrganisationScope, createIdentityVerifier, createTokenVerifier } from './identity/verify-token.js';
 import { STAFF_ROLES } from './identity/caller.js';
 import { createBrokerConsole } from './console/wire.js';
 import { startDevIdentityProvider } from './demo/dev-identity-provider.js';
@@ -157,6 +158,8 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
       metrics,
     });
 
+    const citizen = createCitizenCapability({ db: database.db, audit, directory, config: config.citizen, personRegister: sources.personRegister });
+
     const jobs = createJobQueue({
       pool: database.pool,
       db: database.db,
@@ -221,7 +224,7 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
       replayGuard,
       organisations,
     };
-    const verifyToken = createTokenVerifier(verifierOptions);
+    const verifyToken = createIdentityVerifier(verifierOptions);
     // The console's ID tokens pass the same verifier (issuers, roles, organisations, replay); only
     // their audience differs: the console's client id.
     const consoleApp = createBrokerConsole({
@@ -255,6 +258,7 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
           router: auditCapabilityRouter({ db: database.db, audit, logger, checkpoints, isWithin: (sor, root) => directory.view().isWithin(sor, root), rules: config.anomalies.rules, securityEvents }),
           bodyLimitBytes: 16 * 1024,
         },
+        ...citizen.capabilities,
       ],
     });
 

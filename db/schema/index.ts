@@ -7,6 +7,7 @@ import type { CorrespondenceMessageTable } from './correspondence.js';
 import type { JobRunTable } from './job-run.js';
 import type { AnomalyFlagTable } from './anomaly.js';
 import type { ConsoleLoginTable, ConsoleSessionTable } from './console.js';
+import type { CitizenLogWithholdingTable, StaffNameProtectionTable } from './citizen.js';
 
 /** The database as Kysely sees it: one entry per table, snake_case as in PostgreSQL. */
 export interface Database {
@@ -26,4 +27,6 @@ export interface Database {
   anomaly_flag: AnomalyFlagTable;
   console_session: ConsoleSessionTable;
   console_login: ConsoleLoginTable;
+  citizen_log_withholding: CitizenLogWithholdingTable;
+  staff_name_protection: StaffNameProtectionTable;
 }

@@ -17,6 +17,14 @@ export const AUDIT_KINDS = [
   'anomaly-review',
   /** An expiry of audit records past their retention (src/audit/retention.ts). */
   'audit-retention',
+  /** A citizen read their own, or a child's, access log (or was refused). */
+  'citizen-access-log',
+  /** A caseworker withheld an access from the custody-holders' view. */
+  'citizen-withholding',
+  /** An auditor reviewed (upheld or lifted) a withheld-mark. */
+  'citizen-withholding-review',
+  /** An organisation's staff names were protected from, or shown again in, the citizen log. */
+  'staff-name-protection',
 ] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 

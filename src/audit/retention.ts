@@ -24,6 +24,12 @@ export const RETENTION_CLASS_OF: Readonly<Record<AuditKind, RetentionClass>> = {
   // The log of who looked at the log, and auditors' decisions.
   'audit-search': 'oversight',
   'anomaly-review': 'oversight',
+  // The citizen's side: a citizen reading the log is oversight of it; a withheld-mark is kept as
+  // long as the access records it hides; name protection is an organisation's setting.
+  'citizen-access-log': 'oversight',
+  'citizen-withholding': 'access',
+  'citizen-withholding-review': 'oversight',
+  'staff-name-protection': 'administration',
   // The expiries themselves: kept, they vouch for the tombstones verification relies on.
   'audit-retention': 'integrity',
 };

@@ -14,10 +14,13 @@ import type { JWK } from 'jose';
 import Provider, { type Configuration } from 'oidc-provider';
 import { CLAIMS, type Role } from '../identity/caller.js';
 
+/** Staff roles only: citizens sign in through their own identity provider, not the console's. */
+type ConsoleRole = Exclude<Role, 'citizen'>;
+
 export interface DemoUser {
   readonly id: string;
   readonly name: string;
-  readonly role: Role;
+  readonly role: ConsoleRole;
   /** SOR codes of the organisations the user works for; the first is the default. */
   readonly organisations: readonly { readonly sor: string; readonly name: string }[];
 }
@@ -37,7 +40,7 @@ export const DEMO_USERS: readonly DemoUser[] = [
 ];
 
 /** The purpose of use each role's sessions carry (the token requires one). */
-const PURPOSE: Readonly<Record<Role, string>> = {
+const PURPOSE: Readonly<Record<ConsoleRole, string>> = {
   clinician: 'treatment',
   caseworker: 'case-assessment',
   'agreement-admin': 'administration',
