@@ -20,6 +20,7 @@ import { anomalyRoutes } from './audit/anomaly-routes.js';
 import { seedDemoData } from './demo/seed-demo-data.js';
 import { startDemoSources } from './demo/demo-sources.js';
 import { createLookupCapability } from './lookup/index.js';
+import { createCitizenChecks } from './citizen/index.js';
 import { readSourcesFile, type SourcesConfig } from './lookup/sources.js';
 import { createAgreementsCapability, type DecisionService } from './agreements/index.js';
 import { createCorrespondenceCapability } from './correspondence/index.js';
@@ -126,7 +127,10 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
       sources = demo.config;
       logger.info({ sources: sources.sources.length }, 'demo: simulated GP, psychiatry and municipal sources started on loopback');
     }
+    const citizen = await createCitizenChecks({ db: database.db, consentService: config.consentService, demo: config.demo, logger });
+    stoppers.push(() => citizen.stop());
     const lookup = createLookupCapability({
+      citizen: citizen.checks,
       sources,
       directory,
       decisions: agreements.decisions,
