@@ -13,7 +13,8 @@ export interface ConsentSimulator extends RunningSimulator {
   give(consent: ConsentResourceInput): void;
   /** Withdraws consent `id` at `at` (status `inactive`); false when there is none. */
   withdraw(id: string, at?: Date): boolean;
-  readonly searches: number;
+  /** Searches answered so far (counted after the answer is sent). */
+  searchCount(): number;
 }
 
 const FHIR_JSON = 'application/fhir+json; charset=utf-8';
@@ -27,7 +28,6 @@ export async function startConsentSimulator(initial: readonly ConsentResourceInp
       if (req.method !== 'POST' || url.pathname !== '/fhir/Consent/_search') {
         return send(res, 404, FHIR_JSON, JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-found', diagnostics: 'Unknown resource or operation' }] }));
       }
-      searches += 1;
       const params = new URLSearchParams(await readBody(req));
       const cpr = params.get('patient:identifier')?.split('|').at(-1);
       if (!cpr) return send(res, 400, FHIR_JSON, JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'required', diagnostics: 'Missing patient:identifier' }] }));
@@ -37,7 +37,9 @@ export async function startConsentSimulator(initial: readonly ConsentResourceInp
         .map(consentResource)
         .filter((r) => statuses.has(String(r['status'])))
         .map((r) => entry(base, r as { resourceType: string; id: string }, 'match'));
-      return send(res, 200, FHIR_JSON, JSON.stringify(searchBundle(matches, matches.length, [{ relation: 'self', url: `${base}/Consent` }])));
+      send(res, 200, FHIR_JSON, JSON.stringify(searchBundle(matches, matches.length, [{ relation: 'self', url: `${base}/Consent` }])));
+      // Counted once answered: a test that waits for the count knows the answer is on its way.
+      searches += 1;
     },
     behaviour,
     '/fhir',
@@ -52,8 +54,6 @@ export async function startConsentSimulator(initial: readonly ConsentResourceInp
       consents.set(id, { ...c, withdrawnAt: at.toISOString() });
       return true;
     },
-    get searches() {
-      return searches;
-    },
+    searchCount: () => searches,
   };
 }
