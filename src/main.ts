@@ -20,7 +20,7 @@ import { anomalyRoutes } from './audit/anomaly-routes.js';
 import { seedDemoData } from './demo/seed-demo-data.js';
 import { startDemoSources } from './demo/demo-sources.js';
 import { createLookupCapability } from './lookup/index.js';
-import { createCitizenChecks } from './citizen/index.js';
+import { createCitizenChecks } from './citizen/checks.js';
 import { readSourcesFile, type SourcesConfig } from './lookup/sources.js';
 import { createAgreementsCapability, type DecisionService } from './agreements/index.js';
 import { createCorrespondenceCapability } from './correspondence/index.js';
