@@ -16,7 +16,7 @@ import { accessLog, authenticate } from './http/middleware.js';
 import { createRouter } from './http/router.js';
 import type { AppEnv } from './http/types.js';
 import { identityRoutes } from './identity/routes.js';
-import type { TokenVerifier } from './identity/verify-token.js';
+import type { IdentityVerifier } from './identity/verify-token.js';
 import { systemRoutes } from './system/routes.js';
 import type { BrokerMetrics } from './metrics/metrics.js';
 import { metricsRoutes } from './metrics/routes.js';
@@ -34,7 +34,7 @@ export interface Capability {
 export interface AppDependencies {
   readonly logger: Logger;
   readonly db: Kysely<Database>;
-  readonly verifyToken: TokenVerifier;
+  readonly verifyToken: IdentityVerifier;
   readonly bodyLimitBytes: number;
   readonly capabilities: readonly Capability[];
   readonly version?: string;

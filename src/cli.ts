@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, type BrokerConfig, loadConfig } from './config/config.js';
 import type { WorkerListening } from './system/supervisor.js';
-import { isOrganisationCode } from '../domain/identifiers.js';
+import { isCpr, isOrganisationCode } from '../domain/identifiers.js';
 import { ASSURANCE_LEVELS, type AssuranceLevel, ROLES, type Role } from './identity/caller.js';
 
 async function openConfiguredDatabase(cfg: BrokerConfig) {
@@ -300,15 +300,35 @@ program
   .command('token')
   .description('print a token from the local demo issuer (demo mode only)')
   .requiredOption('--role <role>', `one of ${ROLES.join(', ')}`, oneOf(ROLES))
-  .requiredOption('--org <sor>', 'SOR code of the organisation to act for')
+  .option('--org <sor>', 'SOR code of the organisation to act for (staff roles)')
+  .option('--cpr <cpr>', 'with --role citizen: the citizen\'s own CPR number')
   .option('--purpose <code>', 'purpose of use', 'child-welfare-concern')
   .option('--assurance <level>', `NSIS level: ${ASSURANCE_LEVELS.join(', ')}`, oneOf(ASSURANCE_LEVELS), 'substantial' as AssuranceLevel)
   .option('--subject <id>', 'user id at the identity provider (default: demo-user; with --role medcom-gateway the demo gateway, the one let in at /v1/medcom/inbound)')
   .option('--name <name>', 'display name')
   .option('--ttl <seconds>', 'lifetime in seconds', (v) => Number.parseInt(v, 10), 600)
-  .action(async (opts: { role: Role; org: string; purpose: string; assurance: AssuranceLevel; subject?: string; name?: string; ttl: number }) => {
+  .action(async (opts: { role: Role; org?: string; cpr?: string; purpose: string; assurance: AssuranceLevel; subject?: string; name?: string; ttl: number }) => {
     const cfg = config(true);
-    if (!isOrganisationCode(opts.org)) {
+    if (opts.role === 'citizen') {
+      // A citizen has no organisation: the token carries their CPR instead (see The citizen's side).
+      if (!opts.cpr || !isCpr(opts.cpr)) {
+        console.error('--role citizen needs --cpr <10-digit CPR number>');
+        process.exit(2);
+      }
+      const { ensureDemoIssuerKey, mintDemoCitizenToken } = await import('./demo/demo-issuer.js');
+      const key = await ensureDemoIssuerKey(cfg.dataDir);
+      const citizenToken = await mintDemoCitizenToken(key, {
+        audience: cfg.audience,
+        subject: opts.subject ?? 'demo-citizen',
+        cpr: opts.cpr,
+        assurance: opts.assurance,
+        lifetimeSeconds: opts.ttl,
+        ...(opts.name ? { displayName: opts.name } : {}),
+      });
+      process.stdout.write(`${citizenToken}\n`);
+      return;
+    }
+    if (!opts.org || !isOrganisationCode(opts.org)) {
       console.error('--org must be a SOR code');
       process.exit(2);
     }

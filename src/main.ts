@@ -18,6 +18,7 @@ import { AUDIT_CHECKPOINT, auditCheckpointJob } from './audit/jobs/audit-checkpo
 import { anomalyReviewJob } from './audit/jobs/anomaly-review.js';
 import { anomalyRoutes } from './audit/anomaly-routes.js';
 import { seedDemoData } from './demo/seed-demo-data.js';
+import { createCitizenCapability } from './citizen/index.js';
 import { startDemoSources } from './demo/demo-sources.js';
 import { createLookupCapability } from './lookup/index.js';
 import { createCitizenChecks } from './citizen/checks.js';
@@ -39,7 +40,7 @@ import { DEMO_GATEWAY_IDENTITY, demoTrustedIssuer, ensureDemoIssuerKey } from '.
 import { type TrustedIssuer, trustedIssuerFromConfig } from './identity/issuers.js';
 import { purgeTokenUsesJob } from './identity/jobs/purge-token-uses.js';
 import { createReplayGuard } from './identity/replay-guard.js';
-import { type OrganisationScope, createTokenVerifier } from './identity/verify-token.js';
+import { type OrganisationScope, createIdentityVerifier } from './identity/verify-token.js';
 
 export interface Broker {
   readonly app: ReturnType<typeof createApp>;
@@ -141,6 +142,8 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
       metrics,
     });
 
+    const citizen = createCitizenCapability({ personRegister: sources.personRegister });
+
     const jobs = createJobQueue({
       pool: database.pool,
       db: database.db,
@@ -193,7 +196,7 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
 
     // An issuer may speak for an organisation only if it lies in one of the issuer's SOR subtrees.
     const organisations: OrganisationScope = options.organisations ?? { isWithin: (sor, root) => directory.view().isWithin(sor, root) };
-    const verifyToken = createTokenVerifier({
+    const verifyToken = createIdentityVerifier({
       issuers,
       audience: config.audience,
       maxTokenLifetimeSeconds: config.maxTokenLifetimeSeconds,
@@ -215,6 +218,7 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
         ...correspondence.capabilities,
         { path: '/audit', router: auditRoutes({ db: database.db, audit, logger }), bodyLimitBytes: 16 * 1024 },
         { path: '/audit', router: auditIntegrityRoutes({ db: database.db, checkpoints }), bodyLimitBytes: 16 * 1024 },
+        ...citizen.capabilities,
         { path: '/audit', router: anomalyRoutes({ db: database.db, isWithin: (sor, root) => directory.view().isWithin(sor, root), rules: config.anomalies.rules }), bodyLimitBytes: 16 * 1024 },
       ],
     });

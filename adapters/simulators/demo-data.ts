@@ -39,6 +39,21 @@ const municipalCase = z.object({
   caseworker: z.string().nullable(),
 });
 
+/**
+ * An adult related to the child in the person register: a parent with or without custody
+ * (forældremyndighed), with the custody's period. Served as FHIR RelatedPerson.
+ */
+const relatedPerson = z.object({
+  cpr: z.string().refine((v) => parsePersonIdentifier(v)?.kind === 'cpr', 'must be a CPR number'),
+  given: z.string(),
+  family: z.string(),
+  /** HL7 v3 RoleCode kinship: mother, father, parent. */
+  relationship: z.enum(['MTH', 'FTH', 'PRN']),
+  custody: z.boolean(),
+  from: z.string().nullable().default(null),
+  to: z.string().nullable().default(null),
+});
+
 const child = z.object({
   alias: z.string(),
   cpr: z.string().refine((v) => parsePersonIdentifier(v)?.value === v, 'must be a CPR or replacement CPR number'),
@@ -51,12 +66,14 @@ const child = z.object({
   addressProtected: z.boolean().default(false),
   episodes: z.array(episode),
   municipalCases: z.array(municipalCase),
+  relatedPersons: z.array(relatedPerson).default([]),
 });
 
 const childrenFile = z.object({ children: z.array(child) });
 
 export type DemoChild = z.infer<typeof child>;
 export type DemoEpisode = z.infer<typeof episode>;
+export type DemoRelatedPerson = z.infer<typeof relatedPerson>;
 export type DemoMunicipalCase = z.infer<typeof municipalCase>;
 export type DemoCareManager = z.infer<typeof careManager>;
 

@@ -9,7 +9,7 @@ import {
   REGION_EXTENSION,
   SOR_SYSTEM,
 } from '../fhir/identifiers.js';
-import type { DemoChild, DemoEpisode } from './demo-data.js';
+import type { DemoChild, DemoEpisode, DemoRelatedPerson } from './demo-data.js';
 
 /** Demo data -> FHIR R4 resources as a dk-core speaking EHR, GP system or person register would send. Pure. */
 
@@ -142,5 +142,23 @@ export function searchBundle(entries: BundleEntry[], total: number, links: { rel
     total,
     link: links,
     entry: entries,
+  };
+}
+
+const ROLE_CODE_SYSTEM = 'http://terminology.hl7.org/CodeSystem/v3-RoleCode';
+
+/** A parent as the person register serves it: kinship always, `GUARD` only with custody, the custody's period. */
+export function relatedPersonResource(child: DemoChild, person: DemoRelatedPerson, index: number): Resource {
+  const codings: Array<{ system: string; code: string }> = [{ system: ROLE_CODE_SYSTEM, code: person.relationship }];
+  if (person.custody) codings.push({ system: ROLE_CODE_SYSTEM, code: 'GUARD' });
+  return {
+    resourceType: 'RelatedPerson',
+    id: `rp-${child.alias}-${index}`,
+    active: true,
+    patient: { reference: `Patient/${patientId(child)}`, identifier: { system: cprSystemFor(child.cpr), value: child.cpr } },
+    identifier: [{ system: cprSystemFor(person.cpr), value: person.cpr }],
+    relationship: [{ coding: codings }],
+    name: [{ use: 'official', given: [person.given], family: person.family }],
+    ...(person.from || person.to ? { period: { ...(person.from ? { start: person.from } : {}), ...(person.to ? { end: person.to } : {}) } } : {}),
   };
 }

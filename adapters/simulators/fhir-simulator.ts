@@ -8,6 +8,7 @@ import {
   episodeEntries,
   organisationResource,
   patientResource,
+  relatedPersonResource,
   searchBundle,
   type BundleEntry,
 } from './fhir-resources.js';
@@ -35,12 +36,13 @@ export async function startFhirSimulator(
       const path = url.pathname.replace(/^\/fhir/, '');
       if (req.method === 'GET' && path === '/metadata') return sendJson(res, 200, capabilityStatement());
       if (req.method === 'GET' && path === '/EpisodeOfCare/_page') return servePage(res, url, pages);
-      const type = /^\/(EpisodeOfCare|Patient)(\/_search)?$/.exec(path);
+      const type = /^\/(EpisodeOfCare|Patient|RelatedPerson)(\/_search)?$/.exec(path);
       if (!type || (req.method === 'POST') !== !!type[2] || (req.method !== 'GET' && req.method !== 'POST')) {
         return sendJson(res, 404, outcome('error', 'not-found', 'Unknown resource or operation'));
       }
       const params = req.method === 'POST' ? new URLSearchParams(await readBody(req)) : url.searchParams;
-      const resourceType = type[1] === 'Patient' ? 'Patient' : 'EpisodeOfCare';
+      const resourceType = type[1] === 'Patient' ? 'Patient' : type[1] === 'RelatedPerson' ? 'RelatedPerson' : 'EpisodeOfCare';
+      if (resourceType === 'RelatedPerson' && kind !== 'person-register') return sendJson(res, 404, outcome('error', 'not-found', 'Unknown resource or operation'));
       const idParam = params.get(resourceType === 'Patient' ? 'identifier' : 'patient.identifier');
       const cpr = idParam?.split('|').at(-1);
       if (!cpr) return sendJson(res, 400, outcome('error', 'required', 'Missing identifier parameter'));
@@ -53,6 +55,12 @@ export async function startFhirSimulator(
         const child = b.failure === 'wrong-child' ? anotherChild(children, cpr, () => true) : findChild(children, cpr);
         const entries = child ? patientEntries(base, child, includes) : [];
         return sendJson(res, 200, searchBundle(entries, child ? 1 : 0, [{ relation: 'self', url: `${base}/Patient` }]));
+      }
+      if (resourceType === 'RelatedPerson') {
+        // The person register's custody data: every adult related to the child, custody coded GUARD.
+        const child = b.failure === 'wrong-child' ? anotherChild(children, cpr, (c) => c.relatedPersons.length > 0) : findChild(children, cpr);
+        const entries = (child?.relatedPersons ?? []).map((p, i) => entry(base, relatedPersonResource(child as DemoChild, p, i), 'match'));
+        return sendJson(res, 200, searchBundle(entries, entries.length, [{ relation: 'self', url: `${base}/RelatedPerson` }]));
       }
       const hasEpisodes = (c: DemoChild) => c.episodes.some((e) => e.source === kind);
       const child = b.failure === 'wrong-child' ? anotherChild(children, cpr, hasEpisodes) : findChild(children, cpr);
@@ -124,7 +132,7 @@ function capabilityStatement(): Record<string, unknown> {
     kind: 'instance',
     fhirVersion: '4.0.1',
     format: ['json'],
-    rest: [{ mode: 'server', resource: [{ type: 'EpisodeOfCare' }, { type: 'Patient' }] }],
+    rest: [{ mode: 'server', resource: [{ type: 'EpisodeOfCare' }, { type: 'Patient' }, { type: 'RelatedPerson' }] }],
   };
 }
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { JWK } from 'jose';
 import { z } from 'zod';
 import { sorCodeSchema } from '../http/schemas.js';
-import { ROLES } from '../identity/caller.js';
+import { CITIZEN_ROLE, ROLES } from '../identity/caller.js';
 import type { DatabaseTimeouts } from '../../db/connection.js';
 import type { AnomalyRulesConfig } from '../audit/anomaly.js';
 
@@ -21,14 +21,22 @@ export const trustedIssuerSchema = z
     jwksUri: z.url().optional(),
     jwksFile: z.string().min(1).optional(),
     algorithms: z.array(z.enum(ALGORITHMS)).min(1),
-    /** The organisations this issuer may speak for: SOR subtrees (the code and everything below). */
-    organisations: z.array(sorCodeSchema).min(1),
+    /** The organisations this issuer may speak for: SOR subtrees (the code and everything below). Not for a citizen issuer. */
+    organisations: z.array(sorCodeSchema).min(1).optional(),
     maxTokenLifetimeSeconds: z.number().int().positive().max(86_400).optional(),
     /** The roles this issuer may assert; omitted: the staff roles only (never medcom-gateway). */
     roles: z.array(z.enum(ROLES)).min(1).optional(),
   })
   .refine((i) => Boolean(i.jwksUri) !== Boolean(i.jwksFile), {
     message: 'give exactly one of jwksUri and jwksFile',
+  })
+  // A citizen identity provider (MitID) vouches for persons, a staff one for an organisation's
+  // users: one issuer is never both, so neither can mint the other's tokens.
+  .refine((i) => !i.roles?.includes(CITIZEN_ROLE) || i.roles.every((r) => r === CITIZEN_ROLE), {
+    message: 'a citizen issuer (roles: ["citizen"]) may assert no other role',
+  })
+  .refine((i) => (i.roles?.includes(CITIZEN_ROLE) ? i.organisations === undefined : i.organisations !== undefined), {
+    message: 'organisations: required for a staff issuer, not given for a citizen issuer',
   });
 export type TrustedIssuerConfig = z.infer<typeof trustedIssuerSchema>;
 
@@ -106,6 +114,8 @@ const envSchema = z.object({
     .string()
     .regex(/^\s*(\d{6,18}\s*(,\s*\d{6,18}\s*)*)?$/, 'must be a comma-separated list of SOR codes')
     .optional(),
+  BROKER_CITIZEN_LOG_MONTHS: z.coerce.number().int().min(1).max(120).default(24),
+  BROKER_CITIZEN_WITHHOLD_MAX_MONTHS: z.coerce.number().int().min(1).max(60).default(12),
   BROKER_JOBS_SCHEDULE_CHECK_SECONDS: z.coerce.number().int().min(1).max(30).default(30),
   BROKER_SOR_IMPORT_SOURCE: z.string().min(1).optional(),
   BROKER_SOR_IMPORT_AT: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day as HH:MM').default('03:30'),
@@ -198,6 +208,8 @@ export interface BrokerConfig {
   };
   /** Anomaly review of the audit log: how often the rules run, how far back, and their thresholds. */
   readonly anomalies: { readonly everyMinutes: number; readonly rules: AnomalyRulesConfig };
+  /** The citizen's side: how far back the access log reaches, and the longest a withheld-mark may last. */
+  readonly citizen: { readonly logMonths: number; readonly withholdMaxMonths: number };
   /** Nightly SOR import: source (URL, file, or directory whose newest .xml is taken; null: off), Copenhagen local time. */
   readonly sorImport: { readonly source: string | null; readonly at: string; readonly timeZone: string };
 }
@@ -317,6 +329,7 @@ export function loadConfig(
         lookbackHours: e.BROKER_ANOMALY_LOOKBACK_HOURS,
       },
     },
+    citizen: { logMonths: e.BROKER_CITIZEN_LOG_MONTHS, withholdMaxMonths: e.BROKER_CITIZEN_WITHHOLD_MAX_MONTHS },
     sorImport: {
       source: e.BROKER_SOR_IMPORT_SOURCE ? (/^https?:\/\//i.test(e.BROKER_SOR_IMPORT_SOURCE) ? e.BROKER_SOR_IMPORT_SOURCE : path.resolve(e.BROKER_SOR_IMPORT_SOURCE)) : null,
       at: e.BROKER_SOR_IMPORT_AT,

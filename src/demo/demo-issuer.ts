@@ -10,7 +10,7 @@ import { type JWK, createLocalJWKSet, exportJWK, generateKeyPair, importJWK } fr
 import type { GatewayIdentity } from '../config/config.js';
 import { ROLES, type Role } from '../identity/caller.js';
 import type { TrustedIssuer } from '../identity/issuers.js';
-import { type TokenRequest, signToken } from '../identity/signing.js';
+import { type CitizenTokenRequest, type TokenRequest, signCitizenToken, signToken } from '../identity/signing.js';
 
 export const DEMO_ISSUER = 'urn:dk:child-data-broker:demo-issuer';
 const ALG = 'ES256';
@@ -65,4 +65,9 @@ export function demoTrustedIssuer(key: DemoIssuerKey): TrustedIssuer {
 export async function mintDemoToken(key: DemoIssuerKey, request: Omit<TokenRequest, 'issuer'>): Promise<string> {
   const privateKey = await importJWK(key.privateJwk, ALG);
   return signToken(privateKey, { alg: ALG, kid: key.kid }, { ...request, issuer: DEMO_ISSUER });
+}
+
+export async function mintDemoCitizenToken(key: DemoIssuerKey, request: Omit<CitizenTokenRequest, 'issuer'>): Promise<string> {
+  const privateKey = await importJWK(key.privateJwk, ALG);
+  return signCitizenToken(privateKey, { alg: ALG, kid: key.kid }, { ...request, issuer: DEMO_ISSUER });
 }

@@ -5,7 +5,7 @@ import type { MiddlewareHandler } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { Logger } from 'pino';
 import type { Role } from '../identity/caller.js';
-import type { TokenVerifier } from '../identity/verify-token.js';
+import { type IdentityVerifier, citizenOnStaffRoute } from '../identity/verify-token.js';
 import { ProblemError } from './problem.js';
 import type { AppEnv } from './types.js';
 
@@ -30,8 +30,17 @@ export function accessLog(logger: Logger): MiddlewareHandler<AppEnv> {
   });
 }
 
-/** Requires a valid bearer token; sets `caller`. */
-export function authenticate(verifyToken: TokenVerifier): MiddlewareHandler<AppEnv> {
+/** The citizen routes: only citizen tokens here, and citizen tokens nowhere else. */
+export const CITIZEN_ROUTES = '/v1/citizen/';
+
+export const isCitizenRoute = (path: string): boolean => path.startsWith(CITIZEN_ROUTES);
+
+/**
+ * Requires a valid bearer token; sets `caller` (staff) or, on the citizen routes, `citizen`. A
+ * citizen token never reaches a staff route and a staff token never a citizen route, so no
+ * handler has to tell the two apart.
+ */
+export function authenticate(verifyToken: IdentityVerifier): MiddlewareHandler<AppEnv> {
   return createMiddleware<AppEnv>(async (c, next) => {
     const header = c.req.header('Authorization');
     const match = header ? /^Bearer\s+([A-Za-z0-9\-_.]+)\s*$/.exec(header) : null;
@@ -41,7 +50,16 @@ export function authenticate(verifyToken: TokenVerifier): MiddlewareHandler<AppE
         headers: { 'WWW-Authenticate': 'Bearer realm="broker"' },
       });
     }
-    c.set('caller', await verifyToken(match[1]));
+    const identity = await verifyToken(match[1]);
+    if (isCitizenRoute(c.req.path)) {
+      if (identity.kind !== 'citizen') {
+        throw new ProblemError(403, 'forbidden-role', 'Role not allowed', { detail: 'the citizen routes need a citizen token' });
+      }
+      c.set('citizen', identity.citizen);
+    } else {
+      if (identity.kind !== 'staff') throw citizenOnStaffRoute();
+      c.set('caller', identity.caller);
+    }
     await next();
   });
 }

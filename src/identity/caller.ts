@@ -3,9 +3,9 @@
  * Every capability receives this, never the raw token.
  */
 import { z } from 'zod';
-import { isOrganisationCode } from '../../domain/identifiers.js';
+import { isCpr, isOrganisationCode } from '../../domain/identifiers.js';
 
-export const ROLES = ['clinician', 'caseworker', 'agreement-admin', 'auditor', 'medcom-gateway'] as const;
+export const ROLES = ['clinician', 'caseworker', 'agreement-admin', 'auditor', 'medcom-gateway', 'citizen'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** The roles that see data about a child, and only under a sharing agreement that allows them. */
@@ -14,7 +14,13 @@ export type DataRole = (typeof DATA_ROLES)[number];
 
 export const isDataRole = (role: Role): role is DataRole => (DATA_ROLES as readonly Role[]).includes(role);
 
-/** The roles of an organisation's staff: what its identity provider may assert (never a system role). */
+/**
+ * A person acting for themselves or for a child in their custody (MitID through a citizen identity
+ * provider). Never a staff role: only an issuer configured for exactly this role may assert it.
+ */
+export const CITIZEN_ROLE = 'citizen' as const satisfies Role;
+
+/** The roles of an organisation's staff: what its identity provider may assert (never a system role, never citizen). */
 export const STAFF_ROLES = ['clinician', 'caseworker', 'agreement-admin', 'auditor'] as const satisfies readonly Role[];
 
 /**
@@ -52,6 +58,8 @@ export const CLAIMS = {
   assurance: 'nsis_loa',
   purposeOfUse: 'purpose_of_use',
   displayName: 'name',
+  /** A citizen token's own CPR number (10 digits). Only in citizen tokens; see CitizenCaller. */
+  citizenCpr: 'cpr',
 } as const;
 
 export const brokerClaimsSchema = z.object({
@@ -75,3 +83,31 @@ export interface Caller {
   readonly displayName: string | null;
   readonly expiresAt: Date;
 }
+
+/**
+ * A citizen token's claims: no acting organisation and no purpose of use (a person acts for
+ * themselves), but their CPR number, as the citizen identity provider vouches for it. A
+ * replacement CPR is refused: MitID identifies a person by the real CPR.
+ */
+export const citizenClaimsSchema = z.object({
+  [CLAIMS.role]: z.literal(CITIZEN_ROLE),
+  [CLAIMS.assurance]: z.enum(ASSURANCE_LEVELS),
+  [CLAIMS.citizenCpr]: z.string().refine(isCpr, 'must be a CPR number'),
+  [CLAIMS.displayName]: z.string().min(1).max(200).optional(),
+});
+
+/** A verified citizen. Never passed where a Caller (staff) is expected. */
+export interface CitizenCaller {
+  readonly issuer: string;
+  readonly subject: string;
+  readonly tokenId: string;
+  readonly role: typeof CITIZEN_ROLE;
+  /** The person's own CPR number, from the token. Never logged. */
+  readonly cpr: string;
+  readonly assurance: AssuranceLevel;
+  readonly displayName: string | null;
+  readonly expiresAt: Date;
+}
+
+/** What a verified token is: an organisation's staff (or system) member, or a citizen. */
+export type Identity = { readonly kind: 'staff'; readonly caller: Caller } | { readonly kind: 'citizen'; readonly citizen: CitizenCaller };

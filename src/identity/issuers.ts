@@ -39,7 +39,8 @@ export function trustedIssuerFromConfig(config: TrustedIssuerConfig, options: { 
   return {
     issuer: config.issuer,
     algorithms: config.algorithms,
-    organisations: config.organisations,
+    // A citizen issuer speaks for no organisation.
+    organisations: config.organisations ?? [],
     maxTokenLifetimeSeconds: config.maxTokenLifetimeSeconds,
     roles: config.roles ?? DEFAULT_ISSUER_ROLES,
     keys,

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type CryptoKey, type JWK, type KeyObject, SignJWT } from 'jose';
-import { type AssuranceLevel, CLAIMS, type Role } from './caller.js';
+import { type AssuranceLevel, CITIZEN_ROLE, CLAIMS, type Role } from './caller.js';
 
 export interface TokenRequest {
   readonly issuer: string;
@@ -31,6 +31,42 @@ export async function signToken(
     [CLAIMS.role]: request.role,
     [CLAIMS.assurance]: request.assurance ?? 'substantial',
     [CLAIMS.purposeOfUse]: request.purposeOfUse ?? 'child-welfare-concern',
+  };
+  if (request.displayName) claims[CLAIMS.displayName] = request.displayName;
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: header.alg, typ: 'JWT', ...(header.kid ? { kid: header.kid } : {}) })
+    .setIssuer(request.issuer)
+    .setAudience(request.audience)
+    .setSubject(request.subject)
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + (request.lifetimeSeconds ?? 300))
+    .setJti(request.tokenId ?? randomUUID())
+    .sign(key);
+}
+
+export interface CitizenTokenRequest {
+  readonly issuer: string;
+  readonly audience: string;
+  readonly subject: string;
+  readonly cpr: string;
+  readonly assurance?: AssuranceLevel;
+  readonly displayName?: string;
+  readonly lifetimeSeconds?: number;
+  readonly issuedAt?: Date;
+  readonly tokenId?: string;
+}
+
+/** A citizen token as a citizen identity provider (MitID broker) would issue it: role citizen and the CPR claim. */
+export async function signCitizenToken(
+  key: CryptoKey | KeyObject | JWK | Uint8Array,
+  header: { alg: string; kid?: string },
+  request: CitizenTokenRequest,
+): Promise<string> {
+  const iat = Math.floor((request.issuedAt ?? new Date()).getTime() / 1000);
+  const claims: Record<string, unknown> = {
+    [CLAIMS.role]: CITIZEN_ROLE,
+    [CLAIMS.assurance]: request.assurance ?? 'substantial',
+    [CLAIMS.citizenCpr]: request.cpr,
   };
   if (request.displayName) claims[CLAIMS.displayName] = request.displayName;
   return new SignJWT(claims)

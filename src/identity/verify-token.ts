@@ -6,7 +6,7 @@
 import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
 import { ProblemError, type ProblemSlug } from '../http/problem.js';
 import { inspectJson } from '../platform/storable-text.js';
-import { type Caller, CLAIMS, brokerClaimsSchema } from './caller.js';
+import { type Caller, CITIZEN_ROLE, CLAIMS, type Identity, brokerClaimsSchema, citizenClaimsSchema } from './caller.js';
 import type { TrustedIssuer } from './issuers.js';
 import type { ReplayGuard } from './replay-guard.js';
 
@@ -25,7 +25,10 @@ export interface TokenVerifierOptions {
   readonly now?: () => Date;
 }
 
+/** Staff (and system) tokens only: a citizen token is refused. */
 export type TokenVerifier = (token: string) => Promise<Caller>;
+/** Any trusted token: staff or citizen, each only from an issuer configured for its role. */
+export type IdentityVerifier = (token: string) => Promise<Identity>;
 
 const unauthorized = (slug: ProblemSlug, title: string, detail: string): ProblemError =>
   new ProblemError(401, slug, title, {
@@ -40,10 +43,23 @@ const unauthorized = (slug: ProblemSlug, title: string, detail: string): Problem
 const algName = (alg: string | undefined): string => (alg === undefined ? '(none)' : /^[A-Za-z0-9+_-]{1,32}$/.test(alg) ? alg : '(malformed)');
 
 export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
+  const identify = createIdentityVerifier(options);
+  return async function verifyToken(token: string): Promise<Caller> {
+    const identity = await identify(token);
+    if (identity.kind !== 'staff') throw citizenOnStaffRoute();
+    return identity.caller;
+  };
+}
+
+/** A citizen token where staff are expected: the same refusal as any role not allowed. */
+export const citizenOnStaffRoute = (): ProblemError =>
+  new ProblemError(403, 'forbidden-role', 'Role not allowed', { detail: 'a citizen token is accepted only on the citizen routes (/v1/citizen/)' });
+
+export function createIdentityVerifier(options: TokenVerifierOptions): IdentityVerifier {
   const byIssuer = new Map(options.issuers.map((i) => [i.issuer, i]));
   const now = options.now ?? (() => new Date());
 
-  return async function verifyToken(token: string): Promise<Caller> {
+  return async function verifyIdentity(token: string): Promise<Identity> {
     let alg: string | undefined;
     let unverifiedIssuer: unknown;
     try {
@@ -94,19 +110,37 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     if (inspectJson(payload, { maxDepth: 16 }).unstorable > 0) {
       throw unauthorized('token-claims-invalid', 'Token claims invalid', 'the token claims hold characters that cannot be stored');
     }
-    const claims = brokerClaimsSchema.safeParse(payload);
-    if (!claims.success) {
-      const names = [...new Set(claims.error.issues.map((i) => String(i.path[0])))].join(', ');
-      throw unauthorized('token-claims-invalid', 'Token claims invalid', `missing or invalid claims: ${names}`);
+    // A citizen token has its own claims (their CPR, no acting organisation) and comes only from
+    // an issuer configured for the citizen role: a staff issuer can never mint a citizen.
+    if (payload[CLAIMS.role] === CITIZEN_ROLE) {
+      if (!issuer.roles.includes(CITIZEN_ROLE)) throw roleOutOfScope();
+      const citizen = citizenClaimsSchema.safeParse(payload);
+      if (!citizen.success) throw claimsInvalid(citizen.error.issues);
+      const jti = payload.jti as string;
+      const expiresAt = new Date(exp * 1000);
+      if (!(await options.replayGuard.firstUse(issuer.issuer, jti, expiresAt))) {
+        throw unauthorized('token-replayed', 'Token replayed', 'this token has already been used');
+      }
+      return {
+        kind: 'citizen',
+        citizen: {
+          issuer: issuer.issuer,
+          subject: payload.sub as string,
+          tokenId: jti,
+          role: CITIZEN_ROLE,
+          cpr: citizen.data[CLAIMS.citizenCpr],
+          assurance: citizen.data[CLAIMS.assurance],
+          displayName: citizen.data[CLAIMS.displayName] ?? null,
+          expiresAt,
+        },
+      };
     }
+    const claims = brokerClaimsSchema.safeParse(payload);
+    if (!claims.success) throw claimsInvalid(claims.error.issues);
     // An issuer speaks only in the roles it is trusted for: a municipality's identity provider
     // can never mint the MedCom gateway, nor a gateway's issuer a clinician.
     const role = claims.data[CLAIMS.role];
-    if (!issuer.roles.includes(role)) {
-      throw new ProblemError(403, 'role-out-of-issuer-scope', 'Role outside issuer scope', {
-        detail: 'the token issuer may not assert this role',
-      });
-    }
+    if (!issuer.roles.includes(role)) throw roleOutOfScope();
     const organisationSor = claims.data[CLAIMS.actingOrganisation];
     if (issuer.organisations !== 'any' && !issuer.organisations.some((root) => options.organisations.isWithin(organisationSor, root))) {
       throw new ProblemError(403, 'organisation-out-of-issuer-scope', 'Organisation outside issuer scope', {
@@ -121,17 +155,29 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     }
 
     return {
-      issuer: issuer.issuer,
-      subject: payload.sub as string,
-      tokenId: jti,
-      organisationSor,
-      role,
-      assurance: claims.data[CLAIMS.assurance],
-      purposeOfUse: claims.data[CLAIMS.purposeOfUse],
-      displayName: claims.data[CLAIMS.displayName] ?? null,
-      expiresAt,
+      kind: 'staff',
+      caller: {
+        issuer: issuer.issuer,
+        subject: payload.sub as string,
+        tokenId: jti,
+        organisationSor,
+        role,
+        assurance: claims.data[CLAIMS.assurance],
+        purposeOfUse: claims.data[CLAIMS.purposeOfUse],
+        displayName: claims.data[CLAIMS.displayName] ?? null,
+        expiresAt,
+      },
     };
   };
+}
+
+const roleOutOfScope = (): ProblemError =>
+  new ProblemError(403, 'role-out-of-issuer-scope', 'Role outside issuer scope', { detail: 'the token issuer may not assert this role' });
+
+/** Names the claims at fault, never their values (a CPR claim's value must not be echoed). */
+function claimsInvalid(issues: ReadonlyArray<{ readonly path: ReadonlyArray<PropertyKey> }>): ProblemError {
+  const names = [...new Set(issues.map((i) => String(i.path[0])))].join(', ');
+  return unauthorized('token-claims-invalid', 'Token claims invalid', `missing or invalid claims: ${names}`);
 }
 
 function mapJoseError(error: unknown): ProblemError {

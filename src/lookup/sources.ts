@@ -75,7 +75,7 @@ export function readSourcesFile(file: string): SourcesConfig {
   return parsed.data;
 }
 
-function resolveAuth(auth: z.infer<typeof authSchema>, env: NodeJS.ProcessEnv): SourceAuth {
+export function resolveAuth(auth: z.infer<typeof authSchema>, env: NodeJS.ProcessEnv): SourceAuth {
   const need = (name: string) => {
     const value = env[name];
     if (!value) throw new Error(`environment variable ${name} (source credentials) is not set`);
