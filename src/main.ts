@@ -128,10 +128,10 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
       sources = demo.config;
       logger.info({ sources: sources.sources.length }, 'demo: simulated GP, psychiatry and municipal sources started on loopback');
     }
-    const citizen = await createCitizenChecks({ db: database.db, consentService: config.consentService, demo: config.demo, logger });
-    stoppers.push(() => citizen.stop());
+    const citizenChecks = await createCitizenChecks({ db: database.db, consentService: config.consentService, demo: config.demo, logger });
+    stoppers.push(() => citizenChecks.stop());
     const lookup = createLookupCapability({
-      citizen: citizen.checks,
+      citizen: citizenChecks.checks,
       sources,
       directory,
       decisions: agreements.decisions,
