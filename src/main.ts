@@ -22,6 +22,7 @@ import { createCitizenCapability } from './citizen/index.js';
 import { startDemoSources } from './demo/demo-sources.js';
 import { createLookupCapability } from './lookup/index.js';
 import { createCitizenChecks } from './citizen/checks.js';
+import { blockRoutes } from './citizen/blocks-routes.js';
 import { readSourcesFile, type SourcesConfig } from './lookup/sources.js';
 import { createAgreementsCapability, type DecisionService } from './agreements/index.js';
 import { createCorrespondenceCapability } from './correspondence/index.js';
@@ -219,6 +220,7 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
         { path: '/audit', router: auditRoutes({ db: database.db, audit, logger }), bodyLimitBytes: 16 * 1024 },
         { path: '/audit', router: auditIntegrityRoutes({ db: database.db, checkpoints }), bodyLimitBytes: 16 * 1024 },
         ...citizen.capabilities,
+        { path: '/citizen/blocks', router: blockRoutes({ db: database.db, directory, scope: citizen.scope, audit }), bodyLimitBytes: 16 * 1024 },
         { path: '/audit', router: anomalyRoutes({ db: database.db, isWithin: (sor, root) => directory.view().isWithin(sor, root), rules: config.anomalies.rules }), bodyLimitBytes: 16 * 1024 },
       ],
     });

@@ -15,6 +15,8 @@ export const AUDIT_KINDS = [
   'directory-change',
   'audit-search',
   'anomaly-review',
+  /** A citizen's block (spærring) created, listed, withdrawn, or refused. */
+  'citizen-block',
 ] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 
