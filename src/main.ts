@@ -143,7 +143,7 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
       metrics,
     });
 
-    const citizen = createCitizenCapability({ personRegister: sources.personRegister });
+    const citizen = createCitizenCapability({ db: database.db, audit, directory, config: config.citizen, personRegister: sources.personRegister });
 
     const jobs = createJobQueue({
       pool: database.pool,

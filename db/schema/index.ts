@@ -6,6 +6,7 @@ import type { TokenUseTable } from './token-use.js';
 import type { CorrespondenceMessageTable } from './correspondence.js';
 import type { JobRunTable } from './job-run.js';
 import type { AnomalyFlagTable } from './anomaly.js';
+import type { CitizenLogWithholdingTable, StaffNameProtectionTable } from './citizen.js';
 import type { CitizenBlockTable } from './citizen-block.js';
 
 /** The database as Kysely sees it: one entry per table, snake_case as in PostgreSQL. */
@@ -24,5 +25,7 @@ export interface Database {
   correspondence_message: CorrespondenceMessageTable;
   job_run: JobRunTable;
   anomaly_flag: AnomalyFlagTable;
+  citizen_log_withholding: CitizenLogWithholdingTable;
+  staff_name_protection: StaffNameProtectionTable;
   citizen_block: CitizenBlockTable;
 }

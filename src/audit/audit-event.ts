@@ -15,6 +15,14 @@ export const AUDIT_KINDS = [
   'directory-change',
   'audit-search',
   'anomaly-review',
+  /** A citizen read their own, or a child's, access log (or was refused). */
+  'citizen-access-log',
+  /** A caseworker withheld an access from the custody-holders' view. */
+  'citizen-withholding',
+  /** An auditor reviewed (upheld or lifted) a withheld-mark. */
+  'citizen-withholding-review',
+  /** An organisation's staff names were protected from, or shown again in, the citizen log. */
+  'staff-name-protection',
   /** A citizen's block (spærring) created, listed, withdrawn, or refused. */
   'citizen-block',
 ] as const;
