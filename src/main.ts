@@ -22,6 +22,8 @@ import { seedDemoData } from './demo/seed-demo-data.js';
 import { createCitizenCapability } from './citizen/index.js';
 import { startDemoSources } from './demo/demo-sources.js';
 import { createLookupCapability } from './lookup/index.js';
+import { createCitizenChecks } from './citizen/checks.js';
+import { blockRoutes } from './citizen/blocks-routes.js';
 import { readSourcesFile, type SourcesConfig } from './lookup/sources.js';
 import { createAgreementsCapability, type DecisionService } from './agreements/index.js';
 import { createCorrespondenceCapability } from './correspondence/index.js';
@@ -147,7 +149,10 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
       sources = demo.config;
       logger.info({ sources: sources.sources.length }, 'demo: simulated GP, psychiatry and municipal sources started on loopback');
     }
+    const citizenChecks = await createCitizenChecks({ db: database.db, consentService: config.consentService, demo: config.demo, logger });
+    stoppers.push(() => citizenChecks.stop());
     const lookup = createLookupCapability({
+      citizen: citizenChecks.checks,
       sources,
       directory,
       decisions: agreements.decisions,
@@ -259,6 +264,7 @@ export async function createBroker(config: BrokerConfig, options: BrokerOptions)
           bodyLimitBytes: 16 * 1024,
         },
         ...citizen.capabilities,
+        { path: '/citizen/blocks', router: blockRoutes({ db: database.db, directory, scope: citizen.scope, audit }), bodyLimitBytes: 16 * 1024 },
       ],
     });
 

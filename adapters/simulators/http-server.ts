@@ -6,6 +6,8 @@ import { applyCommonFailure, send, type SimulatorBehaviour } from './behaviour.j
 export interface RunningSimulator {
   url: string;
   setBehaviour(b: SimulatorBehaviour): void;
+  /** Requests received so far: tests see whether the broker asked at all. (A function, so it survives a spread.) */
+  requestCount(): number;
   close(): Promise<void>;
 }
 
@@ -19,7 +21,9 @@ export async function startHttpSimulator(
 ): Promise<RunningSimulator> {
   let behaviour = initial;
   const hanging = new Set<ServerResponse>();
+  let requests = 0;
   const server: Server = createServer((req, res) => {
+    requests += 1;
     res.on('error', () => undefined); // a client that goes away mid-answer is normal here
     const current = behaviour;
     void (async () => {
@@ -41,6 +45,7 @@ export async function startHttpSimulator(
     setBehaviour(b) {
       behaviour = b;
     },
+    requestCount: () => requests,
     async close() {
       for (const res of hanging) res.destroy();
       server.closeAllConnections();

@@ -25,6 +25,8 @@ export interface Simulators {
   children: readonly DemoChild[];
   /** Change one simulator's behaviour while it runs (demo: "take psychiatry down"). */
   setBehaviour(name: SimulatorName, b: SimulatorBehaviour): void;
+  /** Requests one simulator has received so far. */
+  requests(name: SimulatorName): number;
   close(): Promise<void>;
 }
 
@@ -50,6 +52,7 @@ export async function startSimulators(opts: SimulatorsOptions = {}): Promise<Sim
       caseIndexUrl: caseIndex.url,
       children,
       setBehaviour: (name, behaviour) => byName[name].setBehaviour(behaviour),
+      requests: (name) => byName[name].requestCount(),
       close: async () => {
         await Promise.all(started.map((s) => s.close()));
       },

@@ -8,6 +8,7 @@ import type { JobRunTable } from './job-run.js';
 import type { AnomalyFlagTable } from './anomaly.js';
 import type { ConsoleLoginTable, ConsoleSessionTable } from './console.js';
 import type { CitizenLogWithholdingTable, StaffNameProtectionTable } from './citizen.js';
+import type { CitizenBlockTable } from './citizen-block.js';
 
 /** The database as Kysely sees it: one entry per table, snake_case as in PostgreSQL. */
 export interface Database {
@@ -29,4 +30,5 @@ export interface Database {
   console_login: ConsoleLoginTable;
   citizen_log_withholding: CitizenLogWithholdingTable;
   staff_name_protection: StaffNameProtectionTable;
+  citizen_block: CitizenBlockTable;
 }

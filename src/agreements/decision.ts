@@ -9,6 +9,9 @@
  */
 import { ASSURANCE_RANK } from '../identity/caller.js';
 import type { AccessSubject } from '../identity/access-subject.js';
+import type { Block } from '../citizen/blocks-rule.js';
+import { type Consent, findCoveringConsent } from '../citizen/consent.js';
+import { legalBasis } from './legal-basis.js';
 import { PURPOSES, type AgreementRef, type DataElement, type PartySelector, type Purpose, type SideName } from './model.js';
 import {
   ELEMENT_BIT,
@@ -28,7 +31,24 @@ export type ReasonCode =
   | 'role-not-allowed'
   | 'assurance-too-low'
   | 'organisation-closed'
-  | 'organisation-unknown';
+  | 'organisation-unknown'
+  /** The agreement rests on consent, and no valid consent for this purpose and these parties is recorded. */
+  | 'no-consent'
+  /** The citizen (or a custody-holder) has blocked the caller from the child's health data. */
+  | 'citizen-block';
+
+/**
+ * What the citizen has said about the child, for a lookup: the consents from the consent service
+ * and the blocks that stop this caller at this source (src/citizen/blocks-rule.ts). Absent (as in
+ * correspondence): no consent is known, so consent-based agreements do not permit.
+ */
+export interface CitizenFacts {
+  readonly consents: readonly Consent[];
+  /** Blocks that stop this caller from this source's data; empty when none or the data is not health data. */
+  readonly blocks: readonly Block[];
+  /** The caller states an emergency override (værdispring) for this lookup; checked by src/citizen/override.ts. */
+  readonly override: boolean;
+}
 
 export interface DecisionRequest {
   /** Made from the verified caller by accessSubject (src/identity/access-subject.ts), the one policy point. */
@@ -37,6 +57,7 @@ export interface DecisionRequest {
   readonly action: DataElement | readonly DataElement[];
   readonly targetSor: string;
   readonly at: Date;
+  readonly citizen?: CitizenFacts;
 }
 
 export type Decision =
@@ -45,6 +66,10 @@ export type Decision =
       readonly agreements: readonly AgreementRef[];
       /** Granted elements: the union over the permitting agreements, limited to those asked. */
       readonly dataElements: readonly DataElement[];
+      /** Consents (their ids at the consent service) the consent-based permitting agreements rely on. */
+      readonly consents?: readonly string[];
+      /** Blocks set aside by an emergency override: the lookup is answered and audited as an override. */
+      readonly overriddenBlocks?: readonly string[];
     }
   | {
       readonly effect: 'deny';
@@ -52,6 +77,8 @@ export type Decision =
       readonly detail: string;
       /** The agreement the reasons refer to, when one exists between the parties. */
       readonly nearestAgreement?: AgreementRef;
+      /** For `citizen-block`: the blocks that stopped the lookup. */
+      readonly blocks?: readonly string[];
     };
 
 const ELEMENTS_BY_BIT: readonly [number, DataElement][] = [
@@ -79,6 +106,7 @@ const REASON_ORDER: readonly ReasonCode[] = [
   'purpose-not-covered',
   'role-not-allowed',
   'assurance-too-low',
+  'no-consent',
 ];
 
 interface Evaluation {
@@ -138,6 +166,7 @@ function nearMissDetail(e: Evaluation, caller: AccessSubject, t: number): string
   if (e.failed & 4) parts.push(`it does not cover the purpose ${caller.purpose}`);
   if (e.failed & 8) parts.push(`it does not allow the role ${caller.role}`);
   if (e.failed & 16) parts.push(`it requires NSIS assurance ${a.minimumAssurance}`);
+  if (e.failed & 32) parts.push(`it rests on consent, and no valid consent for the purpose ${caller.purpose} and these organisations is recorded for the child`);
   return `An agreement between the organisations exists (${a.id} version ${a.version}), but ${parts.join('; ')}.`;
 }
 
@@ -166,8 +195,17 @@ export function decide(index: DecisionIndex, request: DecisionRequest): Decision
   const cm = index.matchesOf(caller.organisationSor);
   const tm = index.matchesOf(targetSor);
 
-  let granted = 0;
-  const permitting: AgreementRef[] = [];
+  const permitting: IndexedAgreement[] = [];
+  const consentsUsed = new Set<string>();
+  const consentQuestion = { recipientSor: caller.organisationSor, custodianSor: targetSor, purpose: caller.purpose, at, isWithin: (sor: string, root: string) => dir.isWithin(sor, root) };
+  // An agreement resting on consent permits only with a valid consent for this purpose and these parties.
+  const consentFailure = (ia: IndexedAgreement): number => {
+    if (legalBasis(ia.agreement.legalBasis.code)?.consentBased !== true) return 0;
+    const consent = findCoveringConsent(request.citizen?.consents ?? [], consentQuestion);
+    if (!consent) return 32;
+    consentsUsed.add(consent.id);
+    return 0;
+  };
   let best: Evaluation | undefined;
 
   // Both slot arrays are ascending: a merge finds the agreements both parties fall under.
@@ -194,24 +232,55 @@ export function decide(index: DecisionIndex, request: DecisionRequest): Decision
     const backward = (callerSides & SIDE_B) !== 0 && (targetSides & SIDE_A) !== 0;
     if (!forward && !backward) continue; // both on the same side: the agreement is not between them
     const directionOk = forward || ia.mutual;
-    const failed = evaluate(ia, directionOk, caller, wanted, t);
+    const failed = evaluate(ia, directionOk, caller, wanted, t) | consentFailure(ia);
     if (failed === 0) {
-      granted |= ia.elementBits & wanted;
-      permitting.push(ref(ia));
+      permitting.push(ia);
       continue;
     }
     if (permitting.length > 0) continue;
     if (best === undefined || isNearer(failed, ia, best)) best = { ia, failed, directionOk };
   }
 
-  if (permitting.length > 0) {
-    permitting.sort(compareRefs);
-    return { effect: 'permit', agreements: permitting, dataElements: elementsOf(granted) };
-  }
+  if (permitting.length > 0) return permitUnlessBlocked(permitting, wanted, request.citizen, [...consentsUsed].sort());
   if (best === undefined) {
     return deny(['no-agreement'], 'No sharing agreement covers the two organisations.');
   }
   return deny(reasonsOf(best.failed), nearMissDetail(best, caller, t), ref(best.ia));
+}
+
+function permitOf(agreements: readonly IndexedAgreement[], wanted: number, consents: readonly string[], overriddenBlocks?: readonly string[]): Decision {
+  let granted = 0;
+  for (const ia of agreements) granted |= ia.elementBits & wanted;
+  const refs = agreements.map(ref).sort(compareRefs);
+  const relied = agreements.some((ia) => legalBasis(ia.agreement.legalBasis.code)?.consentBased === true) ? consents : [];
+  return {
+    effect: 'permit',
+    agreements: refs,
+    dataElements: elementsOf(granted),
+    ...(relied.length > 0 ? { consents: relied } : {}),
+    ...(overriddenBlocks ? { overriddenBlocks } : {}),
+  };
+}
+
+/**
+ * A citizen's block stops the permitting agreements, except those whose legal basis lets the data
+ * be shared without consent (those still permit, alone); an emergency override sets it aside.
+ */
+function permitUnlessBlocked(permitting: readonly IndexedAgreement[], wanted: number, citizen: CitizenFacts | undefined, consents: readonly string[]): Decision {
+  const blocks = citizen?.blocks ?? [];
+  if (blocks.length === 0) return permitOf(permitting, wanted, consents);
+  const exempt = permitting.filter((ia) => legalBasis(ia.agreement.legalBasis.code)?.withoutConsent === true);
+  if (exempt.length > 0) return permitOf(exempt, wanted, consents);
+  const ids = blocks.map((b) => b.id);
+  if (citizen?.override === true) return permitOf(permitting, wanted, consents, ids);
+  return {
+    effect: 'deny',
+    reasons: ['citizen-block'],
+    detail:
+      "The child's health data here is blocked for you: the child or a custody-holder has blocked your organisation or you. " +
+      'In an emergency, a clinician with NSIS assurance high may override the block for one lookup by stating a reason; the override is audited and reviewed.',
+    blocks: ids,
+  };
 }
 
 /** Fewer failed rules is nearer; on a tie, an agreement in force beats one that is not, then id order. */

@@ -17,6 +17,12 @@ export interface LegalBasis {
   readonly description: string;
   /** True when the basis rests on the parent's (or young person's) consent. */
   readonly consentBased: boolean;
+  /**
+   * True when the law lets the data be shared without consent (and against the citizen's wish):
+   * a citizen's block (spærring) does not stop a lookup under such a basis. See the README,
+   * "The citizen's side".
+   */
+  readonly withoutConsent: boolean;
   readonly verified: boolean;
   readonly source: string;
 }
@@ -29,6 +35,7 @@ export const LEGAL_BASES = [
       'Exchange of information on purely private matters about a vulnerable child, without ' +
       'consent, when necessary for early or preventive cooperation (formerly serviceloven § 49 a).',
     consentBased: false,
+    withoutConsent: true,
     verified: false,
     source: 'Serviceloven § 49 a (LBK nr. 810 af 19/07/2012), carried over into barnets lov; section number to confirm',
   },
@@ -39,6 +46,7 @@ export const LEGAL_BASES = [
       'Exchange between the children\'s house, police, health authorities, authorised health ' +
       'professionals and municipal authorities during a case where a children\'s house is used.',
     consentBased: false,
+    withoutConsent: true,
     verified: true,
     source: 'LBK nr. 282 af 17/03/2025 (barnets lov) § 126, formerly serviceloven § 50 c',
   },
@@ -49,6 +57,7 @@ export const LEGAL_BASES = [
       'Professionals\' duty to notify the municipality when a child may need special support; ' +
       'covers writing to the children/family department.',
     consentBased: false,
+    withoutConsent: true,
     // § 133 is what lov nr. 1544 af 12/12/2023 § 2, nr. 7 cites ("forskrifter om underretningspligt,
     // der udstedes efter § 133, stk. 3"); the consolidated text itself is still to be read.
     verified: false,
@@ -61,6 +70,7 @@ export const LEGAL_BASES = [
       'Disclosure of health information to other health professionals in connection with ' +
       'treatment (consent, or the exceptions in stk. 2).',
     consentBased: false,
+    withoutConsent: false,
     verified: false,
     source: 'Sundhedsloven § 41',
   },
@@ -71,6 +81,7 @@ export const LEGAL_BASES = [
       'Disclosure of health information for purposes other than treatment, e.g. to social ' +
       'authorities (consent, or the exceptions in stk. 2 such as the duty to notify).',
     consentBased: false,
+    withoutConsent: false,
     verified: false,
     source: 'Sundhedsloven § 43',
   },
@@ -81,6 +92,7 @@ export const LEGAL_BASES = [
       'The parent\'s (or the young person\'s) consent, recorded in the state\'s Digitalt ' +
       'Samtykke service; the lookup must check the consent exists for the child.',
     consentBased: true,
+    withoutConsent: false,
     verified: true,
     source: 'Digitalt Samtykke (national consent service)',
   },

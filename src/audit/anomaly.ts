@@ -10,7 +10,7 @@ import { type Kysely, type Selectable, sql } from 'kysely';
 import type { Database } from '../../db/schema/index.js';
 import type { AnomalyStatus } from '../../db/schema/anomaly.js';
 
-export const ANOMALY_RULES = ['distinct-children-per-day', 'denials-per-hour', 'organisations-per-child', 'off-hours', 'no-follow-up'] as const;
+export const ANOMALY_RULES = ['distinct-children-per-day', 'denials-per-hour', 'organisations-per-child', 'off-hours', 'no-follow-up', 'emergency-override'] as const;
 export type AnomalyRule = (typeof ANOMALY_RULES)[number];
 export const ANOMALY_DECISIONS = ['justified', 'unjustified', 'needs-follow-up'] as const satisfies readonly AnomalyStatus[];
 
@@ -65,6 +65,8 @@ export interface AnomalyFinding {
   readonly workingHours?: { readonly start: number; readonly end: number };
   /** For no-follow-up: the days waited for a follow-up. */
   readonly followUpDays?: number;
+  /** For emergency-override: the reason the clinician stated, and how many sources it opened. */
+  readonly override?: { readonly reason: string; readonly sourcesOpened: number };
 }
 
 const MONTHS = ['januar', 'februar', 'marts', 'april', 'maj', 'juni', 'juli', 'august', 'september', 'oktober', 'november', 'december'];
@@ -105,6 +107,11 @@ export function explainFinding(f: AnomalyFinding): string {
         `${who} slog ${lookups} op den ${danishDate(f.periodStart)}, uden at organisationen inden for ${days} dage ` +
         `skrev eller modtog en korrespondancemeddelelse om ${f.count === 1 ? 'barnet' : 'børnene'} eller fandt en sag hos en kilde.`
       );
+    }
+    case 'emergency-override': {
+      const o = f.override ?? { reason: '', sourcesOpened: 0 };
+      const opened = o.sourcesOpened === 0 ? 'ingen spærring blev tilsidesat' : `${o.sourcesOpened} ${o.sourcesOpened === 1 ? 'kilde' : 'kilder'} blev besvaret trods borgerens spærring`;
+      return `${who} brugte værdispring (nødadgang til helbredsoplysninger, som borgeren har spærret for) ${danishDate(f.periodStart, true)}; ${opened}. Begrundelse: "${o.reason}". Hvert værdispring gennemgås.`;
     }
   }
 }
@@ -203,6 +210,33 @@ async function noFollowUp(db: Kysely<Database>, now: Date, lookbackHours: number
   return rows.rows.map((r) => ({ ...userFinding('no-follow-up', r, 0), followUpDays: days }));
 }
 
+/** (f) Every lookup that stated an emergency override (værdispring): one flag each, automatically. */
+async function emergencyOverrides(db: Kysely<Database>, since: Date): Promise<(AnomalyFinding & { child: string })[]> {
+  const rows = await sql<{ id: string; issuer: string | null; subject: string | null; name: string | null; organisation: string; occurred_at: Date; reason: string | null; opened: string }>`
+    select id, actor_issuer as issuer, actor_subject as subject, actor_name as name, actor_organisation as organisation, occurred_at,
+      details->'override'->>'reason' as reason, coalesce(jsonb_array_length(details->'override'->'sources'), 0)::text as opened
+    from audit_event
+    where kind = 'lookup' and details ? 'override' and actor_organisation is not null and occurred_at >= ${since}`.execute(db);
+  return rows.rows.map((r) => {
+    const at = new Date(r.occurred_at);
+    return {
+      rule: 'emergency-override',
+      subjectIssuer: r.issuer,
+      subjectUser: r.subject,
+      subjectName: r.name,
+      organisationSor: r.organisation,
+      periodStart: at,
+      periodEnd: at,
+      auditEventIds: [r.id],
+      count: 1,
+      limit: 0,
+      override: { reason: r.reason ?? '', sourcesOpened: Number(r.opened) },
+      // One flag per override: the record's id keys it (never the child's number).
+      child: r.id,
+    };
+  });
+}
+
 function userFinding(rule: AnomalyRule, r: UserPeriodRow, limit: number): AnomalyFinding {
   return {
     rule,
@@ -283,6 +317,7 @@ export async function runAnomalyRules(
     // The child is keyed by the id of the window's first lookup of it: the key tells children apart
     // without holding the number or anything it can be recovered from (a hash of a CPR can be).
     ...(await organisationsPerChild(db, since, config.organisationsPerChild, config.organisationsWindowHours)).map(({ child, ...finding }) => ({ finding, key: dedupeKey(finding, child) })),
+    ...(await emergencyOverrides(db, since)).map(({ child, ...finding }) => ({ finding, key: dedupeKey(finding, child) })),
   ];
   const flagged: string[] = [];
   for (const { finding: f, key } of findings) {

@@ -25,6 +25,8 @@ export const AUDIT_KINDS = [
   'citizen-withholding-review',
   /** An organisation's staff names were protected from, or shown again in, the citizen log. */
   'staff-name-protection',
+  /** A citizen's block (spærring) created, listed, withdrawn, or refused. */
+  'citizen-block',
 ] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 

@@ -56,7 +56,7 @@ export function projectAuditRecord(record: AuditRecordView, inScope: (sor: strin
 /** Its own sources' statuses as an audit outcome: all alike, or `partial`. */
 export function outcomeOf(statuses: readonly string[]): string {
   if (statuses.length === 0) return NOT_CONSULTED;
-  const outcomes = new Set(statuses.map((s) => (s === 'denied' ? 'denied' : s === 'found' || s === 'not-found' ? 'success' : 'failed')));
+  const outcomes = new Set(statuses.map((s) => (s === 'denied' || s === 'blocked' ? 'denied' : s === 'found' || s === 'not-found' ? 'success' : 'failed')));
   return outcomes.size === 1 ? ([...outcomes][0] as string) : 'partial';
 }
 

@@ -30,6 +30,8 @@ export const RETENTION_CLASS_OF: Readonly<Record<AuditKind, RetentionClass>> = {
   'citizen-withholding': 'access',
   'citizen-withholding-review': 'oversight',
   'staff-name-protection': 'administration',
+  // A citizen's block: kept as long as the lookups it refused or was overridden in.
+  'citizen-block': 'access',
   // The expiries themselves: kept, they vouch for the tombstones verification relies on.
   'audit-retention': 'integrity',
 };

@@ -76,6 +76,9 @@ const envSchema = z.object({
   BROKER_SOURCES_FILE: z.string().optional(),
   BROKER_LOOKUP_DEADLINE_MS: z.coerce.number().int().min(100).max(30_000).default(3000),
   BROKER_LOOKUP_MAX_DEADLINE_MS: z.coerce.number().int().min(100).max(30_000).default(10_000),
+  CONSENT_SERVICE_URL: z.url().optional(),
+  CONSENT_SERVICE_TOKEN: z.string().min(1).optional(),
+  CONSENT_SERVICE_TIMEOUT_MS: z.coerce.number().int().min(50).max(5000).default(500),
   METRICS_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MEDCOM_GATEWAY_URL: z.url().optional(),
@@ -199,6 +202,8 @@ export interface BrokerConfig {
   readonly metricsToken: string | null;
   readonly medcom: MedComConfig;
   readonly lookup: { readonly sourcesFile: string | null; readonly defaultDeadlineMs: number; readonly maxDeadlineMs: number };
+  /** The national consent service (Digitalt Samtykke), asked per lookup under consent-based agreements; null: no consent is known (demo mode simulates one). */
+  readonly consentService: { readonly url: string; readonly token: string | null; readonly timeoutMs: number } | null;
   /** `work: false`: this instance only enqueues (an API-only instance beside worker instances). */
   readonly jobs: {
     readonly pollingIntervalSeconds: number;
@@ -326,6 +331,7 @@ export function loadConfig(
       defaultDeadlineMs: Math.min(e.BROKER_LOOKUP_DEADLINE_MS, e.BROKER_LOOKUP_MAX_DEADLINE_MS),
       maxDeadlineMs: e.BROKER_LOOKUP_MAX_DEADLINE_MS,
     },
+    consentService: e.CONSENT_SERVICE_URL ? { url: e.CONSENT_SERVICE_URL, token: e.CONSENT_SERVICE_TOKEN ?? null, timeoutMs: e.CONSENT_SERVICE_TIMEOUT_MS } : null,
     medcom: {
       gatewayUrl: e.MEDCOM_GATEWAY_URL ?? null,
       fileDropDir: e.MEDCOM_FILE_DROP_DIR

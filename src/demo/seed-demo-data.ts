@@ -12,6 +12,7 @@ import { seedDemoAgreements } from '../agreements/index.js';
 import { importSorSnapshot } from '../directory/sor-import.js';
 import { createMemoryDirectoryView } from '../directory/memory-view.js';
 import { loadOrganisations } from '../directory/directory-cache.js';
+import { seedDemoCitizen } from './demo-citizen.js';
 
 function fixture(relative: string): string {
   const candidates = [`../../${relative}`, `../../../${relative}`].map((p) => fileURLToPath(new URL(p, import.meta.url)));
@@ -27,4 +28,5 @@ export async function seedDemoData(db: Kysely<Database>, logger: Logger): Promis
   }
   const agreements = await seedDemoAgreements(db, { directory: createMemoryDirectoryView(await loadOrganisations(db)) });
   if (agreements > 0) logger.info({ agreements }, 'demo: pilot agreements loaded');
+  await seedDemoCitizen(db, logger);
 }

@@ -12,6 +12,7 @@ import { createLookupService, type LookupService } from './lookup-service.js';
 import { lookupRoutes } from './routes.js';
 import { createSources, type SourcesConfig } from './sources.js';
 import type { BrokerMetrics } from '../metrics/metrics.js';
+import type { CitizenChecks } from '../citizen/lookup-checks.js';
 
 export interface LookupCapabilityDeps {
   readonly sources: SourcesConfig;
@@ -23,6 +24,8 @@ export interface LookupCapabilityDeps {
   readonly maxDeadlineMs: number;
   readonly env?: NodeJS.ProcessEnv;
   readonly metrics?: Pick<BrokerMetrics, 'lookup' | 'sourceOutcome' | 'onBreakerStates'>;
+  /** Citizens' blocks and consents, weighed in every lookup's access decisions. */
+  readonly citizen?: CitizenChecks;
 }
 
 export function createLookupCapability(deps: LookupCapabilityDeps): { capability: Capability; service: LookupService } {
@@ -34,6 +37,7 @@ export function createLookupCapability(deps: LookupCapabilityDeps): { capability
     sources,
     breakers,
     ...(deps.metrics ? { metrics: deps.metrics } : {}),
+    ...(deps.citizen ? { citizen: deps.citizen } : {}),
     directory: deps.directory,
     decisions: deps.decisions,
     audit: deps.audit,

@@ -24,6 +24,8 @@ import { type PersonFacts, planConsultations } from './routing.js';
 import { type AnswerReserve, createAnswerReserve, remainingBudget, timeLimit } from './time-limit.js';
 import { SOURCE_KINDS, type Source } from './sources.js';
 import type { BrokerMetrics } from '../metrics/metrics.js';
+import type { CitizenFacts, Decision } from '../agreements/decision.js';
+import { type CitizenChecks, checkCitizen } from '../citizen/lookup-checks.js';
 
 export interface LookupRequest {
   readonly cpr: string;
@@ -33,9 +35,12 @@ export interface LookupRequest {
   readonly organisations: readonly string[];
   readonly kinds: readonly SourceKind[] | null;
   readonly deadlineMs: number;
+  /** An emergency override (værdispring) of citizens' blocks for this lookup, already allowed by src/citizen/override.ts. */
+  readonly override?: { readonly reason: string } | null;
 }
 
-export type SourceStatus = 'found' | 'not-found' | 'denied' | 'unavailable' | 'timeout' | 'error';
+/** `blocked`: the child or a custody-holder has blocked the caller (src/citizen/blocks-rule.ts); the source was not asked. */
+export type SourceStatus = 'found' | 'not-found' | 'denied' | 'blocked' | 'unavailable' | 'timeout' | 'error';
 
 export interface SourceResult {
   sourceId: string;
@@ -48,6 +53,8 @@ export interface SourceResult {
   dataElements?: readonly DataElement[];
   durationMs?: number;
   cases?: CaseView[];
+  /** True when the source was answered only because the caller overrode a block. */
+  overridden?: boolean;
 }
 
 export interface LookupResponse {
@@ -74,6 +81,8 @@ export interface LookupDependencies {
   /** Learns how long the answer takes after the sources; default: a fresh one per service. */
   readonly answerReserve?: AnswerReserve;
   readonly metrics?: Pick<BrokerMetrics, 'lookup' | 'sourceOutcome'>;
+  /** Citizens' blocks and consents (src/citizen/lookup-checks.ts); without them none is known. */
+  readonly citizen?: CitizenChecks;
 }
 
 const REQUESTED: readonly DataElement[] = ['case-existence', 'contact-details'];
@@ -145,20 +154,38 @@ export function createLookupService(deps: LookupDependencies) {
       directory: view,
     });
 
+    // Every decision is made here, before any source is asked: the blocks and consents as they
+    // stand now. A consent withdrawn after this point does not recall this lookup's answer; the
+    // next lookup asks the consent service again and sees the withdrawal.
+    const decideFor = (p: (typeof plan)[number], citizen: CitizenFacts | undefined): Decision =>
+      deps.decisions.decide({ caller: request.subject, action: REQUESTED, targetSor: p.targetSor, at, ...(citizen ? { citizen } : {}) });
+    const citizen = await checkCitizen(deps.citizen, {
+      caller,
+      cpr: request.cpr,
+      requestId,
+      at,
+      override: (request.override ?? null) !== null,
+      plan,
+      decide: decideFor,
+      isWithin: (sor, root) => view.isWithin(sor, root),
+      deadline,
+    });
+    const decisions = citizen.decisions;
+
     const results = await Promise.all(
-      plan.map(async (p): Promise<ConsultationResult> => {
+      plan.map(async (p, i): Promise<ConsultationResult> => {
         const base = { sourceId: p.sourceId, kind: p.kind, via: p.via, organisation: { sor: p.targetSor, name: nameOf(p.targetSor) } };
-        const decision = deps.decisions.decide({
-          caller: request.subject,
-          action: REQUESTED,
-          targetSor: p.targetSor,
-          at,
-        });
+        const decision = decisions[i] as Decision;
+        // Blocked by the citizen: said as such, and the source is never asked.
+        if (decision.effect === 'deny' && decision.reasons.includes('citizen-block')) return { ...base, status: 'blocked', deniedBecause: decision.reasons, reason: decision.detail };
+        if (decision.effect === 'deny' && decision.reasons.includes('no-consent') && citizen.consentUnavailable) {
+          return { ...base, status: 'unavailable', reason: 'the consent service did not answer, so the consent this agreement needs could not be checked' };
+        }
         // No agreement, no request: the source is never asked.
         if (decision.effect === 'deny') return { ...base, status: 'denied', deniedBecause: decision.reasons, reason: decision.detail };
         const source = sourcesById.get(p.sourceId) as Source;
         const { outcome, durationMs } = await consultSource(source, { cpr: request.cpr, requestId }, deadline, deps.breakers);
-        const granted = { agreements: decision.agreements, dataElements: decision.dataElements, durationMs };
+        const granted = { agreements: decision.agreements, dataElements: decision.dataElements, durationMs, ...(decision.overriddenBlocks ? { overridden: true } : {}) };
         return { ...base, ...granted, ...shape(outcome, p.kind, p.targetSor, request.cpr, decision.dataElements, requestId) };
       }),
     );
@@ -168,7 +195,7 @@ export function createLookupService(deps: LookupDependencies) {
     // What the reserve must cover: from the planned cut-off (when the sources were cut off; on a
     // busy machine the timer itself fires late) or from the sources' last answer, to the answer.
     const tailFrom = deadline.aborted ? Math.min(cutAt, sourcesDone) : sourcesDone;
-    const outcome = results.length > 0 && results.every((r) => r.status === 'denied')
+    const outcome = results.length > 0 && results.every((r) => r.status === 'denied' || r.status === 'blocked')
       ? 'denied'
       : results.some((r) => r.status === 'unavailable' || r.status === 'timeout' || r.status === 'error') || register.status !== 'found'
         ? 'partial'
@@ -193,7 +220,10 @@ export function createLookupService(deps: LookupDependencies) {
           kinds: request.kinds,
           deadlineMs: request.deadlineMs,
           durationMs,
-          sources: results.map((r) => ({
+          // The override as such: the citizen's access log and the anomaly rule `emergency-override` read it.
+          ...(request.override ? { override: { reason: request.override.reason, overriddenBlocks: citizen.overriddenBlocks, sources: results.filter((r) => r.overridden).map((r) => r.sourceId) } } : {}),
+          ...(citizen.consentLookup ? { consentService: citizen.consentLookup } : {}),
+          sources: results.map((r, i) => ({
             sourceId: r.sourceId,
             kind: r.kind,
             organisation: r.organisation.sor,
@@ -206,6 +236,7 @@ export function createLookupService(deps: LookupDependencies) {
             dataElementsReturned: r.status === 'found' ? (r.dataElements ?? []) : [],
             cases: r.cases?.length ?? 0,
             durationMs: r.durationMs ?? null,
+            ...citizenDetails(decisions[i] as Decision),
           })),
         },
       });
@@ -234,6 +265,12 @@ export function createLookupService(deps: LookupDependencies) {
       sources: disclosed.sources,
       unservedOrganisations,
     };
+  }
+
+  /** What the audit record keeps of the citizen's part in a decision: consents relied on, blocks met or overridden. */
+  function citizenDetails(d: Decision): Record<string, unknown> {
+    if (d.effect === 'permit') return { ...(d.consents ? { consents: d.consents } : {}), ...(d.overriddenBlocks ? { overriddenBlocks: d.overriddenBlocks } : {}) };
+    return d.blocks ? { blocks: d.blocks } : {};
   }
 
   function shape(

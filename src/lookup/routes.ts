@@ -9,9 +9,11 @@ import { createRouter, problemResponses } from '../http/router.js';
 import { personIdentifierSchema, sorCodeSchema } from '../http/schemas.js';
 import { parsePersonIdentifier } from '../../domain/identifiers.js';
 import type { LookupService } from './lookup-service.js';
+import { ProblemError } from '../http/problem.js';
+import { OVERRIDE_REFUSAL_DETAIL, overrideRefusal } from '../citizen/override.js';
 import { SOURCE_KINDS } from './sources.js';
 
-const STATUSES = ['found', 'not-found', 'denied', 'unavailable', 'timeout', 'error'] as const;
+const STATUSES = ['found', 'not-found', 'denied', 'blocked', 'unavailable', 'timeout', 'error'] as const;
 
 export function lookupRoutes(deps: { lookups: LookupService; defaultDeadlineMs: number; maxDeadlineMs: number }) {
   const requestSchema = z
@@ -22,6 +24,11 @@ export function lookupRoutes(deps: { lookups: LookupService; defaultDeadlineMs: 
       organisations: z.array(sorCodeSchema).max(20).default([]).openapi({ description: 'Organisations to ask as well as those the person register points to' }),
       kinds: z.array(z.enum(SOURCE_KINDS)).min(1).max(4).optional().openapi({ description: 'Only these kinds of source' }),
       deadlineMs: z.number().int().min(100).max(deps.maxDeadlineMs).default(deps.defaultDeadlineMs),
+      override: z
+        .object({ reason: z.string().trim().min(5).max(500).openapi({ description: 'Why the emergency justifies overriding the block; kept in the audit log, shown to the citizen', example: 'Akut indlæggelse; behov for kontakt til behandlende psykiater' }) })
+        .strict()
+        .optional()
+        .openapi({ description: "Emergency override (værdispring) of the citizen's blocks for this one lookup: clinicians with NSIS assurance high only. Audited as an override and sent to the auditors' anomaly review." }),
     })
     .strict()
     .openapi('LookupRequest');
@@ -56,6 +63,7 @@ export function lookupRoutes(deps: { lookups: LookupService; defaultDeadlineMs: 
           dataElements: z.array(z.string()).optional(),
           durationMs: z.number().optional(),
           cases: z.array(caseSchema).optional(),
+          overridden: z.boolean().optional().openapi({ description: "Answered only because the caller overrode the citizen's block" }),
         }),
       ),
     })
@@ -86,10 +94,12 @@ export function lookupRoutes(deps: { lookups: LookupService; defaultDeadlineMs: 
       const body = c.req.valid('json');
       const subject = accessSubject(caller, body.purposeOfUse);
       if (!subject.ok) throw subjectRefusalProblem(subject);
+      const refusal = body.override ? overrideRefusal(caller) : null;
+      if (refusal) throw new ProblemError(403, refusal, 'Emergency override not allowed', { detail: OVERRIDE_REFUSAL_DETAIL[refusal] });
       const person = parsePersonIdentifier(body.cpr);
       const result = await deps.lookups.lookup(
         caller,
-        { cpr: (person as NonNullable<typeof person>).value, subject: subject.subject, reason: body.reason, organisations: body.organisations, kinds: body.kinds ?? null, deadlineMs: body.deadlineMs },
+        { cpr: (person as NonNullable<typeof person>).value, subject: subject.subject, reason: body.reason, organisations: body.organisations, kinds: body.kinds ?? null, deadlineMs: body.deadlineMs, override: body.override ?? null },
         c.get('requestId'),
         c.get('receivedAt'),
       );

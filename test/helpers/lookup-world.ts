@@ -58,7 +58,7 @@ export interface LookupWorld {
   close(): Promise<void>;
 }
 
-export async function startLookupWorld(kind: DatabaseKind): Promise<LookupWorld> {
+export async function startLookupWorld(kind: DatabaseKind, options: { env?: Record<string, string>; extraIssuers?: readonly TestIssuer[] } = {}): Promise<LookupWorld> {
   const database = await createTestDatabase(kind);
   await importSorSnapshot(database.db, sorInput(NORTH_JUTLAND_XML), { importedBy: 'test' });
   await seedDemoAgreements(database.db, { directory: createMemoryDirectoryView(await loadOrganisations(database.db)) });
@@ -82,7 +82,7 @@ export async function startLookupWorld(kind: DatabaseKind): Promise<LookupWorld>
       caseIndex('family-860', 'family', NJ.familyHjoerring, '860'),
     ],
   });
-  const broker = await startTestBroker({ database, issuers: [gpSts, aalborgIdp, hjoerringIdp, gateway], sources, env: gatewayEnv(gateway) });
+  const broker = await startTestBroker({ database, issuers: [gpSts, aalborgIdp, hjoerringIdp, gateway, ...(options.extraIssuers ?? [])], sources, env: { ...gatewayEnv(gateway), ...options.env } });
   return {
     database,
     broker,

@@ -217,7 +217,7 @@ function sourcesOf(details: Record<string, unknown>): SourceDetail[] {
 /** One authorisation decision per consulted source: permit (outcome 0) or deny (4, why). */
 function authZ(r: ExportRecord, ctx: BalpContext, s: SourceDetail, index: number): AuditEvent {
   const a = r.actor;
-  const denied = s.status === 'denied';
+  const denied = s.status === 'denied' || s.status === 'blocked';
   return {
     ...common(r, ctx),
     id: `${r.id}-authz-${index + 1}`,
