@@ -5,7 +5,7 @@ import { DEFAULT_RETENTION, RETENTION_CLASS_OF, dueForExpiry, expiresAt, kindsBy
 describe('audit retention', () => {
   it('gives every audit kind a class, access records five years by default', () => {
     for (const kind of AUDIT_KINDS) expect(RETENTION_CLASS_OF[kind]).toBeDefined();
-    expect(kindsByClass().access).toEqual(['lookup', 'correspondence-read']);
+    expect(kindsByClass().access).toEqual(['lookup', 'correspondence-read', 'citizen-withholding', 'citizen-block']);
     expect(DEFAULT_RETENTION.access).toBe(60);
   });
 

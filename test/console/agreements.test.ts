@@ -32,7 +32,8 @@ describe('agreement pages', { timeout: 120_000 }, () => {
     try {
       await signIn(world, page, 'region-admin', REGION, '/console/agreements');
       const all = await page.getByTestId('agreement-row').count();
-      expect(all).toBe(23);
+      // Every demo agreement the region's admin may see, the consent-based one (src/demo/demo-citizen.ts) included.
+      expect(all).toBe(24);
       await expectAccessible(page);
       await page.fill('#party', '9520041000016004');
       await page.selectOption('#sort', '-title');
