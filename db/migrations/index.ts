@@ -9,6 +9,7 @@ import * as m20261202_0201 from './20261202T0201-redact-sor-import-sources.js';
 import * as m20261202_0701 from './20261202T0701-job-run.js';
 import * as m20261202_0901 from './20261202T0901-audit-append-only.js';
 import * as m20261202_1101 from './20261202T1101-anomaly-flag.js';
+import * as m20261203_0201 from './20261203T0201-audit-search-columns.js';
 
 /** Every migration, in order. Add new ones at the end; never edit an applied one. */
 export const migrations: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '20261202T0701-job-run': m20261202_0701,
   '20261202T0901-audit-append-only': m20261202_0901,
   '20261202T1101-anomaly-flag': m20261202_1101,
+  '20261203T0201-audit-search-columns': m20261203_0201,
 };

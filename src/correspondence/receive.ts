@@ -36,7 +36,9 @@ import {
 } from '../../adapters/medcom/index.js';
 import { inspectJson } from '../platform/storable-text.js';
 import { actorFromCaller } from '../audit/audit-event.js';
-import { type AuditWriter, appendAuditInTransaction } from '../audit/audit-writer.js';
+import type { CorrespondenceReceivedRecord } from '../audit/audit-record.js';
+import type { AuditWriter } from '../audit/audit-writer.js';
+import { auditOrFail as failClosed } from '../audit/fail-closed.js';
 import { ProblemError } from '../http/problem.js';
 import type { Caller } from '../identity/caller.js';
 import { checkAcknowledgementSender } from './acknowledgement-sender.js';
@@ -294,7 +296,7 @@ async function receiveCareCommunication(deps: ReceiveDeps, caller: Caller, incom
       });
       if (!incoming.legacy) await ctx.queue.send(deliverAcknowledgementJob(ctx), ackJob, { trx });
       // Last, so the audit chain's head is locked only for the commit.
-      await appendAuditInTransaction(trx, auditOf(caller, requestId, parsed, receiver.sor, 'success', { messageId: id, code, notes: parsed.notes }));
+      await failClosed('the message', () => deps.audit.writeIn(trx, auditOf(caller, requestId, parsed, receiver.sor, 'success', { messageId: id, code, notes: parsed.notes })));
     });
     if (!incoming.legacy) ctx.queue.wake({ name: DELIVER_ACKNOWLEDGEMENT });
   } catch (error) {
@@ -351,10 +353,10 @@ function auditOf(
   parsed: ParsedCareCommunication,
   receiverSor: string | null,
   outcome: 'success' | 'failed',
-  details: Record<string, unknown>,
-) {
+  details: Omit<CorrespondenceReceivedRecord['details'], 'receiverSor' | 'counterpartSor' | 'counterpartEan' | 'bundleId' | 'messageHeaderId' | 'category'>,
+): CorrespondenceReceivedRecord {
   return {
-    kind: 'correspondence-received' as const,
+    kind: 'correspondence-received',
     outcome,
     occurredAt: new Date(),
     requestId,
@@ -429,10 +431,7 @@ async function receiveAcknowledgement(deps: ReceiveDeps, caller: Caller, bundle:
     throw unknownMessage();
   }
   let status = row.status;
-  await ctx.db.transaction().execute(async (trx) => {
-    const current = await lockMessage(trx, row.id);
-    if (!current) return;
-    status = current.status;
+  const settle = async (trx: Parameters<typeof lockMessage>[0], current: NonNullable<Awaited<ReturnType<typeof lockMessage>>>): Promise<void> => {
     // The first final answer wins; a repeated acknowledgement changes nothing.
     if (current.status === 'acknowledged' || current.status === 'rejected') return;
     const now = ctx.clock();
@@ -453,21 +452,31 @@ async function receiveAcknowledgement(deps: ReceiveDeps, caller: Caller, bundle:
     if (ack.code === 'transient-error' && current.status === 'sent') {
       await ctx.queue.send(ackTimeoutJob(ctx), { messageId: row.id, bundleId: current.bundle_id, requestId }, { trx, startAfterSeconds: ctx.config.transientResendSeconds });
     }
-  });
-  await auditOrFail(deps.audit, {
-    ...base,
-    kind: 'acknowledgement-received',
-    outcome: 'success',
-    patientCpr: row.patient_cpr,
-    details: {
-      messageId: row.id,
-      counterpartSor: row.counterpart_sor,
-      answeredMessageHeaderId: answered ?? null,
-      acknowledgementBundleId: ack.bundleId ?? null,
-      code: ack.code ?? null,
-      errorCodes: ack.errors.map((e) => e.code ?? null),
-      status,
-    },
+  };
+  await ctx.db.transaction().execute(async (trx) => {
+    const current = await lockMessage(trx, row.id);
+    if (current) {
+      status = current.status;
+      await settle(trx, current);
+    }
+    // With the change it records, in its transaction, last: both commit or neither does.
+    await failClosed('the acknowledgement', () =>
+      deps.audit.writeIn(trx, {
+        ...base,
+        kind: 'acknowledgement-received',
+        outcome: 'success',
+        patientCpr: row.patient_cpr,
+        details: {
+          messageId: row.id,
+          counterpartSor: row.counterpart_sor,
+          answeredMessageHeaderId: answered ?? null,
+          acknowledgementBundleId: ack.bundleId ?? null,
+          code: ack.code ?? null,
+          errorCodes: ack.errors.map((e) => e.code ?? null),
+          status,
+        },
+      }),
+    );
   });
   return { type: 'acknowledgement', messageId: row.id, code: ack.code ?? 'unknown', status };
 }
