@@ -7,7 +7,8 @@ import { type Kysely, sql } from 'kysely';
  *   (a lookup's consulted sources and named organisations, a message's counterpart and receiver),
  *   GIN-indexed for the auditor's subtree and the "organisation concerned" filter;
  * - `source_ids` (GIN) and `counterpart_sor`;
- * - keyset indexes on (child, seq), (user, seq), (acting organisation, seq), newest first.
+ * - keyset indexes on (child, seq), (user, seq), (acting organisation, seq), newest first;
+ *   recorded_at for the exports' periods.
  * The columns live on the row itself (no side table), so partitioning the table by time later
  * carries them along. The writer derives them from the hashed details; verification re-derives
  * them. Existing rows are backfilled here with the same rule (src/audit/audit-record.ts,
@@ -46,4 +47,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`create index audit_event_patient_seq on audit_event (patient_cpr, seq) where patient_cpr is not null`.execute(db);
   await sql`create index audit_event_subject_seq on audit_event (actor_subject, seq) where actor_subject is not null`.execute(db);
   await sql`create index audit_event_actor_seq on audit_event (actor_organisation, seq) where actor_organisation is not null`.execute(db);
+  // The exports read a period of recorded_at (src/audit/export/reader.ts).
+  await sql`create index audit_event_recorded on audit_event (recorded_at)`.execute(db);
 }
