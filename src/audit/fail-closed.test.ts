@@ -10,7 +10,7 @@ describe('failing closed when an audit record cannot be written', () => {
     const error = await auditOrFail('the lookup', () => Promise.reject(cause), (e) => told.push(e)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProblemError);
     expect(error).toMatchObject({ status: 503, slug: 'audit-unavailable', headers: { 'Retry-After': '5' }, cause });
-    expect((error as ProblemError).detail).toBe('the lookup could not be audited, so it was not carried out; try again shortly');
+    expect((error as ProblemError).detail).toBe('the lookup could not be audited, so it was refused; try again shortly');
     // The database's own words stay in the log, not in the answer.
     expect((error as ProblemError).detail).not.toContain('audit_event');
     expect(told).toEqual([cause]);

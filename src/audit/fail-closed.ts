@@ -11,7 +11,7 @@ export const AUDIT_RETRY_AFTER_SECONDS = 5;
 
 export function auditUnavailable(what: string, cause: unknown): ProblemError {
   return new ProblemError(503, 'audit-unavailable', 'Audit unavailable', {
-    detail: `${what} could not be audited, so it was not carried out; try again shortly`,
+    detail: `${what} could not be audited, so it was refused; try again shortly`,
     headers: { 'Retry-After': String(AUDIT_RETRY_AFTER_SECONDS) },
     cause,
   });
