@@ -332,13 +332,13 @@ async function main(): Promise<void> {
       searchRows.push([label, 'user', fmt(s.byUser.p50), fmt(s.byUser.p95), fmt(s.byUser.hits, 1)]);
       searchRows.push([label, 'organisation concerned', fmt(s.byOrganisation.p50), fmt(s.byOrganisation.p95), fmt(s.byOrganisation.hits, 1)]);
       searchRows.push([label, 'organisation concerned, one month', fmt(s.byOrganisationMonth.p50), fmt(s.byOrganisationMonth.p95), fmt(s.byOrganisationMonth.hits, 1)]);
+      printTable(`Search at ${label} (ms)`, ['records', 'filter', 'p50', 'p95', 'records/page'], searchRows.slice(-4));
       process.stderr.write(`exporting at ${size.toLocaleString('en')}...\n`);
       for (const format of ['ndjson', 'fhir'] as const) {
         const e = await exportRun(db, size, format);
         exportRows.push([label, format, e.records, fmt(e.perSecond, 0), fmt(e.mbPerSecond, 1), fmt(e.peakHeapMb, 0), fmt(e.rssGrowthMb, 0)]);
       }
       // So far, in case a larger size does not finish on a busy machine.
-      printTable(`Search at ${label} (ms)`, ['records', 'filter', 'p50', 'p95', 'records/page'], searchRows.slice(-4));
       if (writeRows.length === 0) {
         // Once, on the first size's table (every index in place): a broker's steady state.
         process.stderr.write('writing...\n');

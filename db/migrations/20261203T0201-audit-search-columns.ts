@@ -47,6 +47,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`create index audit_event_patient_seq on audit_event (patient_cpr, seq) where patient_cpr is not null`.execute(db);
   await sql`create index audit_event_subject_seq on audit_event (actor_subject, seq) where actor_subject is not null`.execute(db);
   await sql`create index audit_event_actor_seq on audit_event (actor_organisation, seq) where actor_organisation is not null`.execute(db);
-  // The exports read a period of recorded_at (src/audit/export/reader.ts).
-  await sql`create index audit_event_recorded on audit_event (recorded_at)`.execute(db);
+  // The exports find a period's chain positions by recorded_at (src/audit/export/reader.ts),
+  // from the index alone.
+  await sql`create index audit_event_recorded on audit_event (recorded_at, seq)`.execute(db);
 }
