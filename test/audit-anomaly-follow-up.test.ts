@@ -9,6 +9,7 @@ import { DEFAULT_ANOMALY_RULES, runAnomalyRules } from '../src/audit/anomaly.js'
 import type { AuditEventInput, AuditKind, AuditOutcome } from '../src/audit/audit-event.js';
 import { createAuditWriter } from '../src/audit/audit-writer.js';
 import { createTestDatabase, databaseKinds } from './helpers/database.js';
+import { untypedRecord } from './helpers/audit-records.js';
 
 const DAY = 86_400_000;
 const NOW = new Date();
@@ -73,7 +74,7 @@ describe.each(databaseKinds())('anomaly rule: lookups with no follow-up, on %s',
   beforeAll(async () => {
     database = await createTestDatabase(kind);
     const writer = createAuditWriter(database.db);
-    for (const [, rows] of CASES) for (const r of rows) await writer.write(record(r));
+    for (const [, rows] of CASES) for (const r of rows) await writer.write(untypedRecord(record(r)));
     const rules = { ...DEFAULT_ANOMALY_RULES, lookbackHours: 24 * 40, noFollowUpDays: 14, distinctChildrenPerDay: 1000, offHoursExempt: [] };
     const { flagged } = await runAnomalyRules(database.db, { ...rules, workingHours: { start: 0, end: 24 } }, NOW);
     const rows = await database.db.selectFrom('anomaly_flag').select(['subject_user', 'explanation', 'rule']).where('id', 'in', flagged.length ? flagged : ['00000000-0000-0000-0000-000000000000']).execute();

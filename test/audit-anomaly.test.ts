@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../db/connection.js';
 import { DEFAULT_ANOMALY_RULES, runAnomalyRules } from '../src/audit/anomaly.js';
 import { anomalyReviewJob } from '../src/audit/jobs/anomaly-review.js';
-import type { AuditEventInput } from '../src/audit/audit-event.js';
+import type { LookupRecord } from '../src/audit/audit-record.js';
+import { lookupDetails } from './helpers/audit-records.js';
 import { createAuditWriter, verifyAuditChain } from '../src/audit/audit-writer.js';
 import { importSorSnapshot } from '../src/directory/sor-import.js';
 import { type TestBroker, startTestBroker } from './helpers/broker.js';
@@ -18,7 +19,7 @@ import { NJ, NORTH_JUTLAND_XML, sorInput } from './helpers/sor-files.js';
 const AALBORG_IDP = 'https://idp.aalborg.example';
 const child = (i: number) => `${String(10000 + i).padStart(6, '0')}4000`;
 
-const lookup = (o: { user: string; org: string; at: Date; cpr: string; outcome?: AuditEventInput['outcome']; name?: string }): AuditEventInput => ({
+const lookup = (o: { user: string; org: string; at: Date; cpr: string; outcome?: LookupRecord['outcome']; name?: string }): LookupRecord => ({
   kind: 'lookup',
   outcome: o.outcome ?? 'success',
   occurredAt: o.at,
@@ -27,13 +28,13 @@ const lookup = (o: { user: string; org: string; at: Date; cpr: string; outcome?:
   purpose: 'child-welfare-concern',
   reason: 'Bekymring for barnet',
   patientCpr: o.cpr,
-  details: {},
+  details: lookupDetails(),
 });
 
 /** The scenario, relative to `t0` (a Copenhagen day start): what each rule must and must not flag. */
-function scenario(t0: Date): AuditEventInput[] {
+function scenario(t0: Date): LookupRecord[] {
   const at = (minutes: number) => new Date(t0.getTime() + minutes * 60_000);
-  const events: AuditEventInput[] = [];
+  const events: LookupRecord[] = [];
   // (a) 31 distinct children on one Copenhagen day, the first 20 before UTC midnight: flagged.
   for (let i = 0; i < 31; i += 1) events.push(lookup({ user: 'heavy', name: 'Karen Holm', org: NJ.aalborgPpr, at: at(i < 20 ? 30 : 600 + i), cpr: child(i) }));
   // 30 distinct children (the limit), 5 of them twice: not flagged.

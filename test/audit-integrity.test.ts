@@ -12,7 +12,9 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../db/connection.js';
-import { type AuditEventInput, type ChainedFields, chainHash } from '../src/audit/audit-event.js';
+import { type ChainedFields, chainHash } from '../src/audit/audit-event.js';
+import type { LookupRecord } from '../src/audit/audit-record.js';
+import { lookupDetails } from './helpers/audit-records.js';
 import { createAuditWriter, verifyAuditChain } from '../src/audit/audit-writer.js';
 import { type Checkpoint, type CheckpointKeyMaterial, checkpointKeysFromJwk, readExportedCheckpoints, writeCheckpoint } from '../src/audit/checkpoints.js';
 import { checkAuditIntegrity } from '../src/audit/integrity.js';
@@ -23,7 +25,7 @@ import { type TestIssuer, createTestIssuer } from './helpers/issuers.js';
 import { auditCheckpointJob } from '../src/audit/jobs/audit-checkpoint.js';
 import { PROBLEM_BASE } from '../src/http/problem.js';
 
-const event = (i: number): AuditEventInput => ({
+const event = (i: number): LookupRecord => ({
   kind: 'lookup',
   outcome: 'success',
   occurredAt: new Date(Date.UTC(2026, 11, 1, 9, 0, i % 60)),
@@ -32,7 +34,7 @@ const event = (i: number): AuditEventInput => ({
   purpose: 'child-welfare-concern',
   reason: `reason ${i}`,
   patientCpr: '1503124013',
-  details: { n: i },
+  details: lookupDetails({ durationMs: i }),
 });
 
 async function newKeys(): Promise<CheckpointKeyMaterial> {

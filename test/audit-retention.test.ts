@@ -18,6 +18,7 @@ import { DEFAULT_RETENTION, type RetentionPolicy } from '../src/audit/retention.
 import { createAuditPartitions, listClassPartitions } from '../src/audit/retention-store.js';
 import { createTestDatabase, databaseKinds } from './helpers/database.js';
 import { asSchemaOwner } from './helpers/insider.js';
+import { untypedRecord } from './helpers/audit-records.js';
 
 const POLICY: RetentionPolicy = { ...DEFAULT_RETENTION, directory: 12 };
 
@@ -53,7 +54,7 @@ describe.each(databaseKinds())('audit retention on %s', (kind) => {
     for (const k of ['lookup', 'directory-change', 'lookup', 'directory-change', 'lookup'] as const) await appendAt(database, k, feb);
     await writeCheckpoint(database.db, keys.signer, { at: feb });
     const writer = createAuditWriter(database.db);
-    for (let i = 0; i < 3; i += 1) await writer.write({ kind: 'lookup', outcome: 'success', occurredAt: new Date(), requestId: null, actor: systemActor('test'), purpose: null, reason: null, patientCpr: null, details: { i } });
+    for (let i = 0; i < 3; i += 1) await writer.write(untypedRecord({ kind: 'lookup', outcome: 'success', occurredAt: new Date(), requestId: null, actor: systemActor('test'), purpose: null, reason: null, patientCpr: null, details: { i } }));
   });
   afterAll(async () => database?.close());
 
@@ -163,7 +164,7 @@ async function createTestWriter(url: string): Promise<{ write(): Promise<void>; 
   const writer = createAuditWriter(handle.db);
   return {
     write: async () => {
-      await writer.write({ kind: 'lookup', outcome: 'success', occurredAt: new Date(), requestId: null, actor: systemActor('runtime'), purpose: null, reason: null, patientCpr: null, details: {} });
+      await writer.write(untypedRecord({ kind: 'lookup', outcome: 'success', occurredAt: new Date(), requestId: null, actor: systemActor('runtime'), purpose: null, reason: null, patientCpr: null, details: {} }));
     },
     close: () => handle.close(),
   };

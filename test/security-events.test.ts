@@ -18,6 +18,7 @@ import { type TestBroker, startTestBroker } from './helpers/broker.js';
 import { createTestDatabase } from './helpers/database.js';
 import { asSchemaOwner } from './helpers/insider.js';
 import { type TestIssuer, createTestIssuer } from './helpers/issuers.js';
+import { untypedRecord } from './helpers/audit-records.js';
 
 const CPR = '1503124013';
 const ORG = '100000000000010';
@@ -80,11 +81,11 @@ describe('the SIEM feed', () => {
 
     // A denied lookup, as the lookup service records it: through the broker's one audit writer.
     for (let i = 0; i < 2; i += 1) {
-      await broker.broker.audit.write({
+      await broker.broker.audit.write(untypedRecord({
         kind: 'lookup', outcome: 'denied', occurredAt: new Date(), requestId: `r-${CPR}`,
         actor: { issuer: 'https://idp.siem.example', subject: `u-${CPR}`, displayName: CPR, role: 'caseworker', organisationSor: ORG, assurance: 'substantial', callingSystem: CPR },
         purpose: 'child-welfare-concern', reason: `about ${CPR}`, patientCpr: CPR, details: { sources: [{ organisation: '265161000016000', status: 'denied', cpr: CPR }] },
-      });
+      }));
     }
     const denied = await until(() => udpMessages.map(parse).find((m) => m.event.reason === 'lookup-denied'));
     expect(denied.event).toMatchObject({ type: 'access-denied', details: { kind: 'lookup', deniedOrganisations: ['265161000016000'] } });
@@ -109,10 +110,10 @@ describe('the SIEM feed', () => {
     const server = createServer((socket) => socket.on('data', (d) => received.push(d.toString('utf8'))));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const events = createSecurityEvents({ kind: 'syslog', transport: 'tcp', host: '127.0.0.1', port: (server.address() as AddressInfo).port }, { logger: createLogger({ level: 'silent' }) });
-    const failing: AuditWriter = { write: async () => Promise.reject(new Error(`value ${CPR} refused`)), drain: async () => undefined };
+    const failing: AuditWriter = { write: async () => Promise.reject(new Error(`value ${CPR} refused`)), writeIn: async () => Promise.reject(new Error(`value ${CPR} refused`)), drain: async () => undefined };
     const writer = reportingAuditWriter(failing, events);
     await expect(
-      writer.write({ kind: 'correspondence-sent', outcome: 'success', occurredAt: new Date(), requestId: CPR, actor: systemActor(CPR), purpose: CPR, reason: CPR, patientCpr: CPR, details: { cpr: CPR } }),
+      writer.write(untypedRecord({ kind: 'correspondence-sent', outcome: 'success', occurredAt: new Date(), requestId: CPR, actor: systemActor(CPR), purpose: CPR, reason: CPR, patientCpr: CPR, details: { cpr: CPR } })),
     ).rejects.toThrow();
     const lines = await until(() => (received.join('').includes('\n') ? received.join('').split('\n').filter((l) => l !== '') : undefined));
     const { pri, msgid, event } = parse(lines[0] as string);

@@ -10,6 +10,7 @@ import * as m20261202_0701 from './20261202T0701-job-run.js';
 import * as m20261202_0901 from './20261202T0901-audit-append-only.js';
 import * as m20261202_1101 from './20261202T1101-anomaly-flag.js';
 import * as m20261203_0101 from './20261203T0101-correspondence-oioxml-letter.js';
+import * as m20261203_0201 from './20261203T0201-audit-search-columns.js';
 import * as m20261203_0301 from './20261203T0301-audit-partitions.js';
 import * as m20261203_0401 from './20261203T0401-citizen-log.js';
 import * as m20261203_0501 from './20261203T0501-citizen-block.js';
@@ -28,6 +29,7 @@ export const migrations: Record<string, Migration> = {
   '20261202T0901-audit-append-only': m20261202_0901,
   '20261202T1101-anomaly-flag': m20261202_1101,
   '20261203T0101-correspondence-oioxml-letter': m20261203_0101,
+  '20261203T0201-audit-search-columns': m20261203_0201,
   '20261203T0301-audit-partitions': m20261203_0301,
   '20261203T0401-citizen-log': m20261203_0401,
   '20261203T0501-citizen-block': m20261203_0501,

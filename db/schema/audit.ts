@@ -23,6 +23,10 @@ export interface AuditEventTable {
   hash: string;
   /** 1: records written before recorded_at was hashed; 2: every column but the hashes is hashed. */
   hash_scheme: ColumnType<number, number | undefined, never>;
+  /** Search columns (20261203T0201), derived from `details` at write time; verified, not hashed. */
+  concerned_organisations: ColumnType<string[], string[] | undefined, never>;
+  source_ids: ColumnType<string[], string[] | undefined, never>;
+  counterpart_sor: ColumnType<string | null, string | null | undefined, never>;
 }
 
 export interface AuditCheckpointTable {

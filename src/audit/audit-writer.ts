@@ -10,10 +10,21 @@ import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/schema/index.js';
 import { type GroupCommitOptions, createGroupCommit } from '../platform/group-commit.js';
 import { type AuditEventInput, type AuditKind, type AuditOutcome, type ChainedFields, HASH_SCHEME, chainHash } from './audit-event.js';
+import { type AuditRecord, asChainEvent, sameSearchColumns, searchColumnsOf } from './audit-record.js';
 
+/** The one way every capability writes audit (records declared in audit-record.ts). */
 export interface AuditWriter {
-  /** Resolves with the record's id once it is durable. */
-  write(event: AuditEventInput): Promise<string>;
+  /**
+   * Group commit: resolves with the record's id once it is durable. For what has no transaction
+   * of its own (a lookup, a read, a refusal): the record is the whole of what happens.
+   */
+  write(record: AuditRecord): Promise<string>;
+  /**
+   * Appends the record inside the caller's transaction `trx`, so that the change and its record
+   * commit together or not at all. Call it last in the transaction: the chain head stays locked
+   * until the commit. Group commits of this and other instances wait, then rechain after it.
+   */
+  writeIn(trx: Kysely<Database>, record: AuditRecord): Promise<string>;
   /** Waits for pending records. */
   drain(): Promise<void>;
 }
@@ -49,6 +60,7 @@ function chainBatch(batch: readonly Pending[], head: ChainHead, recordedAt: Date
     };
     const prev = hash;
     hash = chainHash(prev, fields);
+    const search = searchColumnsOf(event);
     return {
       seq,
       id,
@@ -71,6 +83,9 @@ function chainBatch(batch: readonly Pending[], head: ChainHead, recordedAt: Date
       prev_hash: prev,
       hash,
       hash_scheme: HASH_SCHEME,
+      concerned_organisations: search.concernedOrganisations,
+      source_ids: search.sourceIds,
+      counterpart_sor: search.counterpartSor,
     };
   });
   return { rows, head: { seq, hash } };
@@ -80,6 +95,7 @@ type AuditRow = ReturnType<typeof chainBatch>['rows'][number];
 const AUDIT_COLUMNS: ReadonlyArray<keyof AuditRow> = [
   'seq', 'id', 'occurred_at', 'recorded_at', 'kind', 'outcome', 'request_id', 'actor_issuer', 'actor_subject', 'actor_name', 'actor_role',
   'actor_organisation', 'actor_assurance', 'calling_system', 'purpose', 'reason', 'patient_cpr', 'details', 'prev_hash', 'hash', 'hash_scheme',
+  'concerned_organisations', 'source_ids', 'counterpart_sor',
 ];
 
 /**
@@ -112,12 +128,13 @@ async function appendLocked(trx: Kysely<Database>, batch: readonly Pending[], re
 
 /**
  * Appends one record inside the caller's transaction, so that a change and its audit record
- * commit together or not at all (agreement administration). The chain head stays locked until
- * that transaction ends, so keep it short; group writers find the head moved and reread it.
+ * commit together or not at all. The chain head stays locked until that transaction ends, so
+ * call it last; group writers (of any instance) find the head moved and reread it.
+ * `AuditWriter.writeIn` is this; capabilities without a writer at hand (the SOR import) call it.
  */
-export async function appendAuditInTransaction(trx: Kysely<Database>, event: AuditEventInput): Promise<string> {
+export async function appendAuditInTransaction(trx: Kysely<Database>, record: AuditRecord): Promise<string> {
   const id = randomUUID();
-  await appendLocked(trx, [{ event, id }], new Date());
+  await appendLocked(trx, [{ event: asChainEvent(record), id }], new Date());
   return id;
 }
 
@@ -164,7 +181,12 @@ export function createAuditWriter(
   const { observeBatch: _observe, ...groupOptions } = options;
   const group = createGroupCommit(commit, groupOptions);
   return {
-    write: (event) => group.submit({ event, id: randomUUID() }),
+    write: (record) => group.submit({ event: asChainEvent(record), id: randomUUID() }),
+    writeIn: async (trx, record) => {
+      const id = await appendAuditInTransaction(trx, record);
+      known = null; // the caller's transaction moves the head (if it commits)
+      return id;
+    },
     drain: () => group.drain(),
   };
 }
@@ -215,7 +237,13 @@ export async function verifyAuditChain(db: Kysely<Database>, range: ChainRange |
         patientCpr: r.patient_cpr,
         details: r.details,
       };
-      if (String(r.seq) !== expectedSeq || r.prev_hash !== prev || chainHash(prev, fields, r.hash_scheme) !== r.hash) {
+      // The search columns are not hashed but follow from the hashed details: edited to hide a
+      // record from an auditor, they break the record as surely as an edited field.
+      const columns = { concernedOrganisations: r.concerned_organisations, sourceIds: r.source_ids, counterpartSor: r.counterpart_sor };
+      if (
+        String(r.seq) !== expectedSeq || r.prev_hash !== prev || chainHash(prev, fields, r.hash_scheme) !== r.hash ||
+        !sameSearchColumns(columns, searchColumnsOf(fields))
+      ) {
         return { ok: false, checked, brokenAt: String(r.seq) };
       }
       prev = r.hash;

@@ -22,8 +22,10 @@ export type ProjectedRecord = AuditRecordView & { readonly visibility: AuditVisi
 /** The outcome for an organisation that was only named, none of whose sources was consulted. */
 export const NOT_CONSULTED = 'not-consulted';
 
-const SYSTEM_ROLES: ReadonlySet<string> = new Set(['medcom-gateway']);
-const MESSAGE_KINDS: ReadonlySet<string> = new Set(['correspondence-sent', 'correspondence-received', 'acknowledgement-received']);
+/** Roles of systems acting for an organisation, not its staff (search.ts mirrors this rule in SQL). */
+export const SYSTEM_ROLES: ReadonlySet<string> = new Set(['medcom-gateway']);
+/** Kinds another organisation sees when concerned, besides lookups (search.ts mirrors this too). */
+export const MESSAGE_KINDS: ReadonlySet<string> = new Set(['correspondence-sent', 'correspondence-received', 'acknowledgement-received']);
 const MESSAGE_PARTIES = ['counterpartSor', 'receiverSor'] as const;
 
 export function projectAuditRecord(record: AuditRecordView, inScope: (sor: string) => boolean): ProjectedRecord | null {

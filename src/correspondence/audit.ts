@@ -1,18 +1,6 @@
-import type { AuditEventInput } from '../audit/audit-event.js';
+import type { AuditRecord } from '../audit/audit-record.js';
 import type { AuditWriter } from '../audit/audit-writer.js';
-import { ProblemError } from '../http/problem.js';
-import { GroupCommitOverloadedError } from '../platform/group-commit.js';
+import { auditOrFail as failClosed } from '../audit/fail-closed.js';
 
-/** Writes an audit record or fails the operation closed (503 audit-unavailable). */
-export async function auditOrFail(audit: AuditWriter, event: AuditEventInput): Promise<void> {
-  try {
-    await audit.write(event);
-  } catch (error) {
-    if (error instanceof GroupCommitOverloadedError) throw error; // 503 overloaded, with Retry-After
-    throw new ProblemError(503, 'audit-unavailable', 'Audit unavailable', {
-      detail: 'the operation was not carried out because it could not be audited',
-      headers: { 'Retry-After': '5' },
-      cause: error,
-    });
-  }
-}
+/** Writes an audit record (group commit) or fails the operation closed (src/audit/fail-closed.ts). */
+export const auditOrFail = (audit: AuditWriter, record: AuditRecord): Promise<string> => failClosed('the operation', () => audit.write(record));

@@ -40,7 +40,9 @@ import {
 } from '../../adapters/medcom/index.js';
 import { inspectJson } from '../platform/storable-text.js';
 import { actorFromCaller } from '../audit/audit-event.js';
-import { type AuditWriter, appendAuditInTransaction } from '../audit/audit-writer.js';
+import type { AcknowledgementReceivedRecord, CorrespondenceReceivedRecord } from '../audit/audit-record.js';
+import type { AuditWriter } from '../audit/audit-writer.js';
+import { auditOrFail as failClosed } from '../audit/fail-closed.js';
 import { ProblemError } from '../http/problem.js';
 import type { Caller } from '../identity/caller.js';
 import { checkAcknowledgementSender } from './acknowledgement-sender.js';
@@ -303,7 +305,7 @@ async function receiveCareCommunication(deps: ReceiveDeps, caller: Caller, incom
       });
       if (!incoming.legacy) await ctx.queue.send(deliverAcknowledgementJob(ctx), ackJob, { trx });
       // Last, so the audit chain's head is locked only for the commit.
-      await appendAuditInTransaction(trx, auditOf(caller, requestId, parsed, receiver.sor, 'success', { messageId: id, code, notes: parsed.notes }));
+      await failClosed('the message', () => deps.audit.writeIn(trx, auditOf(caller, requestId, parsed, receiver.sor, 'success', { messageId: id, code, notes: parsed.notes })));
     });
     if (!incoming.legacy) ctx.queue.wake({ name: DELIVER_ACKNOWLEDGEMENT });
   } catch (error) {
@@ -360,10 +362,10 @@ function auditOf(
   parsed: ParsedCareCommunication,
   receiverSor: string | null,
   outcome: 'success' | 'failed',
-  details: Record<string, unknown>,
-) {
+  details: Omit<CorrespondenceReceivedRecord['details'], 'receiverSor' | 'counterpartSor' | 'counterpartEan' | 'bundleId' | 'messageHeaderId' | 'category'>,
+): CorrespondenceReceivedRecord {
   return {
-    kind: 'correspondence-received' as const,
+    kind: 'correspondence-received',
     outcome,
     occurredAt: new Date(),
     requestId,
@@ -437,8 +439,7 @@ async function receiveAcknowledgement(deps: ReceiveDeps, caller: Caller, bundle:
     });
     throw unknownMessage();
   }
-  const status = await settleOutbound(ctx, row, { code: ack.code, errors: ack.errors, received: bundle }, requestId);
-  await auditOrFail(deps.audit, {
+  const status = await settleOutbound(deps, row, { code: ack.code, errors: ack.errors, received: bundle }, requestId, (settled) => ({
     ...base,
     kind: 'acknowledgement-received',
     outcome: 'success',
@@ -450,48 +451,64 @@ async function receiveAcknowledgement(deps: ReceiveDeps, caller: Caller, bundle:
       acknowledgementBundleId: ack.bundleId ?? null,
       code: ack.code ?? null,
       errorCodes: ack.errors.map((e) => e.code ?? null),
-      status,
+      status: settled,
     },
-  });
+  }));
   return { type: 'acknowledgement', messageId: row.id, code: ack.code ?? 'unknown', status };
 }
 
 /**
  * An answer to a message we sent (a FHIR Acknowledgement, or an OIOXML receipt mapped to its
  * code) applied under the row lock: ok -> acknowledged, fatal-error -> rejected, transient-error
- * brings the resend forward. The first final answer wins; a repeated one changes nothing.
+ * brings the resend forward. The first final answer wins; a repeated one changes nothing. The
+ * answer's audit record is written last in the same transaction: both commit or neither does.
  */
 async function settleOutbound(
-  ctx: CorrespondenceContext,
+  deps: ReceiveDeps,
   row: MessageRow,
   answer: { readonly code: AcknowledgementCode | undefined; readonly errors: ParsedAcknowledgement['errors']; readonly received: JsonObject },
   requestId: string,
+  auditRecord: (status: MessageRow['status']) => AcknowledgementReceivedRecord,
 ): Promise<MessageRow['status']> {
+  const { ctx } = deps;
   let status = row.status;
   await ctx.db.transaction().execute(async (trx) => {
     const current = await lockMessage(trx, row.id);
-    if (!current) return;
-    status = current.status;
-    if (current.status === 'acknowledged' || current.status === 'rejected') return;
-    const now = ctx.clock();
-    if (answer.code === 'ok') status = 'acknowledged';
-    else if (answer.code === 'fatal-error') status = 'rejected';
-    const errorCodes = answer.errors.map((e) => e.code ?? e.text ?? 'error').join(', ');
-    await updateMessage(trx, row.id, {
-      status,
-      acknowledgement_received: answer.received,
-      acknowledgement_code: answer.code ?? 'unknown',
-      acknowledged_at: now,
-      ...(answer.code === 'fatal-error' ? { failure: errorCodes } : {}),
-      ...(answer.code === 'transient-error' ? { failure: `${TRANSIENT_ERROR}: ${errorCodes}` } : {}),
-    });
-    // "Try again later": resend this Bundle's message soon rather than at the acknowledgement
-    // timeout. The resend is the timeout job's, keyed to the current Bundle.id, so whichever
-    // comes first resends and the other finds itself stale.
-    if (answer.code === 'transient-error' && current.status === 'sent') {
-      await ctx.queue.send(ackTimeoutJob(ctx), { messageId: row.id, bundleId: current.bundle_id, requestId }, { trx, startAfterSeconds: ctx.config.transientResendSeconds });
+    if (current) {
+      status = current.status;
+      if (current.status !== 'acknowledged' && current.status !== 'rejected') status = await applyAnswer(ctx, trx, current, answer, requestId);
     }
+    await failClosed('the acknowledgement', () => deps.audit.writeIn(trx, auditRecord(status)));
   });
+  return status;
+}
+
+async function applyAnswer(
+  ctx: CorrespondenceContext,
+  trx: Parameters<typeof lockMessage>[0],
+  current: MessageRow,
+  answer: { readonly code: AcknowledgementCode | undefined; readonly errors: ParsedAcknowledgement['errors']; readonly received: JsonObject },
+  requestId: string,
+): Promise<MessageRow['status']> {
+  let status = current.status;
+  const now = ctx.clock();
+  if (answer.code === 'ok') status = 'acknowledged';
+  else if (answer.code === 'fatal-error') status = 'rejected';
+  const errorCodes = answer.errors.map((e) => e.code ?? e.text ?? 'error').join(', ');
+  await updateMessage(trx, current.id, {
+    status,
+    acknowledgement_received: answer.received,
+    acknowledgement_code: answer.code ?? 'unknown',
+    acknowledged_at: now,
+    ...(answer.code === 'fatal-error' ? { failure: errorCodes } : {}),
+    ...(answer.code === 'transient-error' ? { failure: `${TRANSIENT_ERROR}: ${errorCodes}` } : {}),
+  });
+  // "Try again later": resend this Bundle's message soon rather than at the acknowledgement
+  // timeout. The resend is the timeout job's, keyed to the current Bundle.id, so whichever
+  // comes first resends and the other finds itself stale.
+  if (answer.code === 'transient-error' && current.status === 'sent') {
+    await ctx.queue.send(ackTimeoutJob(ctx), { messageId: current.id, bundleId: current.bundle_id, requestId }, { trx, startAfterSeconds: ctx.config.transientResendSeconds });
+  }
   return status;
 }
 
@@ -532,19 +549,18 @@ async function receiveXctl03(deps: ReceiveDeps, caller: Caller, root: XmlElement
       ...base,
       outcome: 'failed',
       patientCpr: row?.patient_cpr ?? null,
-      details: { format: 'XCTL03', ...named, ...(row ? { messageId: row.id, status: row.status } : {}), reason: because },
+      details: { format: 'XCTL03', ...named, ...(row ? { messageId: row.id, status: row.status } : {}), answeredMessageHeaderId: null, acknowledgementBundleId: null, code: null, reason: because },
     });
     throw new ProblemError(422, 'unknown-message', 'Acknowledgement for an unknown message', {
       detail: 'the receipt answers no letter this broker sent to its sender',
     });
   }
-  const status = await settleOutbound(ctx, row, { code: 'ok', errors: [], received: { format: 'XCTL03', ...named } }, requestId);
-  await auditOrFail(deps.audit, {
+  const status = await settleOutbound(deps, row, { code: 'ok', errors: [], received: { format: 'XCTL03', ...named } }, requestId, (settled) => ({
     ...base,
     outcome: 'success',
     patientCpr: row.patient_cpr,
-    details: { format: 'XCTL03', messageId: row.id, counterpartSor: row.counterpart_sor, ...named, code: 'ok', status },
-  });
+    details: { format: 'XCTL03', messageId: row.id, counterpartSor: row.counterpart_sor, ...named, answeredMessageHeaderId: null, acknowledgementBundleId: null, code: 'ok', status: settled },
+  }));
   return { type: 'acknowledgement', messageId: row.id, code: 'ok', status };
 }
 

@@ -1,7 +1,7 @@
 /**
  * Send: a new message, a reply or a forward from the caller's organisation to another one.
  * Resolve both MedCom addresses, check the agreement, check attachments by their bytes, build
- * and self-validate the Bundle, audit, then store it and enqueue its delivery in one transaction.
+ * and self-validate the Bundle, then store it, enqueue its delivery and audit it in one transaction.
  */
 import {
   buildCareCommunication,
@@ -25,6 +25,7 @@ import { actorFromCaller } from '../audit/audit-event.js';
 import type { AuditWriter } from '../audit/audit-writer.js';
 import { ProblemError } from '../http/problem.js';
 import type { Caller } from '../identity/caller.js';
+import { auditOrFail as failClosed } from '../audit/fail-closed.js';
 import { auditOrFail } from './audit.js';
 import type { CorrespondenceContext } from './context.js';
 import { DELIVER_MESSAGE, deliverMessageJob } from './jobs/deliver-message.js';
@@ -156,12 +157,6 @@ export async function sendMessage(deps: SendDeps, caller: Caller, request: SendR
   const messageHeaderId = parsed.messageHeaderId as string;
   const threadKey = threadKeyOf(parsed);
 
-  await auditOrFail(deps.audit, {
-    ...auditBase,
-    kind: 'correspondence-sent',
-    outcome: 'success',
-    details: { messageId: id, counterpartSor: receiver.sor, counterpartEan: receiver.ean, bundleId, messageHeaderId, kind: request.kind, category: request.category, agreements: decision.agreements },
-  });
   await ctx.db.transaction().execute(async (trx) => {
     await insertMessage(trx, {
       id,
@@ -187,6 +182,16 @@ export async function sendMessage(deps: SendDeps, caller: Caller, request: SendR
       request_id: requestId,
     });
     await ctx.queue.send(deliverMessageJob(ctx), { messageId: id, requestId }, { trx });
+    // In the message's own transaction, last (the chain head is locked only for the commit): a
+    // message that is not stored leaves no `success` record, and one not audited is not stored.
+    await failClosed('the message', () =>
+      deps.audit.writeIn(trx, {
+        ...auditBase,
+        kind: 'correspondence-sent',
+        outcome: 'success',
+        details: { messageId: id, counterpartSor: receiver.sor, counterpartEan: receiver.ean, bundleId, messageHeaderId, kind: request.kind, category: request.category, agreements: decision.agreements },
+      }),
+    );
   });
   ctx.queue.wake({ name: DELIVER_MESSAGE });
   return { id, status: 'queued', bundleId, messageHeaderId, threadKey };

@@ -9,7 +9,8 @@ import { createHash } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
 import { isValidGln, localUnitCode } from '../../domain/identifiers.js';
 import type { Database, OrganisationDetails } from '../../db/schema/index.js';
-import type { AuditActor, AuditEventInput } from '../audit/audit-event.js';
+import type { AuditActor } from '../audit/audit-event.js';
+import type { DirectoryChangeRecord } from '../audit/audit-record.js';
 import { appendAuditInTransaction } from '../audit/audit-writer.js';
 import { ProblemError } from '../http/problem.js';
 import { MUNICIPAL_LOCAL_UNIT_TYPES, isMunicipalLocalUnitType } from './local-unit-types.js';
@@ -144,7 +145,7 @@ export async function closeLocalUnit(
 }
 
 /** The audit record of a local-unit change; written in the change's own transaction. */
-function directoryChange(actor: LocalUnitActor, at: Date, details: Record<string, unknown>): AuditEventInput {
+function directoryChange(actor: LocalUnitActor, at: Date, details: DirectoryChangeRecord['details']): DirectoryChangeRecord {
   return {
     kind: 'directory-change',
     outcome: 'success',

@@ -14,7 +14,8 @@ import { type Insertable, type Kysely, type Transaction, sql } from 'kysely';
 import { parseSorStream, SorParseError, toOrganisation, type SorEntityRecord } from '../../adapters/sor/index.js';
 import type { OrganisationTable } from '../../db/schema/directory.js';
 import type { Database, OrganisationDetails } from '../../db/schema/index.js';
-import { type AuditActor, type AuditEventInput, systemActor } from '../audit/audit-event.js';
+import { type AuditActor, systemActor } from '../audit/audit-event.js';
+import type { DirectoryChangeRecord } from '../audit/audit-record.js';
 import { appendAuditInTransaction } from '../audit/audit-writer.js';
 import { redactSourceLocation } from './source-location.js';
 import { findParentCycles } from './sor-cycles.js';
@@ -86,7 +87,7 @@ export interface SorImportOptions {
 }
 
 /** The audit record of one import, success or failure. */
-function importAudit(options: SorImportOptions, outcome: 'success' | 'failed', at: Date, details: Record<string, unknown>): AuditEventInput {
+function importAudit(options: SorImportOptions, outcome: 'success' | 'failed', at: Date, details: Record<string, unknown>): DirectoryChangeRecord {
   return {
     kind: 'directory-change',
     outcome,

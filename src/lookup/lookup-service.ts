@@ -13,9 +13,8 @@ import type { AgreementRef, DataElement } from '../agreements/model.js';
 import type { AccessSubject } from '../identity/access-subject.js';
 import { actorFromCaller } from '../audit/audit-event.js';
 import type { AuditWriter } from '../audit/audit-writer.js';
+import { auditOrFail } from '../audit/fail-closed.js';
 import type { DirectoryCache } from '../directory/directory-cache.js';
-import { ProblemError } from '../http/problem.js';
-import { GroupCommitOverloadedError } from '../platform/group-commit.js';
 import type { Caller } from '../identity/caller.js';
 import { type ConsultationOutcome, type SourceBreakers, consultSource } from './fan-out.js';
 import { type ConsultationResult, type DisclosedRegister, type DisclosedSource, discloseLookup } from './disclosure.js';
@@ -202,9 +201,11 @@ export function createLookupService(deps: LookupDependencies) {
         : 'success';
     deps.metrics?.lookup(outcome, durationMs / 1000);
     for (const r of results) deps.metrics?.sourceOutcome(r.sourceId, r.kind, r.status, r.durationMs !== undefined && r.status !== 'denied' ? r.durationMs / 1000 : null);
-    let lookupId: string;
-    try {
-      lookupId = await deps.audit.write({
+    // Fail closed: what is not audited is not answered. A full write queue is 503 overloaded
+    // with Retry-After (src/http/errors.ts), anything else 503 audit-unavailable.
+    const lookupId = await auditOrFail(
+      'the lookup',
+      () => deps.audit.write({
         kind: 'lookup',
         outcome,
         occurredAt: at,
@@ -239,15 +240,12 @@ export function createLookupService(deps: LookupDependencies) {
             ...citizenDetails(decisions[i] as Decision),
           })),
         },
-      });
-    } catch (error) {
-      // Too many records waiting: 503 overloaded with Retry-After (src/http/errors.ts), not an audit failure.
-      if (error instanceof GroupCommitOverloadedError) throw error;
-      // Fail closed: what is not audited is not answered.
-      deps.logger.error({ err: error, requestId }, 'audit write failed; lookup answered with 503');
-      reserve.observe(performance.now() - tailFrom + WRITE_ALLOWANCE_MS);
-      throw new ProblemError(503, 'audit-unavailable', 'Audit unavailable', { detail: 'the lookup could not be audited, so no data is returned; try again shortly', headers: { 'Retry-After': '5' } });
-    }
+      }),
+      (error) => {
+        deps.logger.error({ err: error, requestId }, 'audit write failed; lookup answered with 503');
+        reserve.observe(performance.now() - tailFrom + WRITE_ALLOWANCE_MS);
+      },
+    );
     reserve.observe(performance.now() - tailFrom + WRITE_ALLOWANCE_MS);
     // The audit record above holds the whole truth; the caller is told what it may know.
     const disclosed = discloseLookup({

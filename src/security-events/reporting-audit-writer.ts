@@ -5,6 +5,7 @@
  */
 import type { AuditWriter } from '../audit/audit-writer.js';
 import type { AuditEventInput } from '../audit/audit-event.js';
+import { asChainEvent } from '../audit/audit-record.js';
 import type { SecurityEvents } from './security-events.js';
 
 const deniedSources = (event: AuditEventInput): string[] => {
@@ -19,35 +20,40 @@ const deniedSources = (event: AuditEventInput): string[] => {
 
 export function reportingAuditWriter(writer: AuditWriter, events: SecurityEvents): AuditWriter {
   const actorOf = (e: AuditEventInput) => ({ issuer: e.actor.issuer, subject: e.actor.subject, organisation: e.actor.organisationSor, role: e.actor.role });
+  /** Writes through `append` (the group commit, or within a caller's transaction) and reports. */
+  const reported = async (event: AuditEventInput, append: () => Promise<string>): Promise<string> => {
+    let id: string;
+    try {
+      id = await append();
+    } catch (error) {
+      events.emit({
+        type: 'audit-write-failure',
+        at: new Date(),
+        requestId: event.requestId,
+        actor: actorOf(event),
+        reason: error instanceof Error ? error.name : 'unknown',
+        details: { kind: event.kind, outcome: event.outcome },
+      });
+      throw error;
+    }
+    const denied = deniedSources(event);
+    if (event.outcome === 'denied' || denied.length > 0) {
+      events.emit({
+        type: 'access-denied',
+        at: event.occurredAt,
+        requestId: event.requestId,
+        actor: actorOf(event),
+        reason: `${event.kind}-denied`,
+        details: { kind: event.kind, outcome: event.outcome, auditRecordId: id, ...(denied.length > 0 ? { deniedOrganisations: denied } : {}) },
+      });
+    }
+    return id;
+  };
   return {
-    async write(event) {
-      let id: string;
-      try {
-        id = await writer.write(event);
-      } catch (error) {
-        events.emit({
-          type: 'audit-write-failure',
-          at: new Date(),
-          requestId: event.requestId,
-          actor: actorOf(event),
-          reason: error instanceof Error ? error.name : 'unknown',
-          details: { kind: event.kind, outcome: event.outcome },
-        });
-        throw error;
-      }
-      const denied = deniedSources(event);
-      if (event.outcome === 'denied' || denied.length > 0) {
-        events.emit({
-          type: 'access-denied',
-          at: event.occurredAt,
-          requestId: event.requestId,
-          actor: actorOf(event),
-          reason: `${event.kind}-denied`,
-          details: { kind: event.kind, outcome: event.outcome, auditRecordId: id, ...(denied.length > 0 ? { deniedOrganisations: denied } : {}) },
-        });
-      }
-      return id;
-    },
+    write: (record) => reported(asChainEvent(record), () => writer.write(record)),
+    // A record written within a transaction is reported once it is appended; should the
+    // transaction later roll back, the SIEM has an alarm for an attempt, which it was.
+    writeIn: (trx, record) => reported(asChainEvent(record), () => writer.writeIn(trx, record)),
     drain: () => writer.drain(),
   };
 }

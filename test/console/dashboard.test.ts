@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AuditEventInput, type AuditActor } from '../../src/audit/audit-event.js';
 import { createAuditWriter } from '../../src/audit/audit-writer.js';
 import { AALBORG, ARTIFACTS, BROENDERSLEV, type ConsoleWorld, expectAccessible, screenshot, signIn, startConsoleWorld } from './world.js';
+import { untypedRecord } from '../helpers/audit-records.js';
 
 let world: ConsoleWorld;
 
@@ -21,10 +22,10 @@ beforeAll(async () => {
   world = await startConsoleWorld();
   const writer = createAuditWriter(world.database.db);
   // Aalborg's own staff: two lookups, one source answered, one timed out, one denied.
-  await writer.write(lookup(AALBORG, 'aalborg-user', [{ sourceId: 'aalborg-ppr', organisation: AALBORG, status: 'found' }]));
-  await writer.write(lookup(AALBORG, 'aalborg-user', [{ sourceId: 'aalborg-ppr', organisation: AALBORG, status: 'timeout' }, { sourceId: 'aalborg-school', organisation: AALBORG, status: 'denied', deniedBecause: ['no-agreement'] }]));
+  await writer.write(untypedRecord(lookup(AALBORG, 'aalborg-user', [{ sourceId: 'aalborg-ppr', organisation: AALBORG, status: 'found' }])));
+  await writer.write(untypedRecord(lookup(AALBORG, 'aalborg-user', [{ sourceId: 'aalborg-ppr', organisation: AALBORG, status: 'timeout' }, { sourceId: 'aalborg-school', organisation: AALBORG, status: 'denied', deniedBecause: ['no-agreement'] }])));
   // Brønderslev's staff asking Brønderslev's own source: none of Aalborg's business.
-  await writer.write(lookup(BROENDERSLEV, 'broenderslev-user', [{ sourceId: 'broenderslev-only-source', organisation: BROENDERSLEV, status: 'denied', deniedBecause: ['purpose-not-covered'] }]));
+  await writer.write(untypedRecord(lookup(BROENDERSLEV, 'broenderslev-user', [{ sourceId: 'broenderslev-only-source', organisation: BROENDERSLEV, status: 'denied', deniedBecause: ['purpose-not-covered'] }])));
   await writer.drain();
 }, 120_000);
 afterAll(async () => {
