@@ -9,8 +9,9 @@ import { randomUUID } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/schema/index.js';
 import { type GroupCommitOptions, createGroupCommit } from '../platform/group-commit.js';
-import { type AuditEventInput, type AuditKind, type AuditOutcome, type ChainedFields, HASH_SCHEME, chainHash } from './audit-event.js';
-import { type AuditRecord, asChainEvent, sameSearchColumns, searchColumnsOf } from './audit-record.js';
+import { type AuditEventInput, type ChainedFields, HASH_SCHEME, chainHash } from './audit-event.js';
+import { type AuditRecord, asChainEvent, searchColumnsOf } from './audit-record.js';
+import { type ChainVerification, verifyRetainedChain } from './chain-verify.js';
 
 /** The one way every capability writes audit (records declared in audit-record.ts). */
 export interface AuditWriter {
@@ -191,12 +192,7 @@ export function createAuditWriter(
   };
 }
 
-export interface ChainVerification {
-  readonly ok: boolean;
-  readonly checked: number;
-  /** The first row whose hash does not follow from its content and predecessor. */
-  readonly brokenAt: string | null;
-}
+export type { ChainVerification } from './chain-verify.js';
 
 export interface ChainRange {
   /** Start after this record, whose hash is `afterHash` (a verified checkpoint); default: the start. */
@@ -207,55 +203,17 @@ export interface ChainRange {
   readonly pageSize?: number;
 }
 
-/** Recomputes the hash chain, in pages, and reports the first break. */
+/**
+ * Recomputes the hash chain, in pages, and reports the first break: the one verification
+ * (chain-verify.ts), which also follows the tombstones retention leaves and re-derives the search
+ * columns. From the chain's start unless a range says otherwise.
+ */
 export async function verifyAuditChain(db: Kysely<Database>, range: ChainRange | number = {}): Promise<ChainVerification> {
-  const { afterSeq = '0', afterHash = '0'.repeat(64), toSeq, pageSize = 5000 } = typeof range === 'number' ? { pageSize: range } : range;
-  let prev = afterHash;
-  let after = afterSeq;
-  let checked = 0;
-  for (;;) {
-    let page = db.selectFrom('audit_event').selectAll().where(sql<boolean>`seq > ${after}::bigint`);
-    if (toSeq !== undefined) page = page.where(sql<boolean>`seq <= ${toSeq}::bigint`);
-    const rows = await page.orderBy(sql`seq`).limit(pageSize).execute();
-    if (rows.length === 0) break;
-    for (const r of rows) {
-      const expectedSeq = (BigInt(after) + 1n).toString();
-      const fields: ChainedFields = {
-        seq: r.seq,
-        id: r.id,
-        occurredAt: r.occurred_at.toISOString(),
-        recordedAt: r.recorded_at.toISOString(),
-        kind: r.kind as AuditKind,
-        outcome: r.outcome as AuditOutcome,
-        requestId: r.request_id,
-        actor: {
-          issuer: r.actor_issuer, subject: r.actor_subject, displayName: r.actor_name, role: r.actor_role,
-          organisationSor: r.actor_organisation, assurance: r.actor_assurance, callingSystem: r.calling_system,
-        },
-        purpose: r.purpose,
-        reason: r.reason,
-        patientCpr: r.patient_cpr,
-        details: r.details,
-      };
-      // The search columns are not hashed but follow from the hashed details: edited to hide a
-      // record from an auditor, they break the record as surely as an edited field.
-      const columns = { concernedOrganisations: r.concerned_organisations, sourceIds: r.source_ids, counterpartSor: r.counterpart_sor };
-      if (
-        String(r.seq) !== expectedSeq || r.prev_hash !== prev || chainHash(prev, fields, r.hash_scheme) !== r.hash ||
-        !sameSearchColumns(columns, searchColumnsOf(fields))
-      ) {
-        return { ok: false, checked, brokenAt: String(r.seq) };
-      }
-      prev = r.hash;
-      after = String(r.seq);
-      checked += 1;
-    }
-  }
-  if (toSeq !== undefined) {
-    const complete = after === toSeq;
-    return { ok: complete, checked, brokenAt: complete ? null : (BigInt(after) + 1n).toString() };
-  }
-  const head = await db.selectFrom('audit_chain_head').select(['seq', 'hash']).where('id', '=', 1).executeTakeFirstOrThrow();
-  const headOk = String(head.seq) === after && head.hash === prev;
-  return { ok: headOk, checked, brokenAt: headOk ? null : after };
+  const r = typeof range === 'number' ? { pageSize: range } : range;
+  return verifyRetainedChain(db, {
+    afterSeq: r.afterSeq ?? '0',
+    afterHash: r.afterHash ?? '0'.repeat(64),
+    ...(r.toSeq !== undefined ? { toSeq: r.toSeq } : {}),
+    ...(r.pageSize !== undefined ? { pageSize: r.pageSize } : {}),
+  });
 }

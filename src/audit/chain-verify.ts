@@ -8,6 +8,7 @@ import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/schema/index.js';
 import { type AuditKind, type AuditOutcome, type ChainedFields, chainHash } from './audit-event.js';
 import { tombstoneDigests } from './retention-store.js';
+import { sameSearchColumns, searchColumnsOf } from './audit-record.js';
 
 export interface ChainVerification {
   readonly ok: boolean;
@@ -107,7 +108,12 @@ export async function verifyRetainedChain(db: Kysely<Database>, range: ChainRang
           patientCpr: r.patient_cpr,
           details: r.details,
         };
-        if (r.prev_hash !== prev || chainHash(prev, fields, r.hash_scheme) !== r.hash) return { ok: false, checked, tombstones, brokenAt: item.seq };
+        // The search columns are not hashed but follow from the hashed details: edited to hide a
+        // record from an auditor, they break the record as surely as an edited field.
+        const columns = { concernedOrganisations: r.concerned_organisations, sourceIds: r.source_ids, counterpartSor: r.counterpart_sor };
+        if (r.prev_hash !== prev || chainHash(prev, fields, r.hash_scheme) !== r.hash || !sameSearchColumns(columns, searchColumnsOf(fields))) {
+          return { ok: false, checked, tombstones, brokenAt: item.seq };
+        }
         prev = r.hash;
         checked += 1;
       }
