@@ -46,7 +46,7 @@ describe.each(databaseKinds())('audit writer on %s', (kind) => {
     // A second writer (another broker instance) continues the same chain.
     const other = createAuditWriter(database.db);
     await Promise.all([other.write(event(1000)), writer.write(event(1001))]);
-    expect(await verifyAuditChain(database.db, 64)).toEqual({ ok: true, checked: 302, brokenAt: null });
+    expect(await verifyAuditChain(database.db, 64)).toEqual({ ok: true, checked: 302, tombstones: 0, brokenAt: null });
   });
 
   it('keeps one chain when three instances append at the same time, each losing races to the others', async () => {
@@ -58,7 +58,7 @@ describe.each(databaseKinds())('audit writer on %s', (kind) => {
     const one = rows.find((r) => r.reason === 'Bekymring – “7” ø');
     expect(one?.details).toEqual(event(2007).details);
     expect(one?.occurred_at.toISOString()).toBe(event(2007).occurredAt.toISOString());
-    expect(await verifyAuditChain(database.db, 100)).toEqual({ ok: true, checked: before + 450, brokenAt: null });
+    expect(await verifyAuditChain(database.db, 100)).toEqual({ ok: true, checked: before + 450, tombstones: 0, brokenAt: null });
   });
 
   it('detects an edited record and a deleted record (by an insider who may switch the append-only triggers off)', async () => {
@@ -67,7 +67,8 @@ describe.each(databaseKinds())('audit writer on %s', (kind) => {
     await asSchemaOwner(database.db, [sql`update audit_event set reason = 'reason 16' where seq = 17`]);
     expect((await verifyAuditChain(database.db)).ok).toBe(true);
     await asSchemaOwner(database.db, [sql`delete from audit_event where seq = 200`]);
-    expect(await verifyAuditChain(database.db)).toMatchObject({ ok: false, brokenAt: '201' });
+    // The first broken position is the missing record itself.
+    expect(await verifyAuditChain(database.db)).toMatchObject({ ok: false, brokenAt: '200' });
   });
 
   it('rejects the write when the database refuses it, so callers fail closed', async () => {
@@ -90,7 +91,7 @@ describe.each(databaseKinds())('audit writer on %s', (kind) => {
       await expect(surrogate).rejects.toMatchObject({ code: '22P02' });
       const ids = await Promise.all([warm, ...honest]);
       expect(new Set(ids).size).toBe(201);
-      expect(await verifyAuditChain(own.db)).toEqual({ ok: true, checked: 201, brokenAt: null });
+      expect(await verifyAuditChain(own.db)).toEqual({ ok: true, checked: 201, tombstones: 0, brokenAt: null });
     } finally {
       await own.close();
     }
@@ -144,8 +145,8 @@ describe.each(databaseKinds())('audit writer on %s', (kind) => {
           if (error instanceof Rollback) return error.verification;
           throw new Error(`editing ${column}: ${String(error)}`);
         });
-        // Moving a record's seq leaves a gap where the next record is expected.
-        expect({ column, ok: result.ok, brokenAt: result.brokenAt }).toEqual({ column, ok: false, brokenAt: column === 'seq' ? '6' : '5' });
+        // Moving a record's seq leaves a gap at its position: the record is missing where it was.
+        expect({ column, ok: result.ok, brokenAt: result.brokenAt }).toEqual({ column, ok: false, brokenAt: '5' });
         tampered.push(column);
       }
       expect(tampered.sort()).toEqual(columns.map((c) => c.column_name).filter((c) => !unhashed.includes(c)).sort());

@@ -12,6 +12,7 @@ import * as m20261202_1101 from './20261202T1101-anomaly-flag.js';
 import * as m20261203_0101 from './20261203T0101-correspondence-oioxml-letter.js';
 import * as m20261203_0201 from './20261203T0201-audit-search-columns.js';
 import * as m20261203_0301 from './20261203T0301-audit-partitions.js';
+import * as m20261203_0302 from './20261203T0302-audit-ensure-month.js';
 import * as m20261203_0401 from './20261203T0401-citizen-log.js';
 import * as m20261203_0501 from './20261203T0501-citizen-block.js';
 import * as m20261203_0601 from './20261203T0601-console-session.js';
@@ -31,6 +32,7 @@ export const migrations: Record<string, Migration> = {
   '20261203T0101-correspondence-oioxml-letter': m20261203_0101,
   '20261203T0201-audit-search-columns': m20261203_0201,
   '20261203T0301-audit-partitions': m20261203_0301,
+  '20261203T0302-audit-ensure-month': m20261203_0302,
   '20261203T0401-citizen-log': m20261203_0401,
   '20261203T0501-citizen-block': m20261203_0501,
   '20261203T0601-console-session': m20261203_0601,

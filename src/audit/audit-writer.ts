@@ -12,6 +12,7 @@ import { type GroupCommitOptions, createGroupCommit } from '../platform/group-co
 import { type AuditEventInput, type ChainedFields, HASH_SCHEME, chainHash } from './audit-event.js';
 import { type AuditRecord, asChainEvent, searchColumnsOf } from './audit-record.js';
 import { type ChainVerification, verifyRetainedChain } from './chain-verify.js';
+import { kindsByClass } from './retention.js';
 
 /** The one way every capability writes audit (records declared in audit-record.ts). */
 export interface AuditWriter {
@@ -135,8 +136,35 @@ async function appendLocked(trx: Kysely<Database>, batch: readonly Pending[], re
  */
 export async function appendAuditInTransaction(trx: Kysely<Database>, record: AuditRecord): Promise<string> {
   const id = randomUUID();
-  await appendLocked(trx, [{ event: asChainEvent(record), id }], new Date());
+  const recordedAt = new Date();
+  // Not the hot path (lookups use the group commit): one cheap check of the month's partitions.
+  await ensureMonthPartitions(trx, recordedAt);
+  await appendLocked(trx, [{ event: asChainEvent(record), id }], recordedAt);
   return id;
+}
+
+/** The month's audit partitions (made if missing; a catalogue lookup when the retention job made them ahead). */
+async function ensureMonthPartitions(conn: Kysely<Database>, at: Date): Promise<void> {
+  const month = new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), 1));
+  await sql`select audit_ensure_month(${month.toISOString().slice(0, 10)}::date, ${JSON.stringify(kindsByClass())}::jsonb)`.execute(conn);
+}
+
+/**
+ * The months this writer knows to have audit partitions: once per instance and month it makes this
+ * month's and the next month's if missing, so a stalled retention job or a clock in a new month
+ * never stops writes.
+ */
+function monthPartitions() {
+  const ensured = new Set<string>();
+  return {
+    async ensure(conn: Kysely<Database>, at: Date): Promise<void> {
+      const key = at.toISOString().slice(0, 7);
+      if (ensured.has(key)) return;
+      await ensureMonthPartitions(conn, at);
+      await ensureMonthPartitions(conn, new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth() + 1, 1)));
+      ensured.add(key);
+    },
+  };
 }
 
 export function createAuditWriter(
@@ -145,6 +173,7 @@ export function createAuditWriter(
 ): AuditWriter {
   // The head this process last wrote or read. Usually still current: then a batch is one statement.
   let known: ChainHead | null = null;
+  const partitions = monthPartitions();
   const readHead = async (): Promise<ChainHead> =>
     (await sql<ChainHead>`select seq::text as seq, hash from audit_chain_head where id = 1`.execute(db)).rows[0] as ChainHead;
 
@@ -152,6 +181,7 @@ export function createAuditWriter(
     const recordedAt = new Date();
     const started = performance.now();
     try {
+      await partitions.ensure(db, recordedAt);
       const ids = await appendBatch(batch, recordedAt);
       options.observeBatch?.(batch.length, (performance.now() - started) / 1000);
       return ids;
