@@ -25,23 +25,13 @@ export async function signToken(
   header: { alg: string; kid?: string },
   request: TokenRequest,
 ): Promise<string> {
-  const iat = Math.floor((request.issuedAt ?? new Date()).getTime() / 1000);
   const claims: Record<string, unknown> = {
     [CLAIMS.actingOrganisation]: request.organisationSor,
     [CLAIMS.role]: request.role,
     [CLAIMS.assurance]: request.assurance ?? 'substantial',
     [CLAIMS.purposeOfUse]: request.purposeOfUse ?? 'child-welfare-concern',
   };
-  if (request.displayName) claims[CLAIMS.displayName] = request.displayName;
-  return new SignJWT(claims)
-    .setProtectedHeader({ alg: header.alg, typ: 'JWT', ...(header.kid ? { kid: header.kid } : {}) })
-    .setIssuer(request.issuer)
-    .setAudience(request.audience)
-    .setSubject(request.subject)
-    .setIssuedAt(iat)
-    .setExpirationTime(iat + (request.lifetimeSeconds ?? 300))
-    .setJti(request.tokenId ?? randomUUID())
-    .sign(key);
+  return signEnvelope(key, header, request, claims);
 }
 
 export interface CitizenTokenRequest {
@@ -62,14 +52,26 @@ export async function signCitizenToken(
   header: { alg: string; kid?: string },
   request: CitizenTokenRequest,
 ): Promise<string> {
-  const iat = Math.floor((request.issuedAt ?? new Date()).getTime() / 1000);
   const claims: Record<string, unknown> = {
     [CLAIMS.role]: CITIZEN_ROLE,
     [CLAIMS.assurance]: request.assurance ?? 'substantial',
     [CLAIMS.citizenCpr]: request.cpr,
   };
-  if (request.displayName) claims[CLAIMS.displayName] = request.displayName;
-  return new SignJWT(claims)
+  return signEnvelope(key, header, request, claims);
+}
+
+type SigningKey = CryptoKey | KeyObject | JWK | Uint8Array;
+
+/** The registered claims every token of ours carries, around the kind's own claims. */
+function signEnvelope(
+  key: SigningKey,
+  header: { alg: string; kid?: string },
+  request: Pick<TokenRequest, 'issuer' | 'audience' | 'subject' | 'displayName' | 'lifetimeSeconds' | 'issuedAt' | 'tokenId'>,
+  claims: Record<string, unknown>,
+): Promise<string> {
+  const iat = Math.floor((request.issuedAt ?? new Date()).getTime() / 1000);
+  const all = request.displayName ? { ...claims, [CLAIMS.displayName]: request.displayName } : claims;
+  return new SignJWT(all)
     .setProtectedHeader({ alg: header.alg, typ: 'JWT', ...(header.kid ? { kid: header.kid } : {}) })
     .setIssuer(request.issuer)
     .setAudience(request.audience)
