@@ -109,6 +109,40 @@ describe('group commit', () => {
     expect(commits).toBe(2); // the single first item, then the batch of 30 once
   });
 
+  it('fails the items queued behind a batch the database did not answer, instead of each waiting out the timeout again', async () => {
+    let commits = 0;
+    let down = true;
+    const group = createGroupCommit(async (items: readonly string[]) => {
+      commits += 1;
+      await new Promise((r) => setTimeout(r, 20));
+      if (down) throw new Error('Query read timeout');
+      return items;
+    });
+    const first = group.submit('a');
+    const queued = [group.submit('b'), group.submit('c')];
+    const settled = await Promise.allSettled([first, ...queued]);
+    expect(settled.map((s) => (s.status === 'rejected' ? (s.reason as Error).message : 'committed'))).toEqual(['Query read timeout', 'Query read timeout', 'Query read timeout']);
+    expect(commits).toBe(1);
+    down = false;
+    await expect(group.submit('d')).resolves.toBe('d');
+  });
+
+  it('leaves the queued items to their own commit when a batch fails for a reason other than an unreachable database', async () => {
+    let fail = true;
+    const group = createGroupCommit(async (items: readonly string[]) => {
+      await new Promise((r) => setTimeout(r, 5));
+      if (fail) {
+        fail = false;
+        throw Object.assign(new Error('could not serialize access'), { code: '40001' });
+      }
+      return items;
+    });
+    const first = group.submit('a');
+    const queued = [group.submit('b'), group.submit('c')];
+    await expect(first).rejects.toThrow('could not serialize');
+    expect(await Promise.all(queued)).toEqual(['b', 'c']);
+  });
+
   it('bounds the queue: when it is full a new item is refused at once, and the queue recovers', async () => {
     let release: () => void = () => undefined;
     const gate = new Promise<void>((r) => {

@@ -8,10 +8,14 @@
  * can cause (a value the database refuses, a constraint), the batch is split in halves and each
  * half committed again, down to the single failing item, whose caller alone gets the error. An
  * error no item can cause (the database is down) fails the batch at once: bisecting would only
- * multiply the attempts. The queue of waiting items is bounded: when it is full, a new item is
+ * multiply the attempts. When that error says the database did not answer at all, the items that
+ * queued behind the failed batch fail with it: each would otherwise wait out the same timeout
+ * again, one batch after another, and a request would hang for a multiple of it. The queue of waiting items is bounded: when it is full, a new item is
  * refused at once (GroupCommitOverloadedError, answered 503 with Retry-After) instead of growing
  * memory and latency without limit.
  */
+import { isDatabaseUnavailable } from './database-unavailable.js';
+
 export interface GroupCommit<I, O> {
   submit(item: I): Promise<O>;
   /** Waits until every submitted item has been committed or has failed. */
@@ -27,6 +31,8 @@ export interface GroupCommitOptions {
   readonly retryAfterSeconds?: number;
   /** Whether `error` may have been caused by one of the items, so that splitting the batch can isolate it. */
   readonly isolate?: (error: unknown) => boolean;
+  /** Whether `error` means the database cannot answer now, so that the items waiting behind the batch fail at once too (default: isDatabaseUnavailable). */
+  readonly failsWaiting?: (error: unknown) => boolean;
 }
 
 /** The queue is full: the caller should try again after `retryAfterSeconds`. */
@@ -66,6 +72,7 @@ export function createGroupCommit<I, O>(commit: (items: readonly I[]) => Promise
   const maxQueue = options.maxQueue ?? 10_000;
   const retryAfterSeconds = options.retryAfterSeconds ?? 1;
   const isolate = options.isolate ?? mayBeItemError;
+  const failsWaiting = options.failsWaiting ?? isDatabaseUnavailable;
   let queue: Array<Pending<I, O>> = [];
   let flushing: Promise<void> | null = null;
 
@@ -77,6 +84,11 @@ export function createGroupCommit<I, O>(commit: (items: readonly I[]) => Promise
     } catch (error) {
       if (batch.length === 1 || error instanceof ResultCountError || !isolate(error)) {
         for (const p of batch) p.reject(error);
+        if (failsWaiting(error)) {
+          const waiting = queue;
+          queue = [];
+          for (const p of waiting) p.reject(error);
+        }
         return;
       }
       // Some item may be at fault: commit each half on its own, so only the failing item's caller fails.
