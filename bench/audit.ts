@@ -28,6 +28,7 @@ import type { LookupRecord } from '../src/audit/audit-record.js';
 import { createAuditWriter } from '../src/audit/audit-writer.js';
 import { exportAudit } from '../src/audit/export/export.js';
 import { searchAudit } from '../src/audit/search.js';
+import { type AuditIndex, SECONDARY_AUDIT_INDEXES_SQL, auditIndexes } from './lib/audit-indexes.js';
 import { fmt, printTable, summarise } from './lib/stats.js';
 
 const arg = (name: string) => {
@@ -167,19 +168,11 @@ async function fill(db: DatabaseHandle['db'], from: number, to: number, total: n
     from r`.execute(db);
 }
 
-interface IndexDef {
-  readonly name: string;
-  readonly def: string;
+async function secondaryIndexes(db: DatabaseHandle['db']): Promise<AuditIndex[]> {
+  return auditIndexes((await sql<{ indexname: string; indexdef: string }>`${sql.raw(SECONDARY_AUDIT_INDEXES_SQL)}`.execute(db)).rows);
 }
 
-async function secondaryIndexes(db: DatabaseHandle['db']): Promise<IndexDef[]> {
-  const rows = await sql<{ indexname: string; indexdef: string }>`
-    select indexname, indexdef from pg_indexes where tablename = 'audit_event' and schemaname = current_schema()
-      and indexname not in ('audit_event_pkey', 'audit_event_id_key')`.execute(db);
-  return rows.rows.map((r) => ({ name: r.indexname, def: r.indexdef }));
-}
-
-async function growTo(pool: DatabaseHandle['db'], indexes: readonly IndexDef[], from: number, size: number, finalSize: number): Promise<number> {
+async function growTo(pool: DatabaseHandle['db'], indexes: readonly AuditIndex[], from: number, size: number, finalSize: number): Promise<number> {
   return pool.connection().execute(async (db) => {
   await sql`set statement_timeout = 0`.execute(db);
   const started = performance.now();
@@ -191,7 +184,7 @@ async function growTo(pool: DatabaseHandle['db'], indexes: readonly IndexDef[], 
   }
   await sql`set maintenance_work_mem = '512MB'`.execute(db);
   for (const i of indexes) {
-    await sql.raw(i.def).execute(db);
+    await sql.raw(i.create).execute(db);
     process.stderr.write(`  index ${i.name}, ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
   }
   await sql`vacuum analyze audit_event`.execute(db);

@@ -19,6 +19,7 @@ import { migrateToLatest } from '../db/migrate.js';
 import { readAccessLog, decodeCursor } from '../src/citizen/access-log-store.js';
 import { startTestBroker } from '../test/helpers/broker.js';
 import { createTestCitizenIssuer } from '../test/helpers/citizen.js';
+import { SECONDARY_AUDIT_INDEXES_SQL, auditIndexes } from './lib/audit-indexes.js';
 import { fmt, printTable, summarise } from './lib/stats.js';
 
 const arg = (name: string): string | undefined => {
@@ -53,13 +54,8 @@ try {
     filled = Number((await filler.query<{ seq: string }>('select seq from audit_chain_head where id = 1')).rows[0]?.seq ?? filled);
     // The secondary indexes are dropped while the store grows and rebuilt after (as a restore
     // would): kept in place, they made 20 million records a fill of hours on two cores.
-    const indexes = (
-      await filler.query<{ indexname: string; indexdef: string }>(
-        `select indexname, indexdef from pg_indexes where tablename = 'audit_event' and schemaname = current_schema()
-           and indexname not in ('audit_event_pkey', 'audit_event_id_key')`,
-      )
-    ).rows;
-    for (const i of indexes) await filler.query(`drop index if exists "${i.indexname}"`);
+    const indexes = auditIndexes((await filler.query<{ indexname: string; indexdef: string }>(SECONDARY_AUDIT_INDEXES_SQL)).rows);
+    for (const i of indexes) await filler.query(`drop index if exists "${i.name}"`);
     const CHUNK = 1_000_000;
     for (let from = filled + 1; from <= size; from += CHUNK) {
       const to = Math.min(size, from + CHUNK - 1);
@@ -81,8 +77,8 @@ try {
     }
     await filler.query(`set maintenance_work_mem = '512MB'`);
     for (const i of indexes) {
-      await filler.query(i.indexdef);
-      console.error(`  index ${i.indexname}, ${fmt((performance.now() - started) / 1000, 0)} s`);
+      await filler.query(i.create);
+      console.error(`  index ${i.name}, ${fmt((performance.now() - started) / 1000, 0)} s`);
     }
     filled = size;
     // The broker appends after the chain head: move it past the generated rows.
