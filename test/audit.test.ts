@@ -4,9 +4,11 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../db/connection.js';
+import type { Database } from '../db/schema/index.js';
+import { ProblemError } from '../src/http/problem.js';
 import type { LookupRecord } from '../src/audit/audit-record.js';
 import { lookupDetails, lookupSource } from './helpers/audit-records.js';
 import { createAuditWriter, verifyAuditChain } from '../src/audit/audit-writer.js';
@@ -92,6 +94,43 @@ describe.each(databaseKinds())('audit writer on %s', (kind) => {
       const ids = await Promise.all([warm, ...honest]);
       expect(new Set(ids).size).toBe(201);
       expect(await verifyAuditChain(own.db)).toEqual({ ok: true, checked: 201, tombstones: 0, brokenAt: null });
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('commits changes with their records, many in one transaction: a change that throws is undone alone, a record the database refuses fails only its own change', async () => {
+    const own = await createTestDatabase(kind);
+    try {
+      const writer = createAuditWriter(own.db);
+      const expiresAt = new Date(Date.now() + 3_600_000);
+      const use = (jti: string) => async (trx: Kysely<Database>) => {
+        await trx.insertInto('token_use').values({ issuer: 'https://idp', jti, expires_at: expiresAt }).execute();
+        return jti;
+      };
+      const refused = new ProblemError(409, 'precondition-failed', 'Changed meanwhile');
+      const warm = writer.writeWith('the change', use('warm'), event(0)); // in flight: the rest share the next transaction
+      const honest = Array.from({ length: 30 }, (_, i) => writer.writeWith('the change', use(`honest-${i}`), event(i + 1)));
+      const throwing = writer.writeWith('the change', async (trx) => {
+        await use('thrown')(trx);
+        throw refused;
+      }, event(100));
+      const nul = writer.writeWith('the change', use('nul'), { ...event(101), reason: 'Bekymring \u0000 fra skolen' });
+      await expect(throwing).rejects.toBe(refused);
+      await expect(nul).rejects.toMatchObject({ status: 503, slug: 'audit-unavailable' });
+      expect(await Promise.all([warm, ...honest])).toEqual(['warm', ...Array.from({ length: 30 }, (_, i) => `honest-${i}`)]);
+      const stored = (await own.db.selectFrom('token_use').select('jti').execute()).map((r) => r.jti).sort();
+      expect(stored).toEqual(['warm', ...Array.from({ length: 30 }, (_, i) => `honest-${i}`)].sort());
+      const audited = await own.db.selectFrom('audit_event').select('request_id').execute();
+      expect(audited.map((r) => r.request_id).sort()).toEqual(Array.from({ length: 31 }, (_, i) => `req-${i}`).sort());
+      expect(await verifyAuditChain(own.db)).toEqual({ ok: true, checked: 31, tombstones: 0, brokenAt: null });
+
+      // No audit, no change: with the audit table gone every change is refused and none stored.
+      await sql`alter table audit_event rename to audit_event_away`.execute(own.db);
+      const refusedAll = await Promise.allSettled([1, 2, 3].map((i) => writer.writeWith('the change', use(`lost-${i}`), event(200 + i))));
+      expect(refusedAll.map((r) => (r.status === 'rejected' ? (r.reason as ProblemError).slug : 'stored'))).toEqual(['audit-unavailable', 'audit-unavailable', 'audit-unavailable']);
+      await sql`alter table audit_event_away rename to audit_event`.execute(own.db);
+      expect(await own.db.selectFrom('token_use').select('jti').where('jti', 'like', 'lost-%').execute()).toEqual([]);
     } finally {
       await own.close();
     }

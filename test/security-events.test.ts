@@ -110,7 +110,7 @@ describe('the SIEM feed', () => {
     const server = createServer((socket) => socket.on('data', (d) => received.push(d.toString('utf8'))));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const events = createSecurityEvents({ kind: 'syslog', transport: 'tcp', host: '127.0.0.1', port: (server.address() as AddressInfo).port }, { logger: createLogger({ level: 'silent' }) });
-    const failing: AuditWriter = { write: async () => Promise.reject(new Error(`value ${CPR} refused`)), writeIn: async () => Promise.reject(new Error(`value ${CPR} refused`)), drain: async () => undefined };
+    const failing: AuditWriter = { write: async () => Promise.reject(new Error(`value ${CPR} refused`)), writeIn: async () => Promise.reject(new Error(`value ${CPR} refused`)), writeWith: async () => Promise.reject(new Error(`value ${CPR} refused`)), drain: async () => undefined };
     const writer = reportingAuditWriter(failing, events);
     await expect(
       writer.write(untypedRecord({ kind: 'correspondence-sent', outcome: 'success', occurredAt: new Date(), requestId: CPR, actor: systemActor(CPR), purpose: CPR, reason: CPR, patientCpr: CPR, details: { cpr: CPR } })),

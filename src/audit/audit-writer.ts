@@ -12,6 +12,7 @@ import { type GroupCommitOptions, createGroupCommit } from '../platform/group-co
 import { type AuditEventInput, type ChainedFields, HASH_SCHEME, chainHash } from './audit-event.js';
 import { type AuditRecord, asChainEvent, searchColumnsOf } from './audit-record.js';
 import { type ChainVerification, verifyRetainedChain } from './chain-verify.js';
+import { auditFailure } from './fail-closed.js';
 import { kindsByClass } from './retention.js';
 
 /** The one way every capability writes audit (records declared in audit-record.ts). */
@@ -27,6 +28,16 @@ export interface AuditWriter {
    * until the commit. Group commits of this and other instances wait, then rechain after it.
    */
   writeIn(trx: Kysely<Database>, record: AuditRecord): Promise<string>;
+  /**
+   * Runs `change` and appends `record` in one transaction, shared with the other changes
+   * submitted meanwhile (group commit): each change in a savepoint of its own, so one that throws
+   * is undone alone and rejects with its own error; the records of the rest are appended last,
+   * under one lock of the chain head, and all commit together. Where the transaction exists only
+   * for the change and its record, this is `writeIn` without a commit and a lock per change.
+   * A failure of the shared transaction itself rejects every change with `auditFailure(what)`.
+   * `change` may run more than once (after a rolled-back attempt): it must only write through `trx`.
+   */
+  writeWith<T>(what: string, change: (trx: Kysely<Database>) => Promise<T>, record: AuditRecord): Promise<T>;
   /** Waits for pending records. */
   drain(): Promise<void>;
 }
@@ -34,6 +45,18 @@ export interface AuditWriter {
 interface Pending {
   readonly event: AuditEventInput;
   readonly id: string;
+}
+
+interface AuditedChange {
+  readonly pending: Pending;
+  readonly change: (trx: Kysely<Database>) => Promise<unknown>;
+}
+
+type ChangeOutcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
+
+/** A lone change that threw: its transaction is rolled back, and the caller gets its error. */
+class ChangeFailed extends Error {
+  override readonly name = 'ChangeFailed';
 }
 
 interface ChainHead {
@@ -209,10 +232,58 @@ export function createAuditWriter(
     return batch.map((p) => p.id);
   }
 
+  async function commitChanges(batch: readonly AuditedChange[]): Promise<ChangeOutcome[]> {
+    const recordedAt = new Date();
+    const started = performance.now();
+    await partitions.ensure(db, recordedAt);
+    const shared = batch.length > 1;
+    try {
+      const outcomes = await db.transaction().execute(async (trx) => {
+        const done: ChangeOutcome[] = [];
+        for (const item of batch) {
+          if (shared) await sql`savepoint audited_change`.execute(trx);
+          try {
+            const value = await item.change(trx);
+            if (shared) await sql`release savepoint audited_change`.execute(trx);
+            done.push({ ok: true, value });
+          } catch (error) {
+            if (!shared) throw new ChangeFailed('the change failed', { cause: error });
+            await sql`rollback to savepoint audited_change`.execute(trx);
+            done.push({ ok: false, error });
+          }
+        }
+        const appended = batch.filter((_, i) => done[i]?.ok).map((item) => item.pending);
+        // Last, so the chain head is locked only for the append and the commit.
+        if (appended.length > 0) known = await appendLocked(trx, appended, recordedAt);
+        return done;
+      });
+      options.observeBatch?.(batch.length, (performance.now() - started) / 1000);
+      return outcomes;
+    } catch (error) {
+      known = null;
+      if (error instanceof ChangeFailed) return [{ ok: false, error: error.cause }];
+      throw error;
+    }
+  }
+
   const { observeBatch: _observe, ...groupOptions } = options;
   const group = createGroupCommit(commit, groupOptions);
+  // A change's own error stays in its savepoint; what reaches the group commit is the append's or
+  // the commit's. One record the database refuses (a NUL past every edge check) is isolated as for
+  // `write`: the halves are run again, each in a transaction of its own.
+  const changes = createGroupCommit(commitChanges, { ...groupOptions, maxBatch: Math.min(groupOptions.maxBatch ?? 64, 64) });
   return {
     write: (record) => group.submit({ event: asChainEvent(record), id: randomUUID() }),
+    writeWith: async <T>(what: string, change: (trx: Kysely<Database>) => Promise<T>, record: AuditRecord): Promise<T> => {
+      let outcome: ChangeOutcome;
+      try {
+        outcome = await changes.submit({ pending: { event: asChainEvent(record), id: randomUUID() }, change });
+      } catch (error) {
+        throw auditFailure(what, error);
+      }
+      if (!outcome.ok) throw outcome.error;
+      return outcome.value as T;
+    },
     writeIn: async (trx, record) => {
       const id = await appendAuditInTransaction(trx, record);
       known = null; // the caller's transaction moves the head (if it commits)

@@ -25,7 +25,6 @@ import { actorFromCaller } from '../audit/audit-event.js';
 import type { AuditWriter } from '../audit/audit-writer.js';
 import { ProblemError } from '../http/problem.js';
 import type { Caller } from '../identity/caller.js';
-import { auditOrFail as failClosed } from '../audit/fail-closed.js';
 import { auditOrFail } from './audit.js';
 import type { CorrespondenceContext } from './context.js';
 import { DELIVER_MESSAGE, deliverMessageJob } from './jobs/deliver-message.js';
@@ -157,42 +156,44 @@ export async function sendMessage(deps: SendDeps, caller: Caller, request: SendR
   const messageHeaderId = parsed.messageHeaderId as string;
   const threadKey = threadKeyOf(parsed);
 
-  await ctx.db.transaction().execute(async (trx) => {
-    await insertMessage(trx, {
-      id,
-      direction: 'out',
-      organisation_sor: sender.sor,
-      organisation_ean: sender.ean as string,
-      counterpart_sor: receiver.sor,
-      counterpart_ean: receiver.ean as string,
-      patient_cpr: patient.cpr ?? patient.replacementCpr ?? '',
-      kind: request.kind,
-      category: request.category,
-      topic: request.topic ?? null,
-      bundle_id: bundleId,
-      message_header_id: messageHeaderId,
-      previous_message_header_id: previous?.row.message_header_id ?? null,
-      episode_of_care_id: parsed.episodeOfCareIdentifier ?? null,
-      thread_key: threadKey,
-      status: 'queued',
-      encoding: oioxml ? 'oioxml' : ctx.config.xmlReceivers.includes(receiver.sor) ? 'xml' : 'json',
-      oioxml_letter: oioxml ? oioxmlLetterReference(sender.ean as string, xdis91Ids({ bundleId, messageHeaderId }).letterId) : null,
-      bundle,
-      created_at: now,
-      request_id: requestId,
-    });
-    await ctx.queue.send(deliverMessageJob(ctx), { messageId: id, requestId }, { trx });
-    // In the message's own transaction, last (the chain head is locked only for the commit): a
-    // message that is not stored leaves no `success` record, and one not audited is not stored.
-    await failClosed('the message', () =>
-      deps.audit.writeIn(trx, {
-        ...auditBase,
-        kind: 'correspondence-sent',
-        outcome: 'success',
-        details: { messageId: id, counterpartSor: receiver.sor, counterpartEan: receiver.ean, bundleId, messageHeaderId, kind: request.kind, category: request.category, agreements: decision.agreements },
-      }),
-    );
-  });
+  // The message, its delivery job and its audit record commit together or not at all: a message
+  // that is not stored leaves no `success` record, and one not audited is not stored. Concurrent
+  // sends share the transaction (group commit), each in a savepoint of its own.
+  await deps.audit.writeWith(
+    'the message',
+    async (trx) => {
+      await insertMessage(trx, {
+        id,
+        direction: 'out',
+        organisation_sor: sender.sor,
+        organisation_ean: sender.ean as string,
+        counterpart_sor: receiver.sor,
+        counterpart_ean: receiver.ean as string,
+        patient_cpr: patient.cpr ?? patient.replacementCpr ?? '',
+        kind: request.kind,
+        category: request.category,
+        topic: request.topic ?? null,
+        bundle_id: bundleId,
+        message_header_id: messageHeaderId,
+        previous_message_header_id: previous?.row.message_header_id ?? null,
+        episode_of_care_id: parsed.episodeOfCareIdentifier ?? null,
+        thread_key: threadKey,
+        status: 'queued',
+        encoding: oioxml ? 'oioxml' : ctx.config.xmlReceivers.includes(receiver.sor) ? 'xml' : 'json',
+        oioxml_letter: oioxml ? oioxmlLetterReference(sender.ean as string, xdis91Ids({ bundleId, messageHeaderId }).letterId) : null,
+        bundle,
+        created_at: now,
+        request_id: requestId,
+      });
+      await ctx.queue.send(deliverMessageJob(ctx), { messageId: id, requestId }, { trx });
+    },
+    {
+      ...auditBase,
+      kind: 'correspondence-sent',
+      outcome: 'success',
+      details: { messageId: id, counterpartSor: receiver.sor, counterpartEan: receiver.ean, bundleId, messageHeaderId, kind: request.kind, category: request.category, agreements: decision.agreements },
+    },
+  );
   ctx.queue.wake({ name: DELIVER_MESSAGE });
   return { id, status: 'queued', bundleId, messageHeaderId, threadKey };
 }

@@ -20,12 +20,16 @@ const deniedSources = (event: AuditEventInput): string[] => {
 
 export function reportingAuditWriter(writer: AuditWriter, events: SecurityEvents): AuditWriter {
   const actorOf = (e: AuditEventInput) => ({ issuer: e.actor.issuer, subject: e.actor.subject, organisation: e.actor.organisationSor, role: e.actor.role });
-  /** Writes through `append` (the group commit, or within a caller's transaction) and reports. */
-  const reported = async (event: AuditEventInput, append: () => Promise<string>): Promise<string> => {
-    let id: string;
+  /**
+   * Writes through `append` (the group commit, within a caller's transaction, or with a change)
+   * and reports. `changeFailed` says the error was the change's own, not the audit's.
+   */
+  const reported = async <T>(event: AuditEventInput, append: () => Promise<T>, idOf: (value: T) => string | null, changeFailed = () => false): Promise<T> => {
+    let value: T;
     try {
-      id = await append();
+      value = await append();
     } catch (error) {
+      if (changeFailed()) throw error;
       events.emit({
         type: 'audit-write-failure',
         at: new Date(),
@@ -36,6 +40,7 @@ export function reportingAuditWriter(writer: AuditWriter, events: SecurityEvents
       });
       throw error;
     }
+    const id = idOf(value);
     const denied = deniedSources(event);
     if (event.outcome === 'denied' || denied.length > 0) {
       events.emit({
@@ -44,16 +49,29 @@ export function reportingAuditWriter(writer: AuditWriter, events: SecurityEvents
         requestId: event.requestId,
         actor: actorOf(event),
         reason: `${event.kind}-denied`,
-        details: { kind: event.kind, outcome: event.outcome, auditRecordId: id, ...(denied.length > 0 ? { deniedOrganisations: denied } : {}) },
+        details: { kind: event.kind, outcome: event.outcome, ...(id ? { auditRecordId: id } : {}), ...(denied.length > 0 ? { deniedOrganisations: denied } : {}) },
       });
     }
-    return id;
+    return value;
   };
+  const recordId = (id: string) => id;
   return {
-    write: (record) => reported(asChainEvent(record), () => writer.write(record)),
+    write: (record) => reported(asChainEvent(record), () => writer.write(record), recordId),
     // A record written within a transaction is reported once it is appended; should the
     // transaction later roll back, the SIEM has an alarm for an attempt, which it was.
-    writeIn: (trx, record) => reported(asChainEvent(record), () => writer.writeIn(trx, record)),
+    writeIn: (trx, record) => reported(asChainEvent(record), () => writer.writeIn(trx, record), recordId),
+    writeWith: (what, change, record) => {
+      let failed = false;
+      const watched: typeof change = async (trx) => {
+        try {
+          return await change(trx);
+        } catch (error) {
+          failed = true;
+          throw error;
+        }
+      };
+      return reported(asChainEvent(record), () => writer.writeWith(what, watched, record), () => null, () => failed);
+    },
     drain: () => writer.drain(),
   };
 }
