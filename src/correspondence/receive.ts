@@ -276,37 +276,40 @@ async function receiveCareCommunication(deps: ReceiveDeps, caller: Caller, incom
   try {
     // The message, its acknowledgement job and its audit record commit together: a copy that
     // loses the race to store the same message leaves no `success` record for a message never stored.
-    await ctx.db.transaction().execute(async (trx) => {
-      await insertMessage(trx, {
-        id,
-        direction: 'in',
-        organisation_sor: receiver.sor,
-        organisation_ean: answeredReceiver.gln as string,
-        counterpart_sor: parsed.sender.sor as string,
-        counterpart_ean: parsed.sender.gln as string,
-        patient_cpr: parsed.patient.cpr ?? parsed.patient.replacementCpr ?? '',
-        kind: messageKindOf(parsed),
-        category: parsed.category ?? 'other',
-        topic: parsed.topic ?? null,
-        bundle_id: bundleId,
-        message_header_id: messageHeaderId,
-        previous_message_header_id: previousHeaderOf(parsed),
-        episode_of_care_id: parsed.episodeOfCareIdentifier ?? null,
-        thread_key: threadKeyOf(parsed),
-        status: 'received',
-        encoding: incoming.encoding,
-        bundle: incoming.bundle,
-        acknowledgement_sent: acknowledgement,
-        acknowledgement_code: code,
-        created_at: now,
-        acknowledged_at: now,
-        request_id: requestId,
-        oioxml_letter: incoming.legacy ? oioxmlLetterReference(incoming.legacy.sender.ean, incoming.legacy.letterId) : null,
-      });
-      if (!incoming.legacy) await ctx.queue.send(deliverAcknowledgementJob(ctx), ackJob, { trx });
-      // Last, so the audit chain's head is locked only for the commit.
-      await failClosed('the message', () => deps.audit.writeIn(trx, auditOf(caller, requestId, parsed, receiver.sor, 'success', { messageId: id, code, notes: parsed.notes })));
-    });
+    // Shared with concurrent messages (group commit), each in a savepoint of its own.
+    await deps.audit.writeWith(
+      'the message',
+      async (trx) => {
+        await insertMessage(trx, {
+          id,
+          direction: 'in',
+          organisation_sor: receiver.sor,
+          organisation_ean: answeredReceiver.gln as string,
+          counterpart_sor: parsed.sender.sor as string,
+          counterpart_ean: parsed.sender.gln as string,
+          patient_cpr: parsed.patient.cpr ?? parsed.patient.replacementCpr ?? '',
+          kind: messageKindOf(parsed),
+          category: parsed.category ?? 'other',
+          topic: parsed.topic ?? null,
+          bundle_id: bundleId,
+          message_header_id: messageHeaderId,
+          previous_message_header_id: previousHeaderOf(parsed),
+          episode_of_care_id: parsed.episodeOfCareIdentifier ?? null,
+          thread_key: threadKeyOf(parsed),
+          status: 'received',
+          encoding: incoming.encoding,
+          bundle: incoming.bundle,
+          acknowledgement_sent: acknowledgement,
+          acknowledgement_code: code,
+          created_at: now,
+          acknowledged_at: now,
+          request_id: requestId,
+          oioxml_letter: incoming.legacy ? oioxmlLetterReference(incoming.legacy.sender.ean, incoming.legacy.letterId) : null,
+        });
+        if (!incoming.legacy) await ctx.queue.send(deliverAcknowledgementJob(ctx), ackJob, { trx });
+      },
+      auditOf(caller, requestId, parsed, receiver.sor, 'success', { messageId: id, code, notes: parsed.notes }),
+    );
     if (!incoming.legacy) ctx.queue.wake({ name: DELIVER_ACKNOWLEDGEMENT });
   } catch (error) {
     // A concurrent copy of the same message won the insert: answer (and audit) as a duplicate.
