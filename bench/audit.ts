@@ -27,6 +27,7 @@ import { migrateToLatest } from '../db/migrate.js';
 import type { LookupRecord } from '../src/audit/audit-record.js';
 import { createAuditWriter } from '../src/audit/audit-writer.js';
 import { exportAudit } from '../src/audit/export/export.js';
+import { kindsByClass } from '../src/audit/retention.js';
 import { searchAudit } from '../src/audit/search.js';
 import { type AuditIndex, SECONDARY_AUDIT_INDEXES_SQL, auditIndexes } from './lib/audit-indexes.js';
 import { fmt, printTable, summarise } from './lib/stats.js';
@@ -123,6 +124,14 @@ async function seedOrganisations(db: DatabaseHandle['db']): Promise<{ units: str
       .execute();
   }
   return { units, regionOf: (u) => region.get(u) as string };
+}
+
+/** The audit partitions of every month the fill spans (the writer makes only the current and next). */
+async function monthPartitionsFromStart(db: DatabaseHandle['db']): Promise<void> {
+  const classes = JSON.stringify(kindsByClass());
+  for (let m = new Date(START); m.getTime() <= Date.now() + 31 * 86_400_000; m = new Date(Date.UTC(m.getUTCFullYear(), m.getUTCMonth() + 1, 1))) {
+    await sql`select audit_ensure_month(${m.toISOString().slice(0, 10)}::date, ${classes}::jsonb)`.execute(db);
+  }
 }
 
 /**
@@ -303,6 +312,7 @@ async function main(): Promise<void> {
   const { db } = handle;
   try {
     await migrateToLatest(db);
+    await monthPartitionsFromStart(db);
     const { units, regionOf } = await seedOrganisations(db);
     const indexes = await secondaryIndexes(db);
     const finalSize = Math.max(...SIZES);
