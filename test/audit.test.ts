@@ -119,6 +119,12 @@ describe.each(databaseKinds())('audit writer on %s', (kind) => {
       await expect(throwing).rejects.toBe(refused);
       await expect(nul).rejects.toMatchObject({ status: 503, slug: 'audit-unavailable' });
       expect(await Promise.all([warm, ...honest])).toEqual(['warm', ...Array.from({ length: 30 }, (_, i) => `honest-${i}`)]);
+      // A change that throws alone in its transaction: its own error, nothing of it stored.
+      const lone = writer.writeWith('the change', async (trx) => {
+        await use('lone')(trx);
+        throw refused;
+      }, event(102));
+      await expect(lone).rejects.toBe(refused);
       const stored = (await own.db.selectFrom('token_use').select('jti').execute()).map((r) => r.jti).sort();
       expect(stored).toEqual(['warm', ...Array.from({ length: 30 }, (_, i) => `honest-${i}`)].sort());
       const audited = await own.db.selectFrom('audit_event').select('request_id').execute();

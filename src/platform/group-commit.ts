@@ -10,9 +10,10 @@
  * error no item can cause (the database is down) fails the batch at once: bisecting would only
  * multiply the attempts. When that error says the database did not answer at all, the items that
  * queued behind the failed batch fail with it: each would otherwise wait out the same timeout
- * again, one batch after another, and a request would hang for a multiple of it. The queue of waiting items is bounded: when it is full, a new item is
- * refused at once (GroupCommitOverloadedError, answered 503 with Retry-After) instead of growing
- * memory and latency without limit.
+ * again, one batch after another, and a request would hang for a multiple of it. The queue of
+ * waiting items is bounded: when it is full, a new item is refused at once
+ * (GroupCommitOverloadedError, answered 503 with Retry-After) instead of growing memory and
+ * latency without limit.
  */
 import { isDatabaseUnavailable } from './database-unavailable.js';
 
